@@ -1,0 +1,1 @@
+"""The facts a deal team collects about an asset."""

@@ -1,0 +1,64 @@
+"""``GET /health/``: the state of the database, the broker and the workers, for load balancers and people."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from celery import Celery
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from config.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+def database_state() -> dict[str, object]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any driver error means "down"; the kind is reported, never the DSN
+        logger.warning("health: database unreachable: %s", exc)
+        return {"ok": False, "vendor": connection.vendor, "error": type(exc).__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def broker_state(app: Celery = celery_app) -> dict[str, object]:
+    transport = urlsplit(app.conf.broker_url or settings.CELERY_BROKER_URL).scheme or "unknown"
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+    except Exception as exc:  # any transport error means "down"
+        logger.warning("health: broker unreachable: %s", exc)
+        return {"ok": False, "transport": transport, "error": type(exc).__name__}
+    return {"ok": True, "transport": transport}
+
+
+def workers_state(app: Celery = celery_app, timeout: float = 1.0) -> dict[str, object]:
+    try:
+        replies = app.control.ping(timeout=timeout) or []
+    except Exception as exc:  # an unreachable broker also means no worker can be reached
+        return {"ok": False, "count": 0, "error": type(exc).__name__}
+    names = sorted(name for reply in replies for name in reply)
+    return {"ok": bool(names), "count": len(names), "names": names}
+
+
+@never_cache
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    database = database_state()
+    broker = broker_state()
+    workers = workers_state() if broker["ok"] else {"ok": False, "count": 0, "error": "broker unreachable"}
+    everything_up = database["ok"] and broker["ok"] and workers["ok"]
+    body = {
+        "status": "ok" if everything_up else ("degraded" if database["ok"] else "down"),
+        "database": database,
+        "broker": broker,
+        "workers": workers,
+    }
+    return JsonResponse(body, status=200 if database["ok"] else 503)

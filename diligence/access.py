@@ -1,0 +1,102 @@
+"""The access policy: the one place that answers "may this user see or change this?".
+
+Deal teams are information barriers. Everything a team owns is reachable only through the querysets and
+getters here, and an outsider gets 404 (never 403) so they do not learn that an object exists. Staff
+administer users, teams and templates but see no team's deal data unless they are members.
+
+Other apps (``assets`` included) import this module and nothing else from ``diligence``: the team is the unit
+of access for the facts as well as for the work.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from diligence.models import DealTeam, Membership
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from diligence.models import User
+
+
+VIEW_ROLES = frozenset({Membership.Role.MEMBER, Membership.Role.LEAD, Membership.Role.PARTNER})
+EDIT_ROLES = frozenset({Membership.Role.MEMBER, Membership.Role.LEAD})
+LEAD_ROLES = frozenset({Membership.Role.LEAD})
+REVIEW_ROLES = frozenset({Membership.Role.PARTNER})
+
+_ROLES_CACHE = "_diligence_team_roles"
+
+
+def team_roles(user: User | AnonymousUser) -> dict[int, str]:
+    """The user's role per team id, read once per user object (one query however many checks a page makes)."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    cached = getattr(user, _ROLES_CACHE, None)
+    if cached is None:
+        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
+        setattr(user, _ROLES_CACHE, cached)
+    return cached
+
+
+def forget_roles(user: User) -> None:
+    """Drop the cached roles after a membership change in the same request or task."""
+    if hasattr(user, _ROLES_CACHE):
+        delattr(user, _ROLES_CACHE)
+
+
+def role_on(user: User | AnonymousUser, team: DealTeam | int) -> str | None:
+    team_id = team if isinstance(team, int) else team.pk
+    return team_roles(user).get(team_id)
+
+
+def can_view(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    return role_on(user, team) in VIEW_ROLES
+
+
+def can_edit(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    """Members and leads change the team's facts and checklists; partners review and sign off."""
+    return role_on(user, team) in EDIT_ROLES
+
+
+def can_lead(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    return role_on(user, team) in LEAD_ROLES
+
+
+def can_review(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    return role_on(user, team) in REVIEW_ROLES
+
+
+def teams_visible_to(user: User | AnonymousUser) -> QuerySet[DealTeam]:
+    return DealTeam.objects.filter(pk__in=list(team_roles(user)))
+
+
+def team_get_for_user_or_404(*, user: User | AnonymousUser, slug: str) -> DealTeam:
+    team = DealTeam.objects.filter(slug=slug).first()
+    if team is None or not can_view(user, team):
+        raise Http404("No such team.")
+    return team
+
+
+def scope[M: Model](queryset: QuerySet[M], *, user: User | AnonymousUser, team_field: str = "team") -> QuerySet[M]:
+    """Restrict any team-owned queryset to the teams the user belongs to."""
+    return queryset.filter(**{f"{team_field}__in": list(team_roles(user))})
+
+
+def get_for_user_or_404[M: Model](
+    queryset: QuerySet[M], *, user: User | AnonymousUser, team_field: str = "team", **lookup: object
+) -> M:
+    """Fetch one team-owned object the user may see, or 404 whether it is missing or someone else's."""
+    obj = scope(queryset, user=user, team_field=team_field).filter(**lookup).first()
+    if obj is None:
+        raise Http404("Not found.")
+    return obj
+
+
+def require_edit(user: User | AnonymousUser, team: DealTeam | int) -> None:
+    """Raise 404 unless the user may change the team's data (a partner who may only read also gets 404)."""
+    if not can_edit(user, team):
+        raise Http404("Not found.")

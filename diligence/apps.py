@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DiligenceConfig(AppConfig):
+    name = "diligence"
+    verbose_name = "Diligence"

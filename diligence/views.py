@@ -1,0 +1,34 @@
+"""Team pages. Views are thin: access check through ``diligence.access``, selector, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from diligence import access, selectors
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    teams = list(access.teams_visible_to(request.user))
+    if len(teams) == 1:
+        return redirect(teams[0])
+    return render(request, "diligence/home.html", {"teams": teams})
+
+
+@login_required
+@require_GET
+def team_home(request: HttpRequest, team_slug: str) -> HttpResponse:
+    team = access.team_get_for_user_or_404(user=request.user, slug=team_slug)
+    context = {
+        "team": team,
+        "role": access.role_on(request.user, team),
+        "memberships": selectors.team_memberships(team=team),
+        "membership_history": selectors.membership_history(team=team)[:20]
+        if access.can_lead(request.user, team)
+        else None,
+    }
+    return render(request, "diligence/team_home.html", context)

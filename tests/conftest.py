@@ -1,0 +1,81 @@
+"""Shared fixtures: the demo-shaped world of two teams and five kinds of user, and CSRF-enforcing clients."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+from django.test import Client
+from django.utils.crypto import get_random_string
+
+from diligence.models import DealTeam, Membership, User
+from tests.factories import DealTeamFactory, MembershipFactory, UserFactory
+
+
+class CsrfClient(Client):
+    """A test client that enforces CSRF like a browser session and sends the token the way our pages do."""
+
+    def __init__(self, **defaults: object) -> None:
+        super().__init__(enforce_csrf_checks=True, **defaults)
+
+    def _csrf_token(self) -> str:
+        # What a browser holds after its first page: a CSRF cookie, echoed in the header our htmx setup sends.
+        if "csrftoken" not in self.cookies:
+            self.cookies["csrftoken"] = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+        return self.cookies["csrftoken"].value
+
+    def post(self, path: str, data: object = None, **extra: object):  # type: ignore[override]
+        extra.setdefault("HTTP_X_CSRFTOKEN", self._csrf_token())
+        return super().post(path, data, **extra)
+
+    def generic(self, method: str, path: str, *args: object, **extra: object):  # type: ignore[override]
+        if method not in {"GET", "HEAD", "OPTIONS", "TRACE", "POST"}:
+            extra.setdefault("HTTP_X_CSRFTOKEN", self._csrf_token())
+        return super().generic(method, path, *args, **extra)
+
+
+@dataclass
+class World:
+    """Team phoenix with a member, a lead and a partner; team atlas with an outsider; a staff admin on no team."""
+
+    phoenix: DealTeam
+    atlas: DealTeam
+    member: User
+    lead: User
+    partner: User
+    outsider: User
+    staff: User
+
+    def user(self, role: str) -> User | None:
+        return None if role == "anonymous" else getattr(self, role)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    phoenix = DealTeamFactory(name="Phoenix", slug="phoenix")
+    atlas = DealTeamFactory(name="Atlas", slug="atlas")
+    return World(
+        phoenix=phoenix,
+        atlas=atlas,
+        member=MembershipFactory(team=phoenix, user=UserFactory(username="member")).user,
+        lead=MembershipFactory(team=phoenix, user=UserFactory(username="lead"), role=Membership.Role.LEAD).user,
+        partner=MembershipFactory(
+            team=phoenix, user=UserFactory(username="partner"), role=Membership.Role.PARTNER
+        ).user,
+        outsider=MembershipFactory(team=atlas, user=UserFactory(username="outsider")).user,
+        staff=UserFactory(username="admin", is_staff=True),
+    )
+
+
+def client_for(user: User | None) -> CsrfClient:
+    client = CsrfClient()
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_as(world: World):
+    """``client_as("member")`` gives a logged-in, CSRF-enforcing client for that role of the world."""
+    return lambda role: client_for(world.user(role))

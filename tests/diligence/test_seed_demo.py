@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from diligence import access
+from diligence.models import DealTeam, Membership, User
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_demo_teams_and_logins():
+    output = seed()
+    assert set(DealTeam.objects.values_list("slug", flat=True)) == {"phoenix", "atlas"}
+    roles = {(m.user.username, m.team.slug, m.role) for m in Membership.objects.select_related("user", "team")}
+    assert roles == {
+        ("member", "phoenix", "member"),
+        ("lead", "phoenix", "lead"),
+        ("partner", "phoenix", "partner"),
+        ("outsider", "atlas", "member"),
+    }
+    for username in ("member", "lead", "partner", "outsider", "admin"):
+        assert authenticate(username=username, password="demo") is not None
+        assert username in output
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and not admin.is_superuser
+    assert list(access.teams_visible_to(admin)) == []
+
+
+def test_seed_demo_is_idempotent():
+    seed()
+    counts = (User.objects.count(), DealTeam.objects.count(), Membership.objects.count(), Membership.history.count())
+    seed()
+    assert (
+        User.objects.count(),
+        DealTeam.objects.count(),
+        Membership.objects.count(),
+        Membership.history.count(),
+    ) == counts
+
+
+def test_seed_demo_restores_a_changed_demo_password():
+    seed()
+    member = User.objects.get(username="member")
+    member.set_password("something-else-entirely")
+    member.save()
+    seed()
+    assert authenticate(username="member", password="demo") is not None

@@ -1,0 +1,82 @@
+"""A real Celery worker process for tests, on the same database and broker as the test run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from django.db import connection
+
+from config.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def database_url(settings_dict: dict) -> str:
+    """The test database (not the configured one) as a DATABASE_URL, so the worker writes where the test reads."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict.get("USER") or "")
+    password = quote(settings_dict.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{auth}{settings_dict.get('HOST') or ''}{port}/{settings_dict['NAME']}"
+
+
+@contextmanager
+def running_worker(
+    *, queues: str = "default,memos", ready_timeout: float = 60.0
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Start ``celery -A config worker`` and wait until it answers a ping; stop it (and its children) afterwards."""
+    hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=WARNING",
+            f"--queues={queues}",
+            "--concurrency=1",
+            f"--hostname={hostname}",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while not celery_app.control.ping(destination=[hostname], timeout=0.5):
+            if process.poll() is not None:
+                raise RuntimeError(f"the Celery worker exited with status {process.returncode} before it was ready")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not answer a ping within {ready_timeout:.0f} s")
+        yield process, hostname
+    finally:
+        stop_worker(process)
+
+
+def stop_worker(process: subprocess.Popen, *, sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
