@@ -28,10 +28,11 @@ def database_state() -> dict[str, object]:
     return {"ok": True, "vendor": connection.vendor}
 
 
-def broker_state(app: Celery = celery_app) -> dict[str, object]:
-    transport = urlsplit(app.conf.broker_url or settings.CELERY_BROKER_URL).scheme or "unknown"
+def broker_state(url: str | None = None) -> dict[str, object]:
+    url = url or celery_app.conf.broker_url or settings.CELERY_BROKER_URL
+    transport = urlsplit(url).scheme or "unknown"
     try:
-        with app.connection_for_write() as conn:
+        with celery_app.connection_for_write(url) as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
     except Exception as exc:  # any transport error means "down"
         logger.warning("health: broker unreachable: %s", exc)
