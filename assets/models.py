@@ -1,1 +1,0 @@
-"""The facts a deal team collects about an asset."""

@@ -1,0 +1,28 @@
+"""The facts a deal team collects about an asset, one module per family of facts."""
+
+from assets.models.assets import Asset, Company
+from assets.models.common import DatePrecision, TriState
+from assets.models.deals import DealTerms, Milestone, RegistrationPlan, RoyaltyTier
+from assets.models.filings import HGRFiling, INDApplication, NHCFiling
+from assets.models.hospitals import EthicsApproval, Hospital, StudySite
+from assets.models.studies import EfficacyClaim, EvidenceQuality, Study
+
+__all__ = [
+    "Asset",
+    "Company",
+    "DatePrecision",
+    "DealTerms",
+    "EfficacyClaim",
+    "EthicsApproval",
+    "EvidenceQuality",
+    "HGRFiling",
+    "Hospital",
+    "INDApplication",
+    "Milestone",
+    "NHCFiling",
+    "RegistrationPlan",
+    "RoyaltyTier",
+    "Study",
+    "StudySite",
+    "TriState",
+]

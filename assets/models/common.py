@@ -1,0 +1,92 @@
+"""Shared building blocks: tri-state answers, partial-date precision, and the versioned, audited fact base."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class TriState(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date is known: registries often give only "2010-05"; the unknown day (and month) is stored as 1."""
+
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class Phase(models.TextChoices):
+    PRECLINICAL = "preclinical", "Preclinical"
+    EARLY_PHASE_1 = "early_phase_1", "Early phase 1"
+    PHASE_1 = "phase_1", "Phase 1"
+    PHASE_1_2 = "phase_1_2", "Phase 1/2"
+    PHASE_2 = "phase_2", "Phase 2"
+    PHASE_2_3 = "phase_2_3", "Phase 2/3"
+    PHASE_3 = "phase_3", "Phase 3"
+    PHASE_4 = "phase_4", "Phase 4"
+    FILED = "filed", "Filed (BLA/NDA)"
+    APPROVED = "approved", "Approved"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+PHASE_ORDER = {value: index for index, value in enumerate(Phase.values)}
+
+
+class VersionedFact(models.Model):
+    """A fact a team edits: ``version`` refuses stale saves, timestamps say when it last moved."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+def tri_state_field(verbose_name: str) -> models.CharField:
+    return models.CharField(verbose_name, max_length=8, choices=TriState.choices, default=TriState.UNKNOWN)
+
+
+def precision_field() -> models.CharField:
+    return models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
+
+
+def choice_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": choices.values}), name=name)
+
+
+def date_order_constraint(earlier: str, later: str, name: str) -> models.CheckConstraint:
+    """``later`` is on or after ``earlier`` whenever both are known."""
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{earlier}__isnull": True})
+        | models.Q(**{f"{later}__isnull": True})
+        | models.Q(**{f"{later}__gte": models.F(earlier)}),
+        name=name,
+    )
+
+
+def check_date_order(instance: object, pairs: list[tuple[str, str]]) -> None:
+    """The same rule as ``date_order_constraint``, as a form error beside the later field."""
+    errors = {}
+    for earlier, later in pairs:
+        first, second = getattr(instance, earlier), getattr(instance, later)
+        if first and second and second < first:
+            label_first = instance._meta.get_field(earlier).verbose_name  # type: ignore[attr-defined]
+            errors[later] = f"Must be on or after the {label_first} ({first:%Y-%m-%d})."
+    if errors:
+        raise ValidationError(errors)
+
+
+def format_partial_date(value: object, precision: str) -> str:
+    if value is None:
+        return ""
+    if precision == DatePrecision.YEAR:
+        return f"{value:%Y}"
+    if precision == DatePrecision.MONTH:
+        return f"{value:%Y-%m}"
+    return f"{value:%Y-%m-%d}"

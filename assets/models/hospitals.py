@@ -1,0 +1,142 @@
+"""Hospitals (a shared directory of public facts), a study's sites there, and each site's ethics approval."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from assets.models.common import (
+    TriState,
+    VersionedFact,
+    check_date_order,
+    choice_constraint,
+    date_order_constraint,
+    tri_state_field,
+)
+from assets.models.studies import Study
+
+_NOISE = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def normalise_name(value: str) -> str:
+    """The matching key for hospital names and cities: case, width, punctuation and 'the' do not matter."""
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    folded = re.sub(r"^the\s+", "", folded.strip())
+    return _NOISE.sub(" ", folded).strip()
+
+
+class HospitalGrade(models.TextChoices):
+    GRADE_A_TERTIARY = "grade_a_tertiary", "Grade A tertiary (三级甲等)"
+    TERTIARY_OTHER = "tertiary_other", "Other tertiary"
+    SECONDARY = "secondary", "Secondary"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Hospital(VersionedFact):
+    """A hospital in the shared directory. Public facts only; which teams use it is private to each team."""
+
+    Grade = HospitalGrade
+
+    name_en = models.CharField("English name", max_length=300)
+    name_zh = models.CharField("Chinese name", max_length=200, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    province = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=80, default="China")
+    grade = models.CharField(max_length=20, choices=Grade.choices, default=Grade.UNKNOWN)
+    grade_verified = models.BooleanField(default=False)
+    grade_verified_on = models.DateField(null=True, blank=True)
+    name_key = models.CharField(max_length=300, editable=False, db_index=True)
+    city_key = models.CharField(max_length=120, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name_en"]
+        constraints = [
+            models.UniqueConstraint(fields=["name_key", "city_key"], name="hospital_unique_name_city"),
+            choice_constraint("grade", HospitalGrade, "hospital_grade_valid"),
+            models.CheckConstraint(
+                condition=models.Q(grade_verified=False) | models.Q(grade_verified_on__isnull=False),
+                name="hospital_verified_grade_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} ({self.city})" if self.city else self.name_en
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.name_key = normalise_name(self.name_en)
+        self.city_key = normalise_name(self.city)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if self.grade_verified and not self.grade_verified_on:
+            raise ValidationError({"grade_verified_on": "Say when the grade was verified."})
+
+    @property
+    def is_verified_grade_a_tertiary(self) -> bool:
+        return self.grade == self.Grade.GRADE_A_TERTIARY and self.grade_verified
+
+
+class StudySiteRole(models.TextChoices):
+    LEAD = "lead", "Lead site"
+    PARTICIPATING = "participating", "Participating"
+
+
+class StudySite(VersionedFact):
+    """A study's site at a hospital."""
+
+    Role = StudySiteRole
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="sites")
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="study_sites")
+    role = models.CharField(max_length=15, choices=Role.choices, default=Role.PARTICIPATING)
+    principal_investigator = models.CharField(max_length=200, blank=True)
+    enrollment = models.PositiveIntegerField(null=True, blank=True)
+    activation_date = models.DateField(null=True, blank=True)
+    first_enrolled_on = models.DateField("first patient enrolled", null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-role", "hospital__name_en"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "hospital"], name="study_site_unique_hospital_per_study"),
+            choice_constraint("role", StudySiteRole, "study_site_role_valid"),
+            date_order_constraint("activation_date", "first_enrolled_on", "study_site_enrolment_after_activation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hospital} in {self.study}"
+
+    def clean(self) -> None:
+        check_date_order(self, [("activation_date", "first_enrolled_on")])
+
+
+class EthicsApproval(VersionedFact):
+    """An ethics committee's approval for one study site, with what the consent form covers."""
+
+    study_site = models.ForeignKey(StudySite, on_delete=models.CASCADE, related_name="ethics_approvals")
+    committee = models.CharField(max_length=200)
+    reference_number = models.CharField(max_length=100, blank=True)
+    approval_date = models.DateField()
+    protocol_version = models.CharField(max_length=60, blank=True)
+    consent_commercial_use = tri_state_field("consent covers commercial use")
+    consent_cross_border = tri_state_field("consent covers cross-border transfer")
+    consent_future_research = tri_state_field("consent covers future research")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["approval_date", "pk"]
+        constraints = [
+            choice_constraint(field, TriState, f"ethics_{field}_valid")
+            for field in ("consent_commercial_use", "consent_cross_border", "consent_future_research")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.committee} {self.reference_number}".strip()

@@ -1,0 +1,242 @@
+"""Studies (IITs and industry trials), their headline efficacy claims, and the quality of their evidence."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from assets.models.assets import Asset, Company
+from assets.models.common import (
+    Phase,
+    TriState,
+    VersionedFact,
+    check_date_order,
+    choice_constraint,
+    date_order_constraint,
+    format_partial_date,
+    precision_field,
+    tri_state_field,
+)
+
+NCT_ID = RegexValidator(r"^NCT\d{8}$", "A ClinicalTrials.gov id is NCT followed by 8 digits, e.g. NCT03090659.")
+CHICTR_ID = RegexValidator(
+    r"^ChiCTR(-[A-Z]{2,6}-)?\d{8,10}$",
+    "A ChiCTR id looks like ChiCTR2000029308 or ChiCTR-OPC-17013061.",
+)
+CTR_ID = RegexValidator(r"^CTR\d{8}$", "A China drug-trial registry id is CTR followed by 8 digits, e.g. CTR20181234.")
+
+
+class StudyStatus(models.TextChoices):
+    NOT_YET_RECRUITING = "not_yet_recruiting", "Not yet recruiting"
+    RECRUITING = "recruiting", "Recruiting"
+    ENROLLING_BY_INVITATION = "enrolling_by_invitation", "Enrolling by invitation"
+    ACTIVE_NOT_RECRUITING = "active_not_recruiting", "Active, not recruiting"
+    SUSPENDED = "suspended", "Suspended"
+    TERMINATED = "terminated", "Terminated"
+    COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class StudySponsorType(models.TextChoices):
+    IIT = "iit", "Investigator-initiated"
+    IIT_COMPANY_FUNDED = "iit_company_funded", "Investigator-initiated, company-funded"
+    INDUSTRY = "industry", "Industry-sponsored"
+    COOPERATIVE = "cooperative", "Cooperative group / government"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class StudySource(models.TextChoices):
+    ENTERED = "entered", "Entered by hand"
+    IMPORTED = "imported", "Imported"
+
+
+class Study(VersionedFact):
+    """A clinical study: in China typically an IIT (NHC track) or a registration trial (NMPA track)."""
+
+    Status = StudyStatus
+
+    SponsorType = StudySponsorType
+
+    INVESTIGATOR_INITIATED = frozenset({SponsorType.IIT, SponsorType.IIT_COMPANY_FUNDED})
+
+    Source = StudySource
+
+    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="studies")
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="studies")
+    nct_id = models.CharField("NCT id", max_length=11, blank=True, validators=[NCT_ID])
+    chictr_id = models.CharField("ChiCTR id", max_length=24, blank=True, validators=[CHICTR_ID])
+    ctr_id = models.CharField("CTR id", max_length=11, blank=True, validators=[CTR_ID])
+    acronym = models.CharField(max_length=60, blank=True, help_text="e.g. LEGEND-2")
+    title = models.CharField(max_length=500)
+    phase = models.CharField(max_length=20, choices=Phase.choices, blank=True)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.UNKNOWN)
+    sponsor_type = models.CharField(max_length=20, choices=SponsorType.choices, default=SponsorType.UNKNOWN)
+    sponsor_type_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why it was classified so, e.g. 'lead sponsor is a hospital (class OTHER)'.",
+    )
+    sponsor_name = models.CharField(max_length=200, blank=True)
+    funding_company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    start_date = models.DateField(null=True, blank=True)
+    start_date_precision = precision_field()
+    first_patient_dosed_on = models.DateField("first patient dosed", null=True, blank=True)
+    first_patient_dosed_precision = precision_field()
+    completion_date = models.DateField(null=True, blank=True)
+    completion_date_precision = precision_field()
+    planned_enrollment = models.PositiveIntegerField(null=True, blank=True)
+    actual_enrollment = models.PositiveIntegerField(null=True, blank=True)
+    countries = models.JSONField(default=list, blank=True, help_text="Countries with sites, e.g. China, United States.")
+    data_cutoff_on = models.DateField("data cut-off", null=True, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
+    provenance = models.CharField(max_length=300, blank=True, help_text="Where the facts come from.")
+
+    history = HistoricalRecords()
+
+    DATE_ORDER = [("start_date", "completion_date"), ("start_date", "first_patient_dosed_on")]
+
+    class Meta:
+        ordering = ["start_date", "pk"]
+        verbose_name_plural = "studies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "nct_id"], condition=~models.Q(nct_id=""), name="study_unique_nct_per_team"
+            ),
+            models.UniqueConstraint(
+                fields=["team", "chictr_id"], condition=~models.Q(chictr_id=""), name="study_unique_chictr_per_team"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(nct_id="") | models.Q(nct_id__regex=r"^NCT[0-9]{8}$"), name="study_nct_id_format"
+            ),
+            choice_constraint("sponsor_type", StudySponsorType, "study_sponsor_type_valid"),
+            choice_constraint("status", StudyStatus, "study_status_valid"),
+            date_order_constraint("start_date", "completion_date", "study_completion_after_start"),
+            date_order_constraint("start_date", "first_patient_dosed_on", "study_first_dose_after_start"),
+        ]
+        indexes = [models.Index(fields=["team", "sponsor_type"], name="study_team_sponsor_type")]
+
+    def __str__(self) -> str:
+        return self.registry_id or self.title[:60]
+
+    def get_absolute_url(self) -> str:
+        if self.asset_id:
+            return reverse("asset_detail", kwargs={"asset_id": self.asset_id}) + "?tab=studies"
+        return reverse("team_home", kwargs={"team_slug": self.team.slug})
+
+    def clean(self) -> None:
+        check_date_order(self, self.DATE_ORDER)
+
+    @property
+    def registry_id(self) -> str:
+        return self.nct_id or self.chictr_id or self.ctr_id
+
+    @property
+    def is_investigator_initiated(self) -> bool:
+        return self.sponsor_type in self.INVESTIGATOR_INITIATED
+
+    @property
+    def start_display(self) -> str:
+        return format_partial_date(self.start_date, self.start_date_precision)
+
+    @property
+    def first_patient_dosed_display(self) -> str:
+        return format_partial_date(self.first_patient_dosed_on, self.first_patient_dosed_precision)
+
+    @property
+    def completion_display(self) -> str:
+        return format_partial_date(self.completion_date, self.completion_date_precision)
+
+
+class EfficacyClaim(VersionedFact):
+    """A headline efficacy claim as reported (endpoint, value, n, median follow-up)."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="efficacy_claims")
+    endpoint = models.CharField(max_length=120, help_text="e.g. ORR, CR rate, median PFS")
+    value = models.DecimalField(max_digits=8, decimal_places=2)
+    unit = models.CharField(max_length=20, default="%", help_text="e.g. %, months")
+    patients = models.PositiveIntegerField("n", validators=[MinValueValidator(1)])
+    median_follow_up_months = models.DecimalField(
+        "median follow-up (months)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    source_note = models.CharField(
+        max_length=300, blank=True, help_text="Publication or data cut the claim comes from."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["endpoint", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(patients__gte=1), name="efficacy_claim_patients_positive"),
+            models.CheckConstraint(
+                condition=models.Q(median_follow_up_months__isnull=True) | models.Q(median_follow_up_months__gte=0),
+                name="efficacy_claim_follow_up_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.value}{self.unit} (n={self.patients})"
+
+
+class EvidenceQuality(VersionedFact):
+    """Whether a study's data could stand before a regulator, and whether the licensor holds the rights to it."""
+
+    study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="evidence")
+    gcp_compliant = tri_state_field("conducted under GCP, with a compliance statement")
+    gcp_note = models.CharField(max_length=300, blank=True)
+    gcp_document = models.CharField(max_length=200, blank=True, help_text="The document this rests on.")
+    independently_monitored = tri_state_field("independently monitored")
+    monitoring_note = models.CharField(max_length=300, blank=True)
+    monitoring_document = models.CharField(max_length=200, blank=True)
+    source_records_accessible = tri_state_field("source records accessible for a regulator's onsite inspection")
+    source_records_note = models.CharField(max_length=300, blank=True)
+    source_records_document = models.CharField(max_length=200, blank=True)
+    foreign_party_involved = tri_state_field("foreign party involved in the study or its samples / data")
+    foreign_party = models.CharField("foreign party (who)", max_length=200, blank=True)
+    foreign_party_document = models.CharField(max_length=200, blank=True)
+    data_sent_abroad = tri_state_field("data sent abroad")
+    data_sent_abroad_note = models.CharField(max_length=300, blank=True)
+    data_sent_abroad_document = models.CharField(max_length=200, blank=True)
+    institution_assignment = tri_state_field("assignment of data and IP rights from the institution executed")
+    institution_assignment_on = models.DateField("institution assignment executed on", null=True, blank=True)
+    investigator_assignment = tri_state_field("assignment of data and IP rights from the investigator executed")
+    investigator_assignment_on = models.DateField("investigator assignment executed on", null=True, blank=True)
+    rights_document = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "evidence quality and rights"
+        verbose_name_plural = "evidence quality and rights"
+        constraints = [
+            choice_constraint(field, TriState, f"evidence_{field}_valid")
+            for field in (
+                "gcp_compliant",
+                "independently_monitored",
+                "source_records_accessible",
+                "foreign_party_involved",
+                "data_sent_abroad",
+                "institution_assignment",
+                "investigator_assignment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Evidence for {self.study}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.foreign_party_involved == TriState.YES and not self.foreign_party.strip():
+            errors["foreign_party"] = "Name the foreign party."
+        for flag, date_field in (
+            ("institution_assignment", "institution_assignment_on"),
+            ("investigator_assignment", "investigator_assignment_on"),
+        ):
+            if getattr(self, date_field) and getattr(self, flag) != TriState.YES:
+                errors[flag] = "An execution date is given, so the assignment was executed: answer Yes."
+        if errors:
+            raise ValidationError(errors)
