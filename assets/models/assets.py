@@ -20,6 +20,9 @@ class CompanyKind(models.TextChoices):
 class Company(VersionedFact):
     """A company as one team records it (originator, funder, counterparty); team-owned: who a team meets is private."""
 
+    team_path = "team"
+    asset_path = None
+
     Kind = CompanyKind
 
     team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="companies")
@@ -57,6 +60,9 @@ class AssetModality(models.TextChoices):
 
 class Asset(VersionedFact):
     """A drug asset a team is in- or out-licensing. Its code is unique within the team."""
+
+    team_path = "team"
+    asset_path = ""
 
     Modality = AssetModality
 

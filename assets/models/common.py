@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -38,7 +40,14 @@ PHASE_ORDER = {value: index for index, value in enumerate(Phase.values)}
 
 
 class VersionedFact(models.Model):
-    """A fact a team edits: ``version`` refuses stale saves, timestamps say when it last moved."""
+    """A fact a team edits: ``version`` refuses stale saves, timestamps say when it last moved.
+
+    Each subclass names the ORM path to its owning team (``team_path``, followed by the access policy) and to
+    its asset (``asset_path``: ``""`` for the asset itself, None where there is none).
+    """
+
+    team_path: ClassVar[str | None] = None
+    asset_path: ClassVar[str | None] = None
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

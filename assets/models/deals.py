@@ -41,6 +41,9 @@ class DealTermsCurrency(models.TextChoices):
 class DealTerms(VersionedFact):
     """The licence deal on an asset, as the team knows it."""
 
+    team_path = "asset__team"
+    asset_path = "asset"
+
     Direction = DealTermsDirection
 
     Currency = DealTermsCurrency
@@ -90,6 +93,8 @@ class MilestoneKind(models.TextChoices):
 
 
 class Milestone(VersionedFact):
+    team_path = "deal__asset__team"
+    asset_path = "deal__asset"
     Kind = MilestoneKind
 
     deal = models.ForeignKey(DealTerms, on_delete=models.CASCADE, related_name="milestones")
@@ -111,6 +116,8 @@ class Milestone(VersionedFact):
 
 
 class RoyaltyTier(VersionedFact):
+    team_path = "deal__asset__team"
+    asset_path = "deal__asset"
     deal = models.ForeignKey(DealTerms, on_delete=models.CASCADE, related_name="royalty_tiers")
     annual_net_sales_from = money_field("annual net sales from", default=Decimal("0"))
     rate_percent = models.DecimalField(
@@ -145,6 +152,9 @@ class RegistrationPlanMarket(models.TextChoices):
 
 class RegistrationPlan(VersionedFact):
     """How the team means to register the asset: the IIT as supportive evidence, an MRCT as the pivotal one."""
+
+    team_path = "asset__team"
+    asset_path = "asset"
 
     Market = RegistrationPlanMarket
 

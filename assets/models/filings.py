@@ -30,6 +30,9 @@ class HGRFilingStatus(models.TextChoices):
 class HGRFiling(VersionedFact):
     """[HGR-2024] A Human Genetic Resources approval or filing for a study's samples or data."""
 
+    team_path = "study__team"
+    asset_path = "study__asset"
+
     Kind = HGRFilingKind
 
     INTERNATIONAL_COOPERATION = frozenset({Kind.INTL_COOPERATION_APPROVAL, Kind.INTL_COOPERATION_FILING})
@@ -73,6 +76,9 @@ class HGRFiling(VersionedFact):
 class NHCFiling(VersionedFact):
     """[ORDER-818] The NHC filing of a new-biomedical-technology study, due 5 working days after its reviews."""
 
+    team_path = "study__team"
+    asset_path = "study__asset"
+
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="nhc_filings")
     academic_review_on = models.DateField("academic review approved on", null=True, blank=True)
     ethics_approved_on = models.DateField("ethics approved on", null=True, blank=True)
@@ -115,6 +121,9 @@ class INDApplicationPathway(models.TextChoices):
 
 class INDApplication(VersionedFact):
     """An IND application for the asset, with the dates its review clocks run from."""
+
+    team_path = "asset__team"
+    asset_path = "asset"
 
     Authority = INDApplicationAuthority
 

@@ -90,6 +90,9 @@ class StudySiteRole(models.TextChoices):
 class StudySite(VersionedFact):
     """A study's site at a hospital."""
 
+    team_path = "study__team"
+    asset_path = "study__asset"
+
     Role = StudySiteRole
 
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="sites")
@@ -119,6 +122,9 @@ class StudySite(VersionedFact):
 
 class EthicsApproval(VersionedFact):
     """An ethics committee's approval for one study site, with what the consent form covers."""
+
+    team_path = "study_site__study__team"
+    asset_path = "study_site__study__asset"
 
     study_site = models.ForeignKey(StudySite, on_delete=models.CASCADE, related_name="ethics_approvals")
     committee = models.CharField(max_length=200)

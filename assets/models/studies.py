@@ -57,6 +57,9 @@ class StudySource(models.TextChoices):
 class Study(VersionedFact):
     """A clinical study: in China typically an IIT (NHC track) or a registration trial (NMPA track)."""
 
+    team_path = "team"
+    asset_path = "asset"
+
     Status = StudyStatus
 
     SponsorType = StudySponsorType
@@ -154,6 +157,9 @@ class Study(VersionedFact):
 class EfficacyClaim(VersionedFact):
     """A headline efficacy claim as reported (endpoint, value, n, median follow-up)."""
 
+    team_path = "study__team"
+    asset_path = "study__asset"
+
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="efficacy_claims")
     endpoint = models.CharField(max_length=120, help_text="e.g. ORR, CR rate, median PFS")
     value = models.DecimalField(max_digits=8, decimal_places=2)
@@ -184,6 +190,9 @@ class EfficacyClaim(VersionedFact):
 
 class EvidenceQuality(VersionedFact):
     """Whether a study's data could stand before a regulator, and whether the licensor holds the rights to it."""
+
+    team_path = "study__team"
+    asset_path = "study__asset"
 
     study = models.OneToOneField(Study, on_delete=models.CASCADE, related_name="evidence")
     gcp_compliant = tri_state_field("conducted under GCP, with a compliance statement")

@@ -1,0 +1,103 @@
+"""Writes to the facts. Validation, the stale-edit check, the history entry and the change signal happen here, once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from assets.models import Hospital
+from assets.models.common import VersionedFact
+from assets.models.hospitals import normalise_name
+from assets.signals import facts_changed
+
+if TYPE_CHECKING:
+    from diligence.models import User
+
+
+class StaleEdit(Exception):  # noqa: N818 - a refusal the user sees, not a programming error
+    """Someone saved the record after this edit began. ``current`` is the record as it now stands."""
+
+    def __init__(self, current: VersionedFact) -> None:
+        self.current = current
+        super().__init__(f"{current._meta.verbose_name} was changed by someone else; your edit was not saved.")
+
+
+def follow(instance: object, path: str | None) -> int | None:
+    """The id at the end of an ORM path such as ``study__team`` (``""``: the instance itself)."""
+    if path is None:
+        return None
+    if path == "":
+        return instance.pk  # type: ignore[attr-defined]
+    *hops, last = path.split("__")
+    for hop in hops:
+        instance = getattr(instance, hop)
+        if instance is None:
+            return None
+    return getattr(instance, f"{last}_id")
+
+
+def team_id_of(instance: VersionedFact) -> int | None:
+    return follow(instance, type(instance).team_path)
+
+
+def asset_id_of(instance: VersionedFact) -> int | None:
+    return follow(instance, type(instance).asset_path)
+
+
+def _announce(instance: VersionedFact, *, asset_ids: set[int | None]) -> None:
+    team_id = team_id_of(instance)
+    if team_id is not None:
+        facts_changed.send(sender=type(instance), team_id=team_id, asset_ids={a for a in asset_ids if a})
+
+
+@transaction.atomic
+def fact_save[F: VersionedFact](*, instance: F, user: User | None, expected_version: int | None = None) -> F:
+    """Create a fact (no pk) or update it. An update whose ``expected_version`` is not the stored one is refused
+    with ``StaleEdit`` so two people editing the same record never silently overwrite each other."""
+    model = type(instance)
+    previous_asset_id = None
+    if instance.pk is not None:
+        current = model._base_manager.select_for_update().get(pk=instance.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise StaleEdit(current)
+        previous_asset_id = asset_id_of(current)
+        instance.version = current.version + 1
+    instance.full_clean()
+    instance._history_user = user  # simple-history's documented hook for the actor
+    instance.save()
+    _announce(instance, asset_ids={asset_id_of(instance), previous_asset_id})
+    return instance
+
+
+@transaction.atomic
+def fact_delete(*, instance: VersionedFact, user: User | None, expected_version: int | None = None) -> None:
+    """Delete a fact; refused like an update when someone changed it since it was shown."""
+    model = type(instance)
+    current = model._base_manager.select_for_update().filter(pk=instance.pk).first()
+    if current is None:
+        return
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(current)
+    asset_id = asset_id_of(current)
+    current._history_user = user
+    current.delete()
+    _announce(current, asset_ids={asset_id})
+
+
+def hospital_find(*, name_en: str, city: str) -> Hospital | None:
+    """The directory entry for this name and city, matched on normalised keys (case, width, punctuation)."""
+    return Hospital.objects.filter(name_key=normalise_name(name_en), city_key=normalise_name(city)).first()
+
+
+@transaction.atomic
+def hospital_get_or_create(*, name_en: str, city: str, user: User | None, **facts: object) -> tuple[Hospital, bool]:
+    """Match a hospital by name and city, never duplicating it; a new one gets the given public facts."""
+    if not name_en.strip():
+        raise ValidationError({"name_en": "A hospital needs a name."})
+    existing = hospital_find(name_en=name_en, city=city)
+    if existing is not None:
+        return existing, False
+    hospital = Hospital(name_en=name_en.strip(), city=city.strip(), **facts)
+    return fact_save(instance=hospital, user=user), True
