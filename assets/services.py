@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from assets.models import Hospital
+from assets.models import Asset, Company, Hospital, Study, StudySite
 from assets.models.common import VersionedFact
 from assets.models.hospitals import normalise_name
 from assets.signals import facts_changed
@@ -101,3 +101,35 @@ def hospital_get_or_create(*, name_en: str, city: str, user: User | None, **fact
         return existing, False
     hospital = Hospital(name_en=name_en.strip(), city=city.strip(), **facts)
     return fact_save(instance=hospital, user=user), True
+
+
+@transaction.atomic
+def company_for_name(*, team_id: int, name: str, user: User | None) -> Company | None:
+    """The team's company of that name (case-insensitive), created if new; None for an empty name."""
+    name = name.strip()
+    if not name:
+        return None
+    existing = Company.objects.filter(team_id=team_id, name__iexact=name).first()
+    return existing or fact_save(instance=Company(team_id=team_id, name=name), user=user)
+
+
+@transaction.atomic
+def asset_save(*, asset: Asset, originator_name: str, user: User | None, expected_version: int | None) -> Asset:
+    asset.originator = company_for_name(team_id=asset.team_id, name=originator_name, user=user)
+    return fact_save(instance=asset, user=user, expected_version=expected_version)
+
+
+@transaction.atomic
+def study_save(*, study: Study, funding_company_name: str, user: User | None, expected_version: int | None) -> Study:
+    study.funding_company = company_for_name(team_id=study.team_id, name=funding_company_name, user=user)
+    return fact_save(instance=study, user=user, expected_version=expected_version)
+
+
+@transaction.atomic
+def study_site_save(
+    *, site: StudySite, hospital: dict[str, str], user: User | None, expected_version: int | None
+) -> StudySite:
+    """Save a site, finding its hospital in the shared directory by name and city (created only if new)."""
+    name_en, city = hospital.pop("name_en"), hospital.pop("city")
+    site.hospital, _created = hospital_get_or_create(name_en=name_en, city=city, user=user, **hospital)
+    return fact_save(instance=site, user=user, expected_version=expected_version)

@@ -96,6 +96,19 @@ def get_for_user_or_404[M: Model](
     return obj
 
 
+def colleagues_among(user: User | AnonymousUser, user_ids: set[int]) -> set[int]:
+    """Which of these users share a team with ``user``: only their names may be shown to ``user``."""
+    if not user_ids or not team_roles(user):
+        return set()
+    shared = Membership.objects.filter(team_id__in=list(team_roles(user)), user_id__in=user_ids)
+    return set(shared.values_list("user_id", flat=True))
+
+
+def can_edit_shared_directory(user: User | AnonymousUser) -> bool:
+    """Shared public facts (the hospital directory) may be edited by anyone who edits facts on some team."""
+    return any(role in EDIT_ROLES for role in team_roles(user).values())
+
+
 def require_edit(user: User | AnonymousUser, team: DealTeam | int) -> None:
     """Raise 404 unless the user may change the team's data (a partner who may only read also gets 404)."""
     if not can_edit(user, team):

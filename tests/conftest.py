@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import pytest
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
@@ -49,6 +50,52 @@ class World:
 
     def user(self, role: str) -> User | None:
         return None if role == "anonymous" else getattr(self, role)
+
+    @cached_property
+    def facts(self) -> PhoenixFacts:
+        """One asset of phoenix with one of every kind of fact under it, made on first use."""
+        return PhoenixFacts.build(self.phoenix)
+
+
+@dataclass
+class PhoenixFacts:
+    asset: object
+    study: object
+    claim: object
+    evidence: object
+    site: object
+    ethics: object
+    hgr: object
+    nhc: object
+    ind: object
+    deal: object
+    milestone: object
+    royalty: object
+    plan: object
+
+    @classmethod
+    def build(cls, team: DealTeam) -> PhoenixFacts:
+        from tests import factories as f
+
+        asset = f.AssetFactory(team=team, code="PHX-1", name="Phoenix CAR-T")
+        study = f.StudyFactory(asset=asset, nct_id="NCT03090659")
+        site = f.StudySiteFactory(study=study)
+        deal = f.DealTermsFactory(asset=asset)
+        return cls(
+            asset=asset,
+            study=study,
+            claim=f.EfficacyClaimFactory(study=study),
+            evidence=f.EvidenceQualityFactory(study=study),
+            site=site,
+            ethics=f.EthicsApprovalFactory(study_site=site),
+            hgr=f.HGRFilingFactory(study=study),
+            nhc=f.NHCFilingFactory(study=study),
+            ind=f.INDApplicationFactory(asset=asset),
+            deal=deal,
+            milestone=f.MilestoneFactory(deal=deal),
+            royalty=f.RoyaltyTierFactory(deal=deal),
+            plan=f.RegistrationPlanFactory(asset=asset),
+        )
 
 
 @pytest.fixture

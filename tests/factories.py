@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import factory
 
 from diligence.models import DealTeam, Membership, User
@@ -43,3 +46,178 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     team = factory.SubFactory(DealTeamFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.MEMBER
+
+
+# --- facts -------------------------------------------------------------------------------------------------
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Company"
+
+    team = factory.SubFactory(DealTeamFactory)
+    name = factory.Sequence(lambda n: f"Company {n} Biotech")
+    country = "China"
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Asset"
+
+    team = factory.SubFactory(DealTeamFactory)
+    code = factory.Sequence(lambda n: f"AST-{n:04d}")
+    name = factory.Sequence(lambda n: f"Asset {n}")
+    modality = "car_t"
+    target = "BCMA"
+    indications = "Relapsed/refractory multiple myeloma"
+
+
+class StudyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Study"
+
+    asset = factory.SubFactory(AssetFactory)
+    team = factory.SelfAttribute("asset.team")
+    nct_id = factory.Sequence(lambda n: f"NCT{90000000 + n:08d}")
+    title = factory.Sequence(lambda n: f"A phase 1 study of asset {n}")
+    phase = "phase_1"
+    status = "recruiting"
+    sponsor_type = "iit"
+    sponsor_type_reason = "lead sponsor is a hospital (class OTHER)"
+    start_date = dt.date(2024, 3, 1)
+    countries = factory.LazyFunction(lambda: ["China"])
+
+
+class HospitalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Hospital"
+
+    name_en = factory.Sequence(lambda n: f"People's Hospital No. {n}")
+    name_zh = factory.Sequence(lambda n: f"第{n}人民医院")
+    city = "Shanghai"
+    province = "Shanghai"
+    grade = "grade_a_tertiary"
+    grade_verified = True
+    grade_verified_on = dt.date(2026, 1, 5)
+
+
+class StudySiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.StudySite"
+
+    study = factory.SubFactory(StudyFactory)
+    hospital = factory.SubFactory(HospitalFactory)
+    role = "participating"
+    principal_investigator = factory.Faker("name")
+    enrollment = 10
+    activation_date = dt.date(2024, 3, 15)
+    first_enrolled_on = dt.date(2024, 4, 1)
+
+
+class EthicsApprovalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.EthicsApproval"
+
+    study_site = factory.SubFactory(StudySiteFactory)
+    committee = "Hospital ethics committee"
+    reference_number = factory.Sequence(lambda n: f"EC-2024-{n:03d}")
+    approval_date = dt.date(2024, 2, 20)
+    consent_commercial_use = "yes"
+    consent_cross_border = "yes"
+    consent_future_research = "unknown"
+
+
+class EfficacyClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.EfficacyClaim"
+
+    study = factory.SubFactory(StudyFactory)
+    endpoint = "ORR"
+    value = Decimal("80.00")
+    patients = 40
+    median_follow_up_months = Decimal("12.0")
+
+
+class EvidenceQualityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.EvidenceQuality"
+
+    study = factory.SubFactory(StudyFactory)
+
+
+class HGRFilingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.HGRFiling"
+
+    study = factory.SubFactory(StudyFactory)
+    kind = "collection_approval"
+    reference_number = factory.Sequence(lambda n: f"HGR-{n:05d}")
+    submitted_on = dt.date(2024, 1, 10)
+    decided_on = dt.date(2024, 2, 10)
+    status = "approved"
+    covers_samples = True
+
+
+class NHCFilingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.NHCFiling"
+
+    study = factory.SubFactory(StudyFactory)
+    academic_review_on = dt.date(2026, 9, 25)
+    ethics_approved_on = dt.date(2026, 9, 28)
+    filed_on = dt.date(2026, 10, 9)
+    filing_number = factory.Sequence(lambda n: f"NHC-{n:05d}")
+
+
+class INDApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.INDApplication"
+
+    asset = factory.SubFactory(AssetFactory)
+    authority = "nmpa"
+    number = factory.Sequence(lambda n: f"CXSL26{n:05d}")
+    pathway = "thirty_working_day"
+    submitted_on = dt.date(2026, 3, 2)
+    accepted_on = dt.date(2026, 3, 6)
+    cleared_on = dt.date(2026, 4, 10)
+
+
+class DealTermsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.DealTerms"
+
+    asset = factory.SubFactory(AssetFactory)
+    direction = "in"
+    counterparty = "Westbridge Therapeutics Inc."
+    territory = "Worldwide ex-Greater China"
+    currency = "USD"
+    upfront = Decimal("50000000.00")
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.Milestone"
+
+    deal = factory.SubFactory(DealTermsFactory)
+    event = factory.Sequence(lambda n: f"Milestone {n}")
+    kind = "regulatory"
+    amount = Decimal("100000000.00")
+
+
+class RegistrationPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.RegistrationPlan"
+
+    asset = factory.SubFactory(AssetFactory)
+    target_markets = factory.LazyFunction(lambda: ["US", "CN"])
+    mrct_planned = "yes"
+    mrct_regions = "US, EU, China"
+
+
+class RoyaltyTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "assets.RoyaltyTier"
+
+    deal = factory.SubFactory(DealTermsFactory)
+    annual_net_sales_from = factory.Sequence(lambda n: Decimal(n) * Decimal("100000000"))
+    rate_percent = Decimal("8.00")

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.text import Truncator
 from simple_history.models import HistoricalRecords
 
 from assets.models.assets import Asset, Company
@@ -123,7 +124,7 @@ class Study(VersionedFact):
         indexes = [models.Index(fields=["team", "sponsor_type"], name="study_team_sponsor_type")]
 
     def __str__(self) -> str:
-        return self.registry_id or self.title[:60]
+        return self.registry_id or self.acronym or Truncator(self.title).chars(80)
 
     def get_absolute_url(self) -> str:
         if self.asset_id:

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from assets.demo import seed_demo_facts
 from diligence.models import DealTeam, Membership, User
 from diligence.services import membership_set, team_create
 
@@ -45,6 +46,8 @@ class Command(BaseCommand):
         for username, _full_name, team_slug, role in PEOPLE:
             self.stdout.write(f"  {username:<9} {role.label.lower()} of {team_slug}")
         self.stdout.write("  admin     staff (users, teams, templates; no deal data)")
+        for code in seed_demo_facts(phoenix=teams["phoenix"], atlas=teams["atlas"]):
+            self.stdout.write(f"  asset {code} created (illustrative demo facts)")
 
     def _team(self, slug: str, name: str, description: str) -> DealTeam:
         return DealTeam.objects.filter(slug=slug).first() or team_create(name=name, slug=slug, description=description)

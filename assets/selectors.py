@@ -1,0 +1,367 @@
+"""Reads of the facts, always scoped through the access policy, with their joins done here (fixed query counts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from assets import deadlines
+from assets.models import (
+    Asset,
+    DealTerms,
+    EfficacyClaim,
+    EthicsApproval,
+    EvidenceQuality,
+    HGRFiling,
+    Hospital,
+    INDApplication,
+    Milestone,
+    NHCFiling,
+    RegistrationPlan,
+    RoyaltyTier,
+    Study,
+    StudySite,
+)
+from assets.models.common import VersionedFact
+from diligence import access
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from diligence.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+def assets_visible_to(user: AnyUser) -> QuerySet[Asset]:
+    return access.scope(Asset.objects.all(), user=user)
+
+
+def asset_get_for_user_or_404(*, user: AnyUser, asset_id: int) -> Asset:
+    return access.get_for_user_or_404(Asset.objects.select_related("team", "originator"), user=user, pk=asset_id)
+
+
+def fact_get_for_user_or_404[F: VersionedFact](*, user: AnyUser, model: type[F], pk: int) -> F:
+    """Any team-owned fact by id, or 404 whether it is missing or another team's."""
+    return access.get_for_user_or_404(model.objects.all(), user=user, team_field=model.team_path, pk=pk)
+
+
+# --- the asset list ------------------------------------------------------------------------------------------
+
+ASSET_SORTS = {
+    "code": ("code",),
+    "-code": ("-code",),
+    "name": ("name", "code"),
+    "-name": ("-name", "code"),
+    "modality": ("modality", "code"),
+    "phase": ("highest_phase_china", "code"),
+    "-updated": ("-updated_at", "code"),
+    "studies": ("-study_count", "code"),
+}
+
+
+@dataclass(frozen=True)
+class AssetFilters:
+    search: str = ""
+    team: str = ""
+    modality: str = ""
+    phase: str = ""
+    sponsor_type: str = ""
+    sort: str = "code"
+
+
+def asset_list(*, user: AnyUser, filters: AssetFilters) -> QuerySet[Asset]:
+    """The assets the user may see, filtered, sorted, with the counts the list shows annotated (one query)."""
+    assets = assets_visible_to(user).select_related("team", "originator")
+    if filters.team:
+        assets = assets.filter(team__slug=filters.team)
+    if filters.search:
+        term = filters.search.strip()
+        registry_match = Study.objects.filter(asset=OuterRef("pk")).filter(
+            Q(nct_id__iexact=term) | Q(chictr_id__iexact=term) | Q(ctr_id__iexact=term) | Q(acronym__icontains=term)
+        )
+        assets = assets.filter(
+            Q(code__icontains=term)
+            | Q(name__icontains=term)
+            | Q(inn_name__icontains=term)
+            | Q(target__icontains=term)
+            | Q(indications__icontains=term)
+            | Exists(registry_match)
+        )
+    if filters.modality:
+        assets = assets.filter(modality=filters.modality)
+    if filters.phase:
+        assets = assets.filter(Q(highest_phase_china=filters.phase) | Q(highest_phase_us=filters.phase))
+    if filters.sponsor_type:
+        assets = assets.filter(Exists(Study.objects.filter(asset=OuterRef("pk"), sponsor_type=filters.sponsor_type)))
+    assets = assets.annotate(
+        study_count=Count("studies", distinct=True),
+        iit_count=Count("studies", filter=Q(studies__sponsor_type__in=Study.INVESTIGATOR_INITIATED), distinct=True),
+        site_count=Count("studies__sites", distinct=True),
+    )
+    return assets.order_by(*ASSET_SORTS.get(filters.sort, ASSET_SORTS["code"]))
+
+
+# --- the asset page, one tab at a time -----------------------------------------------------------------------
+
+# Every fact that hangs under an asset, for the asset's combined history.
+ASSET_FACTS: list[type[VersionedFact]] = [
+    Study,
+    EfficacyClaim,
+    EvidenceQuality,
+    StudySite,
+    EthicsApproval,
+    HGRFiling,
+    NHCFiling,
+    INDApplication,
+    DealTerms,
+    Milestone,
+    RoyaltyTier,
+    RegistrationPlan,
+]
+
+TABS = [
+    ("overview", "Overview"),
+    ("studies", "Studies"),
+    ("sites", "Sites"),
+    ("ethics", "Ethics"),
+    ("hgr", "HGR"),
+    ("filings", "NHC filings"),
+    ("ind", "IND"),
+    ("deal", "Deal terms"),
+    ("history", "History"),
+]
+TAB_NAMES = {name for name, _label in TABS}
+
+
+def _studies(asset: Asset) -> QuerySet[Study]:
+    return asset.studies.all().order_by("start_date", "pk")
+
+
+@dataclass(frozen=True)
+class DatedFiling:
+    """A filing or application with the regulatory clocks derived from its dates."""
+
+    fact: VersionedFact
+    deadlines: list[deadlines.Deadline]
+
+
+def _nhc_deadlines(filing: NHCFiling) -> list[deadlines.Deadline]:
+    due = deadlines.nhc_filing_deadline(
+        academic_review_on=filing.academic_review_on,
+        ethics_approved_on=filing.ethics_approved_on,
+        filed_on=filing.filed_on,
+    )
+    return [due] if due else []
+
+
+def ind_deadlines(ind: INDApplication) -> list[deadlines.Deadline]:
+    """The NMPA-86 clocks apply to NMPA applications only."""
+    if ind.authority != INDApplication.Authority.NMPA:
+        return []
+    found = [
+        deadlines.nmpa_acceptance_deadline(submitted_on=ind.submitted_on, accepted_on=ind.accepted_on),
+        deadlines.nmpa_review_deadline(
+            accepted_on=ind.accepted_on, cleared_on=ind.cleared_on, extended=ind.review_extended
+        )
+        if ind.pathway == INDApplication.Pathway.THIRTY_DAY
+        else None,
+        deadlines.nmpa_first_dose_deadline(cleared_on=ind.cleared_on, first_dose_on=ind.first_dose_on),
+    ]
+    return [d for d in found if d]
+
+
+def tab_context(*, asset: Asset, tab: str, today: dt.date) -> dict[str, object]:
+    """What one tab of the asset page shows; each branch reads in a fixed number of queries."""
+    if tab == "studies":
+        studies = _studies(asset).select_related("funding_company", "evidence").prefetch_related("efficacy_claims")
+        return {"studies": studies}
+    if tab == "sites":
+        sites = StudySite.objects.select_related("hospital").order_by("-role", "hospital__name_en", "pk")
+        return {"studies": _studies(asset).prefetch_related(Prefetch("sites", queryset=sites))}
+    if tab == "ethics":
+        sites = (
+            StudySite.objects.select_related("hospital")
+            .prefetch_related(Prefetch("ethics_approvals", queryset=EthicsApproval.objects.order_by("approval_date")))
+            .order_by("-role", "hospital__name_en", "pk")
+        )
+        return {"studies": _studies(asset).prefetch_related(Prefetch("sites", queryset=sites))}
+    if tab == "hgr":
+        filings = HGRFiling.objects.order_by("submitted_on", "pk")
+        return {"studies": _studies(asset).prefetch_related(Prefetch("hgr_filings", queryset=filings))}
+    if tab == "filings":
+        studies = list(_studies(asset).prefetch_related(Prefetch("nhc_filings", queryset=NHCFiling.objects.all())))
+        dated = {s.pk: [DatedFiling(f, _nhc_deadlines(f)) for f in s.nhc_filings.all()] for s in studies}
+        return {"studies": studies, "nhc_by_study": dated, "in_scope": asset.in_order818_scope}
+    if tab == "ind":
+        inds = [DatedFiling(ind, ind_deadlines(ind)) for ind in asset.ind_applications.order_by("submitted_on", "pk")]
+        return {"inds": inds}
+    if tab == "deal":
+        deal = DealTerms.objects.filter(asset=asset).prefetch_related("milestones", "royalty_tiers").first()
+        plan = getattr(asset, "registration_plan", None) if _has_plan(asset) else None
+        return {"deal": deal, "plan": plan}
+    if tab == "history":
+        return {"entries": asset_history(asset=asset)}
+    return overview_context(asset=asset, today=today)
+
+
+def _has_plan(asset: Asset) -> bool:
+    try:
+        asset.registration_plan  # noqa: B018 - the reverse one-to-one raises when missing
+    except Asset.registration_plan.RelatedObjectDoesNotExist:
+        return False
+    return True
+
+
+def overview_context(*, asset: Asset, today: dt.date) -> dict[str, object]:
+    studies = list(_studies(asset).annotate(site_total=Count("sites")))
+    nhc = list(NHCFiling.objects.filter(study__asset=asset).select_related("study"))
+    inds = list(asset.ind_applications.all())
+    clocks = [(f, d) for f in nhc for d in _nhc_deadlines(f)] + [(i, d) for i in inds for d in ind_deadlines(i)]
+    deal = DealTerms.objects.filter(asset=asset).prefetch_related("milestones").first()
+    return {
+        "studies": studies,
+        "iit_only": bool(studies) and all(s.is_investigator_initiated for s in studies),
+        "clocks": sorted(clocks, key=lambda pair: pair[1].due),
+        "deal": deal,
+        "plan": asset.registration_plan if _has_plan(asset) else None,
+    }
+
+
+# --- history --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: dt.datetime
+    who: str
+    action: str
+    what: str
+    changes: list[tuple[str, str, str]]
+
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+
+
+def _entries(records: list, *, describe: str | None = None) -> list[HistoryEntry]:
+    """History records (newest first) as entries with field-level changes against the record before each."""
+    entries = []
+    for index, record in enumerate(records):
+        older = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if older is not None and record.history_type == "~":
+            delta = record.diff_against(older, excluded_fields=["version", "updated_at", "created_at"])
+            changes = [(c.field, _show(c.old), _show(c.new)) for c in delta.changes]
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=str(record.history_user) if record.history_user else "system",
+                action=ACTIONS.get(record.history_type, record.history_type),
+                what=describe or str(record.instance._meta.verbose_name),
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def _show(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+# What a history label reads through a relation, fetched with the records so a long history costs no extra queries.
+HISTORY_RELATED: dict[type[VersionedFact], tuple[str, ...]] = {
+    StudySite: ("hospital", "study"),
+    EvidenceQuality: ("study",),
+    NHCFiling: ("study",),
+    RegistrationPlan: (),
+}
+
+
+def history_label(record: object) -> str:
+    """A short name for the fact a history record is about, read from the record itself (never a fresh query)."""
+    model = record.instance_type  # type: ignore[attr-defined]
+    if model is StudySite:
+        hospital = record.hospital.name_en if record.hospital else "a hospital"  # type: ignore[attr-defined]
+        return f"{hospital} in {record.study or 'a deleted study'}"  # type: ignore[attr-defined]
+    if model is EvidenceQuality:
+        return f"evidence for {record.study or 'a deleted study'}"  # type: ignore[attr-defined]
+    if model is NHCFiling:
+        return record.filing_number or f"for {record.study or 'a deleted study'}"  # type: ignore[attr-defined]
+    if model is RegistrationPlan:
+        return "registration plan"
+    return str(record.instance)  # type: ignore[attr-defined]
+
+
+def record_history(*, instance: VersionedFact) -> list[HistoryEntry]:
+    records = list(instance.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    return _entries(records)
+
+
+def asset_history(*, asset: Asset, limit: int = 200) -> list[HistoryEntry]:
+    """Who changed what and when across the asset and every fact under it, newest first (one query per kind)."""
+    models_and_paths = [(Asset, "id")] + [(model, f"{model.asset_path}_id") for model in ASSET_FACTS]
+    entries: list[HistoryEntry] = []
+    for model, path in models_and_paths:
+        records = list(
+            model.history.filter(**{path: asset.pk})
+            .select_related("history_user", *HISTORY_RELATED.get(model, ()))
+            .order_by("id", "-history_date", "-history_id")[:limit]
+        )
+        by_object: dict[int, list] = {}
+        for record in records:
+            by_object.setdefault(record.id, []).append(record)
+        for object_records in by_object.values():
+            label = f"{model._meta.verbose_name} “{history_label(object_records[0])}”"
+            entries.extend(_entries(object_records, describe=label))
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
+
+
+def hospital_history(*, hospital: Hospital, user: AnyUser) -> list[HistoryEntry]:
+    """A shared hospital's changes; an editor's name is shown only to people who share a team with them."""
+    records = list(hospital.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    colleagues = access.colleagues_among(user, {r.history_user_id for r in records if r.history_user_id})
+    entries = _entries(records)
+    return [
+        e if r.history_user_id in colleagues or not r.history_user_id else _anonymised(e)
+        for e, r in zip(entries, records, strict=True)
+    ]
+
+
+def _anonymised(entry: HistoryEntry) -> HistoryEntry:
+    return HistoryEntry(entry.when, "a user of another team", entry.action, entry.what, entry.changes)
+
+
+# --- hospitals ------------------------------------------------------------------------------------------------
+
+
+def hospital_directory(*, user: AnyUser, search: str = "") -> QuerySet[Hospital]:
+    """The shared directory, with how many of *the user's teams'* sites each hospital has (never other teams')."""
+    hospitals = Hospital.objects.all()
+    if search.strip():
+        term = search.strip()
+        hospitals = hospitals.filter(
+            Q(name_en__icontains=term)
+            | Q(name_zh__icontains=term)
+            | Q(city__icontains=term)
+            | Q(province__icontains=term)
+        )
+    my_sites = Q(study_sites__study__team_id__in=list(access.team_roles(user)))
+    return hospitals.annotate(my_site_count=Count("study_sites", filter=my_sites)).order_by("name_en", "pk")
+
+
+def hospital_get_or_404(*, hospital_id: int) -> Hospital:
+    hospital = Hospital.objects.filter(pk=hospital_id).first()
+    if hospital is None:
+        raise Http404("No such hospital.")
+    return hospital
+
+
+def hospital_sites_for_user(*, hospital: Hospital, user: AnyUser) -> QuerySet[StudySite]:
+    return access.scope(
+        hospital.study_sites.select_related("study", "study__asset"), user=user, team_field="study__team"
+    ).order_by("study__asset__code", "pk")

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from assets.kinds import KINDS, PARENT_PLURALS
+from assets.views import assets, facts, hospitals
+
+urlpatterns = [
+    path("assets/", assets.asset_list, name="asset_list"),
+    path("assets/new/", assets.asset_create, name="asset_create"),
+    path("assets/<int:asset_id>/", assets.asset_detail, name="asset_detail"),
+    path("assets/<int:asset_id>/edit/", assets.asset_edit, name="asset_edit"),
+    path("assets/<int:asset_id>/delete/", assets.asset_delete, name="asset_delete"),
+    path("hospitals/", hospitals.hospital_list, name="hospital_list"),
+    path("hospitals/<int:hospital_id>/", hospitals.hospital_detail, name="hospital_detail"),
+    path("hospitals/<int:hospital_id>/edit/", hospitals.hospital_edit, name="hospital_edit"),
+]
+
+# Every kind of fact gets the same four routes; the id's name says the kind (``site_id``), so the URL walk can
+# fill it with a fact of the right team.
+for kind in KINDS:
+    parent, slug, plural = kind.parent, kind.slug, kind.plural
+    extra = {"kind": slug}
+    urlpatterns += [
+        path(
+            f"{PARENT_PLURALS[parent]}/<int:{parent}_id>/{plural}/new/", facts.fact_create, extra, name=f"{slug}_create"
+        ),
+        path(f"{plural}/<int:{slug}_id>/edit/", facts.fact_edit, extra, name=f"{slug}_edit"),
+        path(f"{plural}/<int:{slug}_id>/delete/", facts.fact_delete, extra, name=f"{slug}_delete"),
+        path(f"{plural}/<int:{slug}_id>/history/", facts.fact_history, extra, name=f"{slug}_history"),
+    ]

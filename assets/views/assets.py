@@ -1,0 +1,148 @@
+"""The asset list and the asset page with its tabs; creating, editing and deleting an asset."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from assets import selectors, services
+from assets.forms import AssetForm
+from assets.models import Asset, Study
+from assets.models.common import Phase
+from assets.services import StaleEdit
+from assets.views.common import add_service_errors, stale_author, stale_changes, tab_page_context
+from diligence import access
+from diligence.models import DealTeam
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def asset_list(request: HttpRequest) -> HttpResponse:
+    filters = selectors.AssetFilters(
+        search=request.GET.get("q", "")[:100],
+        team=request.GET.get("team", ""),
+        modality=request.GET.get("modality", ""),
+        phase=request.GET.get("phase", ""),
+        sponsor_type=request.GET.get("sponsor_type", ""),
+        sort=request.GET.get("sort", "code"),
+    )
+    page = Paginator(selectors.asset_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "teams": access.teams_visible_to(request.user),
+        "modalities": Asset.Modality.choices,
+        "phases": Phase.choices,
+        "sponsor_types": Study.SponsorType.choices,
+        "sorts": [("code", "Code"), ("name", "Name"), ("modality", "Modality"), ("phase", "Phase (China)"),
+                  ("-updated", "Recently changed"), ("studies", "Most studies")],
+    }  # fmt: skip
+    template = "assets/asset_list.html#results" if request.htmx else "assets/asset_list.html"
+    return render(request, template, context)
+
+
+class AssetCreateForm(AssetForm):
+    team = forms.ModelChoiceField(queryset=DealTeam.objects.none(), empty_label=None)
+
+    def __init__(self, *args: object, teams: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.order_fields(["team"])
+
+
+def _editable_teams(request: HttpRequest):  # -> QuerySet[DealTeam]
+    return access.teams_visible_to(request.user).filter(
+        pk__in=[t for t, role in access.team_roles(request.user).items() if role in access.EDIT_ROLES]
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asset_create(request: HttpRequest) -> HttpResponse:
+    teams = _editable_teams(request)
+    initial = {"team": teams.filter(slug=request.GET.get("team")).first()}
+    form = AssetCreateForm(request.POST or None, teams=teams, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.instance.team = form.cleaned_data["team"]
+        try:
+            asset = services.asset_save(
+                asset=form.instance, originator_name=form.cleaned_data["originator_name"], user=request.user,
+                expected_version=None,
+            )  # fmt: skip
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Asset {asset.code} created.")
+            return redirect(asset)
+    return render(request, "assets/asset_form.html", {"form": form, "has_teams": teams.exists()})
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    tab = request.GET.get("tab", "overview")
+    if tab not in selectors.TAB_NAMES:
+        raise Http404("No such tab.")
+    context = tab_page_context(request, asset=asset, tab=tab)
+    template = "assets/asset_detail.html#tab-panel" if request.htmx else "assets/asset_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    access.require_edit(request.user, asset.team_id)
+    form = AssetForm(request.POST or None, instance=asset)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.asset_save(
+                asset=form.instance, originator_name=form.cleaned_data["originator_name"], user=request.user,
+                expected_version=form.expected_version,
+            )  # fmt: skip
+        except StaleEdit as refused:
+            stale = {"author": stale_author(refused), "changes": stale_changes(form, refused)}
+            form.refresh_version(refused.current.version)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Asset {asset.code} saved.")
+            return redirect(asset)
+    context = {"form": form, "asset": asset, "stale": stale}
+    return render(request, "assets/asset_form.html", context, status=409 if stale else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    access.require_edit(request.user, asset.team_id)
+    stale = None
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+        try:
+            services.fact_delete(instance=asset, user=request.user, expected_version=int(version) if version else None)
+        except StaleEdit as refused:
+            asset, stale = refused.current, stale_author(refused)
+        else:
+            messages.success(request, f"Asset {asset.code} and everything under it deleted.")
+            return redirect("asset_list")
+    return render(request, "assets/asset_confirm_delete.html", {"asset": asset, "stale": stale})

@@ -1,0 +1,71 @@
+"""Helpers the fact views share: turning service refusals into form errors, and answering after a save."""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django_htmx.http import reswap, retarget
+
+from assets import selectors
+from assets.models import Asset
+from assets.services import StaleEdit
+
+
+def add_service_errors(form: Form, error: ValidationError) -> None:
+    """Errors from the model's full validation beside their field where the form has it, above the form otherwise."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, messages)
+
+
+def stale_changes(form: Form, stale: StaleEdit) -> list[tuple[str, str, str]]:
+    """The fields where the stored record now differs from what this user submitted: (label, theirs, yours)."""
+    changes = []
+    for name, field in form.fields.items():
+        if name == "version" or not hasattr(stale.current, name):
+            continue
+        theirs, yours = getattr(stale.current, name), form.cleaned_data.get(name)
+        if _comparable(theirs) != _comparable(yours):
+            changes.append((str(field.label or name), _display(theirs), _display(yours)))
+    return changes
+
+
+def stale_author(stale: StaleEdit) -> str:
+    latest = stale.current.history.select_related("history_user").order_by("-history_date").first()
+    return str(latest.history_user) if latest and latest.history_user else "someone else"
+
+
+def _comparable(value: object) -> object:
+    return "" if value is None else str(getattr(value, "pk", value))
+
+
+def _display(value: object) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def saved_response(request: HttpRequest, *, asset: Asset, tab: str) -> HttpResponse:
+    """After a write: htmx gets the refreshed tab in place; a plain browser is redirected to it."""
+    if not request.htmx:
+        return redirect(f"{asset.get_absolute_url()}?tab={tab}")
+    response = render(request, "assets/asset_detail.html#tab-panel", tab_page_context(request, asset=asset, tab=tab))
+    return reswap(retarget(response, "#tab-panel"), "innerHTML")
+
+
+def tab_page_context(request: HttpRequest, *, asset: Asset, tab: str) -> dict[str, object]:
+    from diligence import access
+
+    return {
+        "asset": asset,
+        "team": asset.team,
+        "tab": tab,
+        "tabs": selectors.TABS,
+        "can_edit": access.can_edit(request.user, asset.team_id),
+        "today": timezone.localdate(),
+        **selectors.tab_context(asset=asset, tab=tab, today=timezone.localdate()),
+    }

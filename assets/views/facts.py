@@ -1,0 +1,114 @@
+"""Create, edit, delete and history of every fact under an asset, driven by ``assets.kinds``.
+
+Each view: the access check (404 for anyone not on the owning team, and for partners on writes), the form, the
+service, and a fragment for htmx or a full page otherwise.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from assets import selectors, services
+from assets.kinds import KINDS_BY_SLUG, FactKind
+from assets.models.common import VersionedFact
+from assets.services import StaleEdit
+from assets.views.common import add_service_errors, saved_response, stale_author, stale_changes
+from diligence import access
+
+
+def _fact_for_edit(request: HttpRequest, model: type[Model], pk: int) -> VersionedFact:
+    fact = selectors.fact_get_for_user_or_404(user=request.user, model=model, pk=pk)
+    access.require_edit(request.user, services.team_id_of(fact))
+    return fact
+
+
+def _asset_of(request: HttpRequest, fact: VersionedFact):  # -> Asset
+    return selectors.asset_get_for_user_or_404(user=request.user, asset_id=services.asset_id_of(fact))
+
+
+def _template(request: HttpRequest, name: str) -> str:
+    return f"assets/{name}.html#fragment" if request.htmx else f"assets/{name}.html"
+
+
+def _form_page(request: HttpRequest, kind: FactKind, instance: VersionedFact) -> HttpResponse:
+    asset = _asset_of(request, instance) if instance.pk else None
+    form = kind.form(request.POST or None, instance=instance)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = kind.save(form, request.user)
+        except StaleEdit as refused:
+            stale = {"author": stale_author(refused), "changes": stale_changes(form, refused)}
+            form.refresh_version(refused.current.version)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return saved_response(request, asset=_asset_of(request, saved), tab=kind.tab)
+    context = {"form": form, "kind": kind, "instance": instance, "asset": asset, "stale": stale}
+    return render(request, _template(request, "fact_form"), context, status=409 if stale else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def fact_create(request: HttpRequest, kind: str, **parent_id: int) -> HttpResponse:
+    spec = KINDS_BY_SLUG[kind]
+    parent = _fact_for_edit(request, spec.parent_model, _only(parent_id))
+    return _form_page(request, spec, spec.existing(parent) or spec.build(parent))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def fact_edit(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse:
+    spec = KINDS_BY_SLUG[kind]
+    return _form_page(request, spec, _fact_for_edit(request, spec.model, _only(fact_id)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def fact_delete(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse:
+    spec = KINDS_BY_SLUG[kind]
+    fact = _fact_for_edit(request, spec.model, _only(fact_id))
+    asset = _asset_of(request, fact)
+    stale = None
+    if request.method == "POST":
+        try:
+            services.fact_delete(instance=fact, user=request.user, expected_version=_int(request.POST.get("version")))
+        except StaleEdit as refused:
+            fact, stale = refused.current, stale_author(refused)
+        else:
+            return saved_response(request, asset=asset, tab=spec.tab)
+    context = {"fact": fact, "kind": spec, "asset": asset, "stale": stale}
+    return render(request, _template(request, "fact_confirm_delete"), context, status=409 if stale else 200)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def fact_history(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse:
+    spec = KINDS_BY_SLUG[kind]
+    fact = selectors.fact_get_for_user_or_404(user=request.user, model=spec.model, pk=_only(fact_id))
+    entries = selectors.record_history(instance=fact)
+    context = {"fact": fact, "kind": spec, "asset": _asset_of(request, fact), "entries": entries}
+    return render(request, _template(request, "fact_history"), context)
+
+
+def _only(url_ids: dict[str, int]) -> int:
+    """The one id in the URL; its name (``site_id``, ``study_id``...) says which kind, for the URL walk."""
+    (value,) = url_ids.values()
+    return value
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
