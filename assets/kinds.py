@@ -65,6 +65,10 @@ class FactKind:
     singular: bool = False  # one per parent: "new" edits the existing one
 
     @property
+    def verbose_name(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
     def parent_model(self) -> type[Model]:
         return PARENT_MODELS[self.parent]
 

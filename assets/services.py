@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from assets.models import Asset, Company, Hospital, Study, StudySite
 from assets.models.common import VersionedFact
@@ -100,7 +100,14 @@ def hospital_get_or_create(*, name_en: str, city: str, user: User | None, **fact
     if existing is not None:
         return existing, False
     hospital = Hospital(name_en=name_en.strip(), city=city.strip(), **facts)
-    return fact_save(instance=hospital, user=user), True
+    try:
+        with transaction.atomic():  # a savepoint: losing a race to create the same hospital is not an error
+            return fact_save(instance=hospital, user=user), True
+    except IntegrityError:
+        winner = hospital_find(name_en=name_en, city=city)
+        if winner is None:
+            raise
+        return winner, False
 
 
 @transaction.atomic

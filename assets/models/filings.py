@@ -143,7 +143,12 @@ class INDApplication(VersionedFact):
 
     history = HistoricalRecords()
 
-    DATE_ORDER = [("submitted_on", "accepted_on"), ("submitted_on", "cleared_on"), ("cleared_on", "first_dose_on")]
+    DATE_ORDER = [
+        ("submitted_on", "accepted_on"),
+        ("submitted_on", "cleared_on"),
+        ("accepted_on", "cleared_on"),
+        ("cleared_on", "first_dose_on"),
+    ]
 
     class Meta:
         ordering = ["submitted_on", "pk"]
@@ -153,6 +158,7 @@ class INDApplication(VersionedFact):
             choice_constraint("pathway", INDApplicationPathway, "ind_pathway_valid"),
             date_order_constraint("submitted_on", "accepted_on", "ind_accepted_after_submitted"),
             date_order_constraint("submitted_on", "cleared_on", "ind_cleared_after_submitted"),
+            date_order_constraint("accepted_on", "cleared_on", "ind_cleared_after_accepted"),
             date_order_constraint("cleared_on", "first_dose_on", "ind_first_dose_after_clearance"),
         ]
 

@@ -133,6 +133,9 @@ class Study(VersionedFact):
 
     def clean(self) -> None:
         check_date_order(self, self.DATE_ORDER)
+        if self.asset_id and self.team_id and self.asset.team_id != self.team_id:
+            # A study must sit behind the same information barrier as its asset.
+            raise ValidationError({"asset": "The asset belongs to another team."})
 
     @property
     def registry_id(self) -> str:

@@ -143,3 +143,7 @@ def test_hospital_grade_a_tertiary_counts_only_when_verified():
     unverified = HospitalFactory(grade="grade_a_tertiary", grade_verified=False, grade_verified_on=None)
     assert not unverified.is_verified_grade_a_tertiary
     assert Hospital.Grade.GRADE_A_TERTIARY.label == "Grade A tertiary (三级甲等)"
+
+
+def test_ind_clearance_not_before_acceptance():
+    refused(INDApplicationFactory, accepted_on=dt.date(2026, 3, 10), cleared_on=dt.date(2026, 3, 9))

@@ -140,3 +140,12 @@ def test_hospitals_are_matched_by_normalised_name_and_city_never_duplicated(worl
 def test_hospital_needs_a_name(world):
     with pytest.raises(ValidationError):
         hospital_get_or_create(name_en="  ", city="Shanghai", user=world.member)
+
+
+def test_a_study_cannot_point_at_another_teams_asset(world):
+    atlas_asset = AssetFactory(team=world.atlas)
+    with pytest.raises(ValidationError) as refused:
+        fact_save(
+            instance=Study(team=world.phoenix, asset=atlas_asset, title="Crossing the barrier"), user=world.member
+        )
+    assert "asset" in refused.value.message_dict
