@@ -167,8 +167,8 @@ def test_ethics_after_first_enrolment_is_marked(world, client_as):
 
 def test_create_an_asset_and_refuse_a_duplicate_code(world, client_as):
     client = client_as("member")
-    data = {"team": world.phoenix.pk, "code": "NEW-1", "name": "New", "modality": "car_t", "originator_name": "Acme Bio",
-            "order818_scope_override": "unknown"}  # fmt: skip
+    data = {"team": world.phoenix.pk, "code": "NEW-1", "name": "New", "modality": "car_t",
+            "originator_name": "Acme Bio", "order818_scope_override": "unknown"}  # fmt: skip
     response = client.post(reverse("asset_create"), data)
     asset = Asset.objects.get(code="NEW-1")
     assert response.status_code == 302 and response["Location"] == asset.get_absolute_url()
@@ -347,9 +347,9 @@ def test_hospital_directory_counts_only_my_teams_sites(world, client_as):
 def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
     hospital = site.hospital
-    data = {"version": hospital.version, "name_en": hospital.name_en, "name_zh": hospital.name_zh, "city": hospital.city,
-            "province": "Shaanxi", "country": "China", "grade": "grade_a_tertiary", "grade_verified": "on",
-            "grade_verified_on": "2026-11-01"}  # fmt: skip
+    data = {"version": hospital.version, "name_en": hospital.name_en, "name_zh": hospital.name_zh,
+            "city": hospital.city, "province": "Shaanxi", "country": "China", "grade": "grade_a_tertiary",
+            "grade_verified": "on", "grade_verified_on": "2026-11-01"}  # fmt: skip
     assert client_as("member").post(reverse("hospital_edit", args=[hospital.pk]), data).status_code == 302
     own_team_view = client_as("lead").get(reverse("hospital_detail", args=[hospital.pk])).content.decode()
     other_team_view = client_as("outsider").get(reverse("hospital_detail", args=[hospital.pk])).content.decode()
