@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from assets.models import Asset, Company, Hospital, Study, StudySite
 from assets.models.common import VersionedFact
 from assets.models.hospitals import normalise_name
-from assets.signals import facts_changed
+from assets.signals import announce
 
 if TYPE_CHECKING:
     from diligence.models import User
@@ -49,7 +49,7 @@ def asset_id_of(instance: VersionedFact) -> int | None:
 def _announce(instance: VersionedFact, *, asset_ids: set[int | None]) -> None:
     team_id = team_id_of(instance)
     if team_id is not None:
-        facts_changed.send(sender=type(instance), team_id=team_id, asset_ids={a for a in asset_ids if a})
+        announce(sender=type(instance), team_id=team_id, asset_ids={a for a in asset_ids if a})
 
 
 @transaction.atomic

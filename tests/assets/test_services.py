@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from assets.models import Asset, Hospital, Study, StudySite
 from assets.services import StaleEdit, asset_id_of, fact_delete, fact_save, hospital_get_or_create, team_id_of
-from assets.signals import facts_changed
+from assets.signals import facts_batch, facts_changed
 from tests.factories import AssetFactory, EthicsApprovalFactory, MilestoneFactory, StudyFactory, StudySiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +149,22 @@ def test_a_study_cannot_point_at_another_teams_asset(world):
             instance=Study(team=world.phoenix, asset=atlas_asset, title="Crossing the barrier"), user=world.member
         )
     assert "asset" in refused.value.message_dict
+
+
+def test_a_batch_sends_one_signal_per_team_at_its_end(world, signals):
+    with facts_batch():
+        first = fact_save(instance=Asset(team=world.phoenix, code="B-1", name="B1", modality="car_t"), user=None)
+        second = fact_save(instance=Asset(team=world.phoenix, code="B-2", name="B2", modality="car_t"), user=None)
+        with facts_batch():  # nested: joins the outer batch
+            fact_save(instance=Asset(team=world.atlas, code="B-3", name="B3", modality="car_t"), user=None)
+        assert signals == []
+    by_team = {s["team_id"]: s["asset_ids"] for s in signals}
+    assert len(signals) == 2
+    assert by_team[world.phoenix.pk] == {first.pk, second.pk}
+
+
+def test_a_failed_batch_sends_nothing(world, signals):
+    with pytest.raises(RuntimeError), facts_batch():
+        fact_save(instance=Asset(team=world.phoenix, code="B-9", name="B9", modality="car_t"), user=None)
+        raise RuntimeError("import failed")
+    assert signals == []
