@@ -72,12 +72,13 @@ def working_days_between(start: dt.date, end: dt.date) -> tuple[int, bool]:
 class Deadline:
     """A derived due date, what it is for, and where it stands against today (or against the day it was met)."""
 
+    key: str  # stable id: nhc-filing, nmpa-acceptance, nmpa-review, first-dose
     label: str
     citation: str
     due: dt.date
     estimated: bool
-    done_on: dt.date | None = None
-    rule: str = ""
+    done_on: dt.date | None
+    rule: str
 
     @property
     def met(self) -> bool | None:
@@ -101,12 +102,13 @@ def nhc_filing_deadline(
         return None
     count = add_working_days(max(academic_review_on, ethics_approved_on), NHC_FILING_WORKING_DAYS)
     return Deadline(
-        "NHC filing",
-        "ORDER-818",
-        count.date,
-        count.estimated,
-        filed_on,
-        "5 working days after the later of academic and ethics approval",
+        key="nhc-filing",
+        label="NHC filing",
+        citation="ORDER-818",
+        due=count.date,
+        estimated=count.estimated,
+        done_on=filed_on,
+        rule="5 working days after the later of academic and ethics approval",
     )
 
 
@@ -116,7 +118,13 @@ def nmpa_acceptance_deadline(*, submitted_on: dt.date | None, accepted_on: dt.da
         return None
     count = add_working_days(submitted_on, NMPA_ACCEPTANCE_WORKING_DAYS)
     return Deadline(
-        "NMPA acceptance", "NMPA-86", count.date, count.estimated, accepted_on, "5 working days after submission"
+        key="nmpa-acceptance",
+        label="NMPA acceptance",
+        citation="NMPA-86",
+        due=count.date,
+        estimated=count.estimated,
+        done_on=accepted_on,
+        rule="5 working days after submission",
     )
 
 
@@ -127,7 +135,13 @@ def nmpa_review_deadline(*, accepted_on: dt.date | None, cleared_on: dt.date | N
     days = NMPA_EXTENDED_REVIEW_WORKING_DAYS if extended else NMPA_REVIEW_WORKING_DAYS
     count = add_working_days(accepted_on, days)
     return Deadline(
-        "NMPA review", "NMPA-86", count.date, count.estimated, cleared_on, f"{days} working days after acceptance"
+        key="nmpa-review",
+        label="NMPA review",
+        citation="NMPA-86",
+        due=count.date,
+        estimated=count.estimated,
+        done_on=cleared_on,
+        rule=f"{days} working days after acceptance",
     )
 
 
@@ -136,10 +150,11 @@ def nmpa_first_dose_deadline(*, cleared_on: dt.date | None, first_dose_on: dt.da
     if cleared_on is None:
         return None
     return Deadline(
-        "First Chinese dose",
-        "NMPA-86",
-        cleared_on + NMPA_FIRST_DOSE_WINDOW,
-        False,
-        first_dose_on,
-        "12 weeks after IND clearance",
+        key="first-dose",
+        label="First Chinese dose",
+        citation="NMPA-86",
+        due=cleared_on + NMPA_FIRST_DOSE_WINDOW,
+        estimated=False,
+        done_on=first_dose_on,
+        rule="12 weeks after IND clearance",
     )

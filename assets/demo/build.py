@@ -24,6 +24,7 @@ from assets.models import (
 )
 from assets.models.common import VersionedFact
 from assets.services import fact_save, hospital_get_or_create
+from assets.signals import facts_batch
 
 if TYPE_CHECKING:
     from diligence.models import DealTeam, User
@@ -38,6 +39,11 @@ def asset_seed(*, team: DealTeam, spec: AssetSpec, user: User | None) -> Asset |
     """Create the asset and all its facts; None (and no writes) when the team already has an asset with the code."""
     if Asset.objects.filter(team=team, code=spec.code).exists():
         return None
+    with facts_batch():  # one change signal for the whole asset, not one per fact
+        return _asset_seed(team=team, spec=spec, user=user)
+
+
+def _asset_seed(*, team: DealTeam, spec: AssetSpec, user: User | None) -> Asset:
     originator = company_get_or_seed(team=team, spec=spec.originator, user=user)
     asset = _save(Asset(team=team, code=spec.code, originator=originator, is_illustrative=True, **spec.facts), user)
     for study in spec.studies:

@@ -1,0 +1,34 @@
+"""The work: people and teams, checklist templates and reviews, findings."""
+
+from diligence.models.checklists import (
+    ChecklistTemplate,
+    Evidence,
+    EvidenceDownload,
+    ItemComment,
+    QuestionKey,
+    Review,
+    ReviewItem,
+    TemplateItem,
+    TemplateQuestion,
+    TemplateVersion,
+)
+from diligence.models.findings import Finding, Severity
+from diligence.models.teams import DealTeam, Membership, User
+
+__all__ = [
+    "ChecklistTemplate",
+    "DealTeam",
+    "Evidence",
+    "EvidenceDownload",
+    "Finding",
+    "ItemComment",
+    "Membership",
+    "QuestionKey",
+    "Review",
+    "ReviewItem",
+    "Severity",
+    "TemplateItem",
+    "TemplateQuestion",
+    "TemplateVersion",
+    "User",
+]

@@ -1,0 +1,93 @@
+"""Ethics approval for every site, before its first patient; consent that covers what the deal needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assets.models import TriState
+from diligence.models import QuestionKey, Severity
+from diligence.rules.base import Raised, rule
+from diligence.rules.facts import AssetFacts
+
+
+@rule(
+    id="ethics-coverage",
+    question=QuestionKey.CONSENT_ETHICS,
+    severity=Severity.HIGH,
+    citation="CFR-312.120",
+    title="Site without an ethics approval, or approved only after its first enrolment",
+    remedy="Obtain the site's ethics approval letter; where approval post-dates enrolment, assess the affected "
+    "patients' data as unusable for a US filing.",
+)
+def ethics_coverage(facts: AssetFacts) -> Iterator[Raised]:
+    for study, site in facts.sites():
+        approvals = sorted(site.ethics_approvals.all(), key=lambda a: a.approval_date)
+        cited = {"study": str(study), "hospital": site.hospital.name_en, "hospital_zh": site.hospital.name_zh}
+        if not approvals:
+            yield Raised(
+                subject=f"site:{site.pk}",
+                message=f"No ethics approval on file for {site.hospital.name_en} in {study}.",
+                facts=cited,
+            )
+        elif site.first_enrolled_on and approvals[0].approval_date > site.first_enrolled_on:
+            yield Raised(
+                subject=f"site:{site.pk}",
+                message=f"{site.hospital.name_en} enrolled its first patient on {site.first_enrolled_on:%Y-%m-%d}, "
+                f"before its ethics approval of {approvals[0].approval_date:%Y-%m-%d}.",
+                facts={
+                    **cited,
+                    "first_enrolled_on": site.first_enrolled_on.isoformat(),
+                    "approval_date": approvals[0].approval_date.isoformat(),
+                },
+            )
+
+
+def _consent_gaps(facts: AssetFacts, field: str) -> Iterator[tuple[object, object, object, str]]:
+    """(study, site, approval, answer) for every approval whose consent does not clearly cover ``field``."""
+    for study, site in facts.sites():
+        for approval in site.ethics_approvals.all():
+            answer = getattr(approval, field)
+            if answer != TriState.YES:
+                yield study, site, approval, answer
+
+
+@rule(
+    id="consent-commercial-use",
+    question=QuestionKey.CONSENT_ETHICS,
+    severity=Severity.HIGH,
+    citation="CFR-312.120",
+    title="Consent does not cover downstream commercial use",
+    remedy="Re-consent patients, or obtain an ethics opinion that the existing consent covers commercial use.",
+)
+def consent_commercial_use(facts: AssetFacts) -> Iterator[Raised]:
+    for study, site, approval, answer in _consent_gaps(facts, "consent_commercial_use"):
+        yield Raised(
+            subject=f"ethics:{approval.pk}",
+            message=f"The consent approved for {site.hospital.name_en} ({study}) "
+            + ("does not cover commercial use." if answer == TriState.NO else "is not known to cover commercial use."),
+            facts={"study": str(study), "hospital": site.hospital.name_en, "consent_commercial_use": answer},
+            severity=None if answer == TriState.NO else Severity.MEDIUM,
+        )
+
+
+@rule(
+    id="consent-cross-border",
+    question=QuestionKey.CONSENT_ETHICS,
+    severity=Severity.HIGH,
+    citation="HGR-2024",
+    title="Consent does not cover cross-border transfer of data",
+    remedy="Re-consent patients for cross-border transfer, or keep the data in China and share only aggregate results.",
+)
+def consent_cross_border(facts: AssetFacts) -> Iterator[Raised]:
+    for study, site, approval, answer in _consent_gaps(facts, "consent_cross_border"):
+        yield Raised(
+            subject=f"ethics:{approval.pk}",
+            message=f"The consent approved for {site.hospital.name_en} ({study}) "
+            + (
+                "does not cover cross-border transfer."
+                if answer == TriState.NO
+                else "is not known to cover cross-border transfer."
+            ),
+            facts={"study": str(study), "hospital": site.hospital.name_en, "consent_cross_border": answer},
+            severity=None if answer == TriState.NO else Severity.MEDIUM,
+        )

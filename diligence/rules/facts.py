@@ -1,0 +1,70 @@
+"""Everything the rules read about one asset, loaded in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from assets.models import Asset, DealTerms, INDApplication, RegistrationPlan, Study, StudySite
+
+
+@dataclass
+class AssetFacts:
+    asset: Asset
+    studies: list[Study]
+    inds: list[INDApplication]
+    deal: DealTerms | None
+    plan: RegistrationPlan | None
+    today: dt.date
+
+    def sites(self) -> Iterator[tuple[Study, StudySite]]:
+        for study in self.studies:
+            for site in study.sites.all():
+                yield study, site
+
+    def evidence(self, study: Study):  # -> EvidenceQuality | None
+        try:
+            return study.evidence
+        except Study.evidence.RelatedObjectDoesNotExist:
+            return None
+
+    @property
+    def iit_studies(self) -> list[Study]:
+        return [s for s in self.studies if s.is_investigator_initiated]
+
+    @property
+    def evidence_is_iit_only(self) -> bool:
+        return bool(self.studies) and all(s.is_investigator_initiated for s in self.studies)
+
+    @property
+    def all_sites_in_china(self) -> bool:
+        """Every site (or, without sites, every listed country) is in China."""
+        countries = {site.hospital.country.strip().lower() for _study, site in self.sites()}
+        if not countries:
+            countries = {c.strip().lower() for s in self.studies for c in s.countries}
+        return bool(countries) and countries <= {"china", "cn", "people's republic of china"}
+
+
+def load_asset_facts(*, asset_id: int, today: dt.date) -> AssetFacts | None:
+    asset = Asset.objects.filter(pk=asset_id).select_related("team").first()
+    if asset is None:
+        return None
+    sites = StudySite.objects.select_related("hospital").prefetch_related("ethics_approvals").order_by("pk")
+    studies = list(
+        Study.objects.filter(asset=asset)
+        .select_related("evidence")
+        .prefetch_related(Prefetch("sites", queryset=sites), "hgr_filings", "nhc_filings", "efficacy_claims")
+        .order_by("pk")
+    )
+    deal = DealTerms.objects.filter(asset=asset).prefetch_related("milestones").first()
+    return AssetFacts(
+        asset=asset,
+        studies=studies,
+        inds=list(asset.ind_applications.order_by("pk")),
+        deal=deal,
+        plan=RegistrationPlan.objects.filter(asset=asset).first(),
+        today=today,
+    )

@@ -1,0 +1,103 @@
+"""Storing what the rules raise: findings are recomputed in the writing transaction whenever facts change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from diligence.models import Finding
+from diligence.rules import RuleFinding, evaluate
+from diligence.rules.facts import load_asset_facts
+
+if TYPE_CHECKING:
+    from diligence.models import User
+
+
+@dataclass
+class FindingsDelta:
+    raised: list[Finding] = field(default_factory=list)
+    reopened: list[Finding] = field(default_factory=list)
+    resolved: list[Finding] = field(default_factory=list)
+    active: int = 0
+
+
+def _values(found: RuleFinding) -> dict[str, object]:
+    return {
+        "question": found.rule.question,
+        "severity": found.severity,
+        "citation": found.rule.citation,
+        "title": found.rule.title,
+        "message": found.raised.message,
+        "remedy": found.rule.remedy,
+        "facts": found.raised.facts,
+    }
+
+
+@transaction.atomic
+def findings_recompute(*, asset_id: int, today: dt.date | None = None) -> FindingsDelta:
+    """Run every rule over the asset and store the result: new findings raised, changed ones updated, ones no
+    longer raised kept as resolved (so what changed can be told later). Idempotent: nothing written if nothing
+    changed."""
+    facts = load_asset_facts(asset_id=asset_id, today=today or timezone.localdate())
+    delta = FindingsDelta()
+    if facts is None:
+        return delta
+    now = timezone.now()
+    stored = {(f.rule_id, f.subject): f for f in Finding.objects.select_for_update().filter(asset_id=asset_id)}
+    seen = set()
+    for found in evaluate(facts):
+        key = (found.rule.id, found.raised.subject)
+        seen.add(key)
+        values = _values(found)
+        finding = stored.get(key)
+        if finding is None:
+            finding = Finding(team_id=facts.asset.team_id, asset_id=asset_id, rule_id=key[0], subject=key[1], **values)
+            finding.computed_at = now
+            finding.save()
+            delta.raised.append(finding)
+            continue
+        reopened = finding.status == Finding.Status.RESOLVED
+        if reopened or any(getattr(finding, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(finding, name, value)
+            if reopened:
+                finding.status, finding.resolved_at = Finding.Status.OPEN, None
+                delta.reopened.append(finding)
+            finding.computed_at = now
+            finding.save()
+    for key, finding in stored.items():
+        if key not in seen and finding.status != Finding.Status.RESOLVED:
+            finding.status, finding.resolved_at, finding.computed_at = Finding.Status.RESOLVED, now, now
+            finding.save()
+            delta.resolved.append(finding)
+    delta.active = len(seen)
+    return delta
+
+
+ACTIONS = {
+    Finding.Status.ACKNOWLEDGED: "acknowledge",
+    Finding.Status.MITIGATED: "mitigate",
+    Finding.Status.OPEN: "reopen",
+}
+
+
+@transaction.atomic
+def finding_set_status(*, finding: Finding, user: User, status: str, note: str) -> Finding:
+    """Acknowledge or mitigate a finding with a note (it stays visible), or reopen it. Recorded in its history."""
+    if status not in ACTIONS:
+        raise ValidationError({"status": "Choose acknowledged, mitigated or open."})
+    current = Finding.objects.select_for_update().get(pk=finding.pk)
+    if current.status == Finding.Status.RESOLVED:
+        raise ValidationError("The rule no longer raises this finding; there is nothing to act on.")
+    if status != Finding.Status.OPEN and not note.strip():
+        raise ValidationError({"note": f"Say why you {ACTIONS[status]} it."})
+    current.status, current.note = status, note.strip()
+    current.status_changed_by, current.status_changed_at = user, timezone.now()
+    current._history_user = user  # simple-history's documented hook for the actor
+    current.save()
+    return current

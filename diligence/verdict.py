@@ -1,0 +1,65 @@
+"""Does this data travel? A traffic light per diligence question and the overall answer, from the findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from diligence.models import Finding, QuestionKey, Severity
+
+GREEN, AMBER, RED = "green", "amber", "red"
+ANSWERS = {GREEN: "yes", AMBER: "yes, with conditions", RED: "no"}
+
+
+@dataclass
+class QuestionLight:
+    key: str
+    label: str
+    light: str = GREEN
+    reasons: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    answer: str  # "yes" | "yes, with conditions" | "no"
+    light: str
+    questions: list[QuestionLight]
+    conditions: list[str]  # what it would take, from the remedies of the findings behind red and amber lights
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "answer": self.answer,
+            "light": self.light,
+            "questions": [
+                {"question": q.key, "label": q.label, "light": q.light,
+                 "reasons": [{"rule": f.rule_id, "citation": f.citation, "message": f.message} for f in q.reasons]}
+                for q in self.questions
+            ],
+            "what_it_would_take": self.conditions,
+        }  # fmt: skip
+
+
+def light_of(finding: Finding) -> str:
+    """High → red, unless mitigated (amber); medium → amber; info and resolved findings do not colour a question."""
+    if not finding.is_active or finding.severity == Severity.INFO:
+        return GREEN
+    if finding.severity == Severity.HIGH and finding.status != Finding.Status.MITIGATED:
+        return RED
+    return AMBER
+
+
+def verdict_from(findings: Iterable[Finding]) -> Verdict:
+    lights = {key: QuestionLight(key, label) for key, label in QuestionKey.choices}
+    rank = {GREEN: 0, AMBER: 1, RED: 2}
+    remedies: dict[str, str] = {}
+    for finding in findings:
+        light = light_of(finding)
+        if light == GREEN:
+            continue
+        question = lights[finding.question]
+        question.reasons.append(finding)
+        question.light = max(question.light, light, key=rank.__getitem__)
+        if finding.remedy:
+            remedies.setdefault(finding.rule_id, finding.remedy)
+    overall = max((q.light for q in lights.values()), key=rank.__getitem__, default=GREEN)
+    return Verdict(ANSWERS[overall], overall, list(lights.values()), list(remedies.values()))
