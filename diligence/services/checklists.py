@@ -1,0 +1,262 @@
+"""Writes for checklist templates and reviews: publishing freezes a version; reviews pin one and can upgrade."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from assets.models import Asset
+from assets.services import StaleEdit
+from diligence import access
+from diligence.checklist_defaults import TEMPLATE_SLUG, build_default_template
+from diligence.models import (
+    ChecklistTemplate,
+    Evidence,
+    EvidenceDownload,
+    ItemComment,
+    Review,
+    ReviewItem,
+    TemplateItem,
+    TemplateQuestion,
+    TemplateVersion,
+)
+from diligence.uploads import check_upload
+
+if TYPE_CHECKING:
+    from diligence.models import User
+
+
+# --- templates ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def default_template_ensure() -> TemplateVersion:
+    """The default template's latest published version, created (and published) if this install lacks it."""
+    template = ChecklistTemplate.objects.filter(slug=TEMPLATE_SLUG).first()
+    if template is None:
+        draft = build_default_template(ChecklistTemplate, TemplateVersion, TemplateQuestion, TemplateItem)
+        return template_publish(version=draft, user=None)
+    return template.latest_published() or template_publish(version=template.versions.get(status="draft"), user=None)
+
+
+@transaction.atomic
+def template_publish(*, version: TemplateVersion, user: User | None) -> TemplateVersion:
+    """Freeze a draft: from now on it never changes; the next edit starts a new draft."""
+    version = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ValidationError(f"{version} is already published.")
+    items = TemplateItem.objects.filter(version=version)
+    if not items.exists():
+        raise ValidationError("A version needs at least one item before it can be published.")
+    keys = list(items.values_list("key", flat=True))
+    if len(keys) != len(set(keys)):
+        raise ValidationError("Item keys must be unique within a version.")
+    version.status, version.published_at, version.published_by = "published", timezone.now(), user
+    version.save()
+    return version
+
+
+@transaction.atomic
+def template_new_draft(*, template: ChecklistTemplate, user: User | None) -> TemplateVersion:
+    """The template's draft: the existing one, or a copy of the latest published version numbered one higher."""
+    existing = template.versions.filter(status=TemplateVersion.Status.DRAFT).first()
+    if existing is not None:
+        return existing
+    source = template.latest_published()
+    number = (template.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    draft = TemplateVersion.objects.create(template=template, number=number)
+    if source is not None:
+        for question in source.questions.prefetch_related("items"):
+            copy = TemplateQuestion.objects.create(
+                version=draft, key=question.key, title=question.title, description=question.description,
+                order=question.order,
+            )  # fmt: skip
+            for item in question.items.all():
+                TemplateItem.objects.create(
+                    question=copy, key=item.key, text=item.text, guidance=item.guidance, order=item.order,
+                    evidence_required=item.evidence_required, criticality=item.criticality, rule_ids=item.rule_ids,
+                )  # fmt: skip
+    return draft
+
+
+@dataclass
+class TemplateDiff:
+    added: list[TemplateItem] = field(default_factory=list)
+    removed: list[TemplateItem] = field(default_factory=list)
+    changed: list[tuple[TemplateItem, TemplateItem]] = field(default_factory=list)
+    unchanged: list[tuple[TemplateItem, TemplateItem]] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def template_diff(*, old: TemplateVersion, new: TemplateVersion) -> TemplateDiff:
+    """Items matched by key: added, removed, changed (text, guidance, question, criticality...) or unchanged."""
+    before = {i.key: i for i in TemplateItem.objects.filter(version=old).select_related("question")}
+    after = {i.key: i for i in TemplateItem.objects.filter(version=new).select_related("question")}
+    diff = TemplateDiff()
+    for key, item in after.items():
+        if key not in before:
+            diff.added.append(item)
+        elif before[key].content() != item.content():
+            diff.changed.append((before[key], item))
+        else:
+            diff.unchanged.append((before[key], item))
+    diff.removed = [item for key, item in before.items() if key not in after]
+    return diff
+
+
+# --- reviews --------------------------------------------------------------------------------------------------
+
+
+def _review_item(review: Review, template_item: TemplateItem) -> ReviewItem:
+    return ReviewItem(
+        review=review,
+        template_item=template_item,
+        key=template_item.key,
+        question=template_item.question.key,
+        order=template_item.question.order * 1000 + template_item.order,
+    )
+
+
+@transaction.atomic
+def review_start(*, asset: Asset, user: User | None, template: ChecklistTemplate | None = None) -> Review:
+    """The asset's review on the template's latest published version (the existing one if already started)."""
+    version = template.latest_published() if template else default_template_ensure()
+    if version is None:
+        raise ValidationError(f"{template} has no published version yet.")
+    existing = Review.objects.filter(asset=asset, template=version.template).first()
+    if existing is not None:
+        return existing
+    review = Review.objects.create(
+        team_id=asset.team_id, asset=asset, template=version.template, template_version=version, created_by=user
+    )
+    items = TemplateItem.objects.filter(version=version).select_related("question")
+    ReviewItem.objects.bulk_create([_review_item(review, item) for item in items])
+    return review
+
+
+@dataclass
+class UpgradeResult:
+    carried: int
+    added: int
+    archived: int
+
+
+@transaction.atomic
+def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
+    """Move a review to its template's latest published version. Answers on unchanged items carry over; items
+    removed or changed are archived (never deleted) and changed ones start afresh."""
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    latest = review.template.latest_published()
+    if latest is None or latest.number <= review.template_version.number:
+        raise ValidationError("This review already uses the latest published version.")
+    diff = template_diff(old=review.template_version, new=latest)
+    live = {item.key: item for item in review.items.filter(archived_at__isnull=True)}
+    now = timezone.now()
+    to_archive = [live[i.key] for i in diff.removed if i.key in live]
+    to_archive += [live[old.key] for old, _new in diff.changed if old.key in live]
+    for item in to_archive:
+        item.archived_at = now
+        item.save(update_fields=["archived_at", "updated_at"])
+    for old, new in diff.unchanged:
+        if old.key in live:
+            item = live[old.key]
+            item.template_item, item.order = new, new.question.order * 1000 + new.order
+            item.save(update_fields=["template_item", "order", "updated_at"])
+    fresh = [_review_item(review, new) for new in diff.added] + [
+        _review_item(review, new) for _old, new in diff.changed
+    ]
+    ReviewItem.objects.bulk_create(fresh)
+    review.template_version, review.upgraded_at = latest, now
+    review.save(update_fields=["template_version", "upgraded_at"])
+    return UpgradeResult(carried=len(diff.unchanged), added=len(fresh), archived=len(to_archive))
+
+
+ITEM_FIELDS = ("status", "assignee", "due_on", "notes", "na_reason")
+
+
+def _check_assignee(review: Review, assignee: User | None) -> None:
+    if assignee is not None and not access.can_view(assignee, review.team_id):
+        raise ValidationError({"assignee": "Assign the item to a member of the deal team."})
+
+
+@transaction.atomic
+def review_item_update(
+    *, item: ReviewItem, user: User, changes: dict[str, object], expected_version: int | None
+) -> ReviewItem:
+    """Change an item's status, assignee, due date, notes; a stale version is refused so nobody overwrites."""
+    current = ReviewItem.objects.select_for_update().select_related("review").get(pk=item.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(current)
+    if current.archived_at is not None:
+        raise ValidationError("This item was archived by a template upgrade and can no longer change.")
+    unknown = set(changes) - set(ITEM_FIELDS)
+    if unknown:
+        raise ValueError(f"not review item fields: {sorted(unknown)}")
+    for name, value in changes.items():
+        setattr(current, name, value)
+    if current.status != ReviewItem.Status.NOT_APPLICABLE:
+        current.na_reason = current.na_reason if "na_reason" in changes else ""
+    _check_assignee(current.review, current.assignee)
+    current.full_clean()
+    current.version += 1
+    current._history_user = user  # simple-history's documented hook for the actor
+    current.save()
+    return current
+
+
+@transaction.atomic
+def review_items_bulk_update(
+    *, review: Review, item_ids: list[int], user: User, assignee: User | None = None, due_on: dt.date | None = None,
+    set_assignee: bool = False, set_due_on: bool = False,
+) -> int:  # fmt: skip
+    """Assign or date many items at once; only live items of this review are touched."""
+    if not (set_assignee or set_due_on):
+        raise ValidationError("Choose an assignee or a due date to apply.")
+    if set_assignee:
+        _check_assignee(review, assignee)
+    items = list(
+        ReviewItem.objects.select_for_update().filter(review=review, pk__in=item_ids, archived_at__isnull=True)
+    )
+    for item in items:
+        if set_assignee:
+            item.assignee = assignee
+        if set_due_on:
+            item.due_on = due_on
+        item.version += 1
+        item._history_user = user
+        item.save()
+    return len(items)
+
+
+@transaction.atomic
+def item_comment_add(*, item: ReviewItem, user: User, body: str) -> ItemComment:
+    if not body.strip():
+        raise ValidationError({"body": "Write a comment first."})
+    return ItemComment.objects.create(item=item, author=user, body=body.strip())
+
+
+@transaction.atomic
+def evidence_add(*, item: ReviewItem, user: User, upload: UploadedFile) -> Evidence:
+    """Store an evidence file under a generated name outside the web root, after checking its real type."""
+    checked = check_upload(upload)
+    evidence = Evidence(
+        item=item, original_name=upload.name[:255], content_type=checked.content_type, size=checked.size,
+        sha256=checked.sha256, uploaded_by=user,
+    )  # fmt: skip
+    evidence.file.save("upload", upload, save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_download_record(*, evidence: Evidence, user: User) -> EvidenceDownload:
+    return EvidenceDownload.objects.create(evidence=evidence, user=user)
