@@ -124,18 +124,6 @@ ASSET_FACTS: list[type[VersionedFact]] = [
     RegistrationPlan,
 ]
 
-TABS = [
-    ("overview", "Overview"),
-    ("studies", "Studies"),
-    ("sites", "Sites"),
-    ("ethics", "Ethics"),
-    ("hgr", "HGR"),
-    ("filings", "NHC filings"),
-    ("ind", "IND"),
-    ("deal", "Deal terms"),
-    ("history", "History"),
-]
-TAB_NAMES = {name for name, _label in TABS}
 
 
 def _studies(asset: Asset) -> QuerySet[Study]:

@@ -17,6 +17,7 @@ from assets.forms import AssetForm
 from assets.models import Asset, Study
 from assets.models.common import Phase
 from assets.services import StaleEdit
+from assets.tabs import OWN_TAB_NAMES
 from assets.views.common import add_service_errors, stale_author, stale_changes, tab_page_context
 from diligence import access
 from diligence.models import DealTeam
@@ -98,7 +99,7 @@ def asset_create(request: HttpRequest) -> HttpResponse:
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     tab = request.GET.get("tab", "overview")
-    if tab not in selectors.TAB_NAMES:
+    if tab not in OWN_TAB_NAMES:
         raise Http404("No such tab.")
     context = tab_page_context(request, asset=asset, tab=tab)
     template = "assets/asset_detail.html#tab-panel" if request.htmx else "assets/asset_detail.html"

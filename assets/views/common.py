@@ -12,6 +12,7 @@ from django_htmx.http import reswap, retarget
 from assets import selectors
 from assets.models import Asset
 from assets.services import StaleEdit
+from assets.tabs import asset_tabs
 
 
 def add_service_errors(form: Form, error: ValidationError) -> None:
@@ -64,7 +65,8 @@ def tab_page_context(request: HttpRequest, *, asset: Asset, tab: str) -> dict[st
         "asset": asset,
         "team": asset.team,
         "tab": tab,
-        "tabs": selectors.TABS,
+        "tabs": asset_tabs(asset.pk),
+        "tab_template": f"assets/tabs/_{tab}.html",
         "can_edit": access.can_edit(request.user, asset.team_id),
         "today": timezone.localdate(),
         **selectors.tab_context(asset=asset, tab=tab, today=timezone.localdate()),
