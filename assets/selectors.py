@@ -125,7 +125,6 @@ ASSET_FACTS: list[type[VersionedFact]] = [
 ]
 
 
-
 def _studies(asset: Asset) -> QuerySet[Study]:
     return asset.studies.all().order_by("start_date", "pk")
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assets.kinds import KINDS, PARENT_PLURALS
-from assets.views import assets, facts, hospitals
+from assets.views import assets, dossiers, facts, hospitals
 
 urlpatterns = [
     path("assets/", assets.asset_list, name="asset_list"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("assets/<int:asset_id>/", assets.asset_detail, name="asset_detail"),
     path("assets/<int:asset_id>/edit/", assets.asset_edit, name="asset_edit"),
     path("assets/<int:asset_id>/delete/", assets.asset_delete, name="asset_delete"),
+    path("assets/<int:asset_id>/dossier.json", dossiers.dossier_download, name="dossier_download"),
+    path("assets/import/", dossiers.dossier_upload, name="dossier_upload"),
     path("hospitals/", hospitals.hospital_list, name="hospital_list"),
     path("hospitals/<int:hospital_id>/", hospitals.hospital_detail, name="hospital_detail"),
     path("hospitals/<int:hospital_id>/edit/", hospitals.hospital_edit, name="hospital_edit"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -36,7 +37,12 @@ class Company(VersionedFact):
         ordering = ["name"]
         verbose_name_plural = "companies"
         constraints = [
-            models.UniqueConstraint(fields=["team", "name"], name="company_unique_name_per_team"),
+            models.UniqueConstraint(
+                "team",
+                Lower("name"),
+                name="company_unique_name_per_team",
+                violation_error_message="The team already has a company of this name.",
+            ),
             choice_constraint("kind", CompanyKind, "company_kind_valid"),
         ]
 
@@ -102,7 +108,11 @@ class Asset(VersionedFact):
     class Meta:
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["team", "code"], name="asset_unique_code_per_team"),
+            models.UniqueConstraint(
+                fields=["team", "code"],
+                name="asset_unique_code_per_team",
+                violation_error_message="The team already has an asset with this code.",
+            ),
             choice_constraint("modality", AssetModality, "asset_modality_valid"),
         ]
         indexes = [models.Index(fields=["team", "modality"], name="asset_team_modality")]

@@ -99,3 +99,14 @@ def format_partial_date(value: object, precision: str) -> str:
     if precision == DatePrecision.MONTH:
         return f"{value:%Y-%m}"
     return f"{value:%Y-%m-%d}"
+
+
+def truncate_to_precision(value: object, precision: str) -> object:
+    """A partial date is stored as the first day of what is known: 2010-05 as 2010-05-01, 2010 as 2010-01-01."""
+    if value is None:
+        return None
+    if precision == DatePrecision.YEAR:
+        return value.replace(month=1, day=1)  # type: ignore[attr-defined]
+    if precision == DatePrecision.MONTH:
+        return value.replace(day=1)  # type: ignore[attr-defined]
+    return value

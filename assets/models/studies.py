@@ -20,6 +20,7 @@ from assets.models.common import (
     format_partial_date,
     precision_field,
     tri_state_field,
+    truncate_to_precision,
 )
 
 NCT_ID = RegexValidator(r"^NCT\d{8}$", "A ClinicalTrials.gov id is NCT followed by 8 digits, e.g. NCT03090659.")
@@ -102,16 +103,27 @@ class Study(VersionedFact):
     history = HistoricalRecords()
 
     DATE_ORDER = [("start_date", "completion_date"), ("start_date", "first_patient_dosed_on")]
+    PRECISION_OF = {
+        "start_date": "start_date_precision",
+        "first_patient_dosed_on": "first_patient_dosed_precision",
+        "completion_date": "completion_date_precision",
+    }
 
     class Meta:
         ordering = ["start_date", "pk"]
         verbose_name_plural = "studies"
         constraints = [
             models.UniqueConstraint(
-                fields=["team", "nct_id"], condition=~models.Q(nct_id=""), name="study_unique_nct_per_team"
+                fields=["team", "nct_id"],
+                condition=~models.Q(nct_id=""),
+                name="study_unique_nct_per_team",
+                violation_error_message="The team already has a study with this NCT id.",
             ),
             models.UniqueConstraint(
-                fields=["team", "chictr_id"], condition=~models.Q(chictr_id=""), name="study_unique_chictr_per_team"
+                fields=["team", "chictr_id"],
+                condition=~models.Q(chictr_id=""),
+                name="study_unique_chictr_per_team",
+                violation_error_message="The team already has a study with this ChiCTR id.",
             ),
             models.CheckConstraint(
                 condition=models.Q(nct_id="") | models.Q(nct_id__regex=r"^NCT[0-9]{8}$"), name="study_nct_id_format"
@@ -132,6 +144,8 @@ class Study(VersionedFact):
         return reverse("team_home", kwargs={"team_slug": self.team.slug})
 
     def clean(self) -> None:
+        for field in ("start_date", "first_patient_dosed_on", "completion_date"):
+            setattr(self, field, truncate_to_precision(getattr(self, field), getattr(self, self.PRECISION_OF[field])))
         check_date_order(self, self.DATE_ORDER)
         if self.asset_id and self.team_id and self.asset.team_id != self.team_id:
             # A study must sit behind the same information barrier as its asset.

@@ -147,3 +147,22 @@ def test_hospital_grade_a_tertiary_counts_only_when_verified():
 
 def test_ind_clearance_not_before_acceptance():
     refused(INDApplicationFactory, accepted_on=dt.date(2026, 3, 10), cleared_on=dt.date(2026, 3, 9))
+
+
+def test_company_names_are_unique_per_team_whatever_their_case(world):
+    from tests.factories import CompanyFactory
+
+    CompanyFactory(team=world.phoenix, name="Legend Biotech")
+    refused(CompanyFactory, team=world.phoenix, name="LEGEND BIOTECH")
+    CompanyFactory(team=world.atlas, name="LEGEND BIOTECH")
+
+
+def test_a_partial_date_is_stored_as_the_first_day_of_what_is_known(world):
+    from assets.services import fact_save
+
+    study = StudyFactory(asset__team=world.phoenix)
+    study.start_date, study.start_date_precision = dt.date(2016, 3, 15), "month"
+    study.completion_date, study.completion_date_precision = dt.date(2019, 7, 9), "year"
+    fact_save(instance=study, user=None)
+    study.refresh_from_db()
+    assert (study.start_date, study.completion_date) == (dt.date(2016, 3, 1), dt.date(2019, 1, 1))

@@ -176,7 +176,7 @@ def test_create_an_asset_and_refuse_a_duplicate_code(world, client_as):
     assert asset.history.get().history_user == world.member
     again = client.post(reverse("asset_create"), data)
     assert again.status_code == 200
-    assert "already exists" in again.content.decode()
+    assert "The team already has an asset with this code." in again.content.decode()
     assert Asset.objects.filter(code="NEW-1").count() == 1
 
 

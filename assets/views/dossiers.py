@@ -1,0 +1,64 @@
+"""Dossiers in the browser: download an asset as JSON, upload one into a team."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from assets import selectors
+from assets.dossier import DossierError, dossier_dumps, dossier_export, dossier_import, dossier_loads
+from diligence import access
+from diligence.models import DealTeam
+
+MAX_DOSSIER_BYTES = 20 * 1024 * 1024
+
+
+@login_required
+@require_GET
+def dossier_download(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    response = HttpResponse(dossier_dumps(dossier_export(asset=asset)), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{asset.code}-dossier.json"'
+    return response
+
+
+class DossierUploadForm(forms.Form):
+    team = forms.ModelChoiceField(queryset=DealTeam.objects.none(), empty_label=None)
+    file = forms.FileField(label="Dossier (JSON)")
+
+    def __init__(self, *args: object, teams: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+
+    def clean_file(self) -> object:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_DOSSIER_BYTES:
+            raise forms.ValidationError(
+                f"The file is over the {MAX_DOSSIER_BYTES // 1_048_576} MB limit for a dossier."
+            )
+        return upload
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier_upload(request: HttpRequest) -> HttpResponse:
+    teams = access.teams_visible_to(request.user).filter(
+        pk__in=[t for t, role in access.team_roles(request.user).items() if role in access.EDIT_ROLES]
+    )
+    form = DossierUploadForm(request.POST or None, request.FILES or None, teams=teams)
+    problems = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = dossier_loads(form.cleaned_data["file"].read())
+            result = dossier_import(team=form.cleaned_data["team"], document=document, user=request.user)
+        except DossierError as error:
+            problems = error.problems
+        else:
+            messages.success(request, result.summary())
+            return redirect(result.asset)
+    context = {"form": form, "problems": problems, "has_teams": teams.exists()}
+    return render(request, "assets/dossier_upload.html", context, status=400 if problems else 200)
