@@ -6,4 +6,8 @@ class DiligenceConfig(AppConfig):
     verbose_name = "Diligence"
 
     def ready(self) -> None:
+        from assets.tabs import Tab, register_tab
         from diligence import receivers  # noqa: F401 - connects the findings recompute to fact changes
+
+        register_tab(Tab("findings", "Findings & verdict", "asset_findings"), after="overview")
+        register_tab(Tab("checklist", "Checklist", "asset_checklist"), after="findings")

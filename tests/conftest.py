@@ -57,6 +57,9 @@ class World:
         return PhoenixFacts.build(self.phoenix)
 
 
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
 @dataclass
 class PhoenixFacts:
     asset: object
@@ -72,15 +75,28 @@ class PhoenixFacts:
     milestone: object
     royalty: object
     plan: object
+    review: object
+    review_item: object
+    evidence_file: object
+    finding: object
 
     @classmethod
     def build(cls, team: DealTeam) -> PhoenixFacts:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from diligence.models import Finding
+        from diligence.services.checklists import evidence_add, review_start
+        from diligence.services.findings import findings_recompute
         from tests import factories as f
 
         asset = f.AssetFactory(team=team, code="PHX-1", name="Phoenix CAR-T")
         study = f.StudyFactory(asset=asset, nct_id="NCT03090659")
         site = f.StudySiteFactory(study=study)
         deal = f.DealTermsFactory(asset=asset)
+        review = review_start(asset=asset, user=None)
+        review_item = review.items.order_by("pk").first()
+        evidence_file = evidence_add(item=review_item, user=None, upload=SimpleUploadedFile("letter.pdf", MINIMAL_PDF))
+        findings_recompute(asset_id=asset.pk)
         return cls(
             asset=asset,
             study=study,
@@ -95,6 +111,10 @@ class PhoenixFacts:
             milestone=f.MilestoneFactory(deal=deal),
             royalty=f.RoyaltyTierFactory(deal=deal),
             plan=f.RegistrationPlanFactory(asset=asset),
+            review=review,
+            review_item=review_item,
+            evidence_file=evidence_file,
+            finding=Finding.objects.filter(asset=asset).order_by("pk").first(),
         )
 
 

@@ -53,6 +53,10 @@ PARAMS: dict[str, Param] = {
     "milestone_id": Param(lambda w: w.facts.milestone.pk),
     "royalty_id": Param(lambda w: w.facts.royalty.pk),
     "plan_id": Param(lambda w: w.facts.plan.pk),
+    "review_id": Param(lambda w: w.facts.review.pk),
+    "item_id": Param(lambda w: w.facts.review_item.pk),
+    "evidence_file_id": Param(lambda w: w.facts.evidence_file.pk),
+    "finding_id": Param(lambda w: w.facts.finding.pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
 }

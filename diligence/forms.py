@@ -1,0 +1,82 @@
+"""Forms for reviews and findings. Choices of people are limited to the review's team."""
+
+from __future__ import annotations
+
+from django import forms
+
+from assets.forms import DateInput
+from diligence.models import Finding, QuestionKey, ReviewItem, User
+
+
+def team_members(team_id: int):  # -> QuerySet[User]
+    return User.objects.filter(memberships__team_id=team_id).order_by("first_name", "username").distinct()
+
+
+class ReviewItemForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=ReviewItem.Status.choices)
+    na_reason = forms.CharField(label="Why not applicable", max_length=300, required=False)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
+    due_on = forms.DateField(label="Due", required=False, widget=DateInput(), input_formats=["%Y-%m-%d"])
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: object, item: ReviewItem, **kwargs: object) -> None:
+        kwargs.setdefault(
+            "initial",
+            {"version": item.version, "status": item.status, "na_reason": item.na_reason, "assignee": item.assignee_id,
+             "due_on": item.due_on, "notes": item.notes},
+        )  # fmt: skip
+        kwargs.setdefault("prefix", f"item-{item.pk}")
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = team_members(item.review.team_id)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("status") == ReviewItem.Status.NOT_APPLICABLE and not (data.get("na_reason") or "").strip():
+            self.add_error("na_reason", "Say why the item does not apply.")
+        return data
+
+    def changes(self) -> dict[str, object]:
+        return {name: self.cleaned_data[name] for name in ("status", "na_reason", "assignee", "due_on", "notes")}
+
+    def refresh_version(self, version: int) -> None:
+        data = self.data.copy()
+        data[self.add_prefix("version")] = str(version)
+        self.data = data
+
+
+class BulkForm(forms.Form):
+    items = forms.ModelMultipleChoiceField(queryset=ReviewItem.objects.none(), widget=forms.MultipleHiddenInput)
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="(leave as is)")
+    unassign = forms.BooleanField(required=False, label="Unassign")
+    due_on = forms.DateField(label="Due", required=False, widget=DateInput(), input_formats=["%Y-%m-%d"])
+
+    def __init__(self, *args: object, review: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = review.items.filter(archived_at__isnull=True)  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = team_members(review.team_id)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if not (data.get("assignee") or data.get("unassign") or data.get("due_on")):
+            raise forms.ValidationError("Choose an assignee, unassign, or a due date to apply.")
+        return data
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label="Evidence file")
+
+
+class FindingStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(Finding.Status.ACKNOWLEDGED, "Acknowledge"), (Finding.Status.MITIGATED, "Mitigated"),
+                 (Finding.Status.OPEN, "Reopen")]
+    )  # fmt: skip
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+
+
+QUESTION_CHOICES = [("", "All questions"), *QuestionKey.choices]

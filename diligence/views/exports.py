@@ -1,0 +1,91 @@
+"""A review's items and the asset's findings as CSV or XLSX, through the access policy."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from diligence.models import Review
+from diligence.selectors import reviews as selectors
+
+ITEM_HEADER = ["question", "key", "item", "criticality", "evidence required", "status", "not applicable because",
+               "assignee", "due", "notes", "evidence files", "comments", "related rules"]  # fmt: skip
+FINDING_HEADER = ["question", "severity", "citation", "rule", "title", "message", "status", "note", "remedy"]
+
+
+def _item_rows(review: Review) -> list[list[object]]:
+    items = selectors.review_items(review=review, user=None, filters=selectors.ItemFilters(), today=None)  # type: ignore[arg-type]
+    return [
+        [item.get_question_display(), item.key, item.template_item.text, item.template_item.get_criticality_display(),
+         "yes" if item.template_item.evidence_required else "no", item.get_status_display(), item.na_reason,
+         str(item.assignee or ""), item.due_on.isoformat() if item.due_on else "", item.notes, item.evidence_count,
+         item.comment_count, " ".join(item.template_item.rule_ids)]
+        for item in items
+    ]  # fmt: skip
+
+
+def _finding_rows(review: Review) -> list[list[object]]:
+    return [
+        [f.get_question_display(), f.severity, f.citation, f.rule_id, f.title, f.message, f.get_status_display(),
+         f.note, f.remedy]
+        for f in selectors.asset_findings(asset_id=review.asset_id)
+    ]  # fmt: skip
+
+
+def _filename(review: Review, extension: str) -> str:
+    return f"{review.asset.code}-checklist-v{review.template_version.number}.{extension}"
+
+
+@login_required
+@require_GET
+def review_export_csv(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["section", *ITEM_HEADER])
+    writer.writerows(["item", *map(_cell, row)] for row in _item_rows(review))
+    writer.writerow([])
+    writer.writerow(["section", *FINDING_HEADER])
+    writer.writerows(["finding", *map(_cell, row)] for row in _finding_rows(review))
+    # A byte-order mark so spreadsheet programs read Chinese names as UTF-8.
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(review, "csv")}"'
+    return response
+
+
+@login_required
+@require_GET
+def review_export_xlsx(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    book = Workbook()
+    for sheet, header, rows in (
+        (book.active, ITEM_HEADER, _item_rows(review)),
+        (book.create_sheet(), FINDING_HEADER, _finding_rows(review)),
+    ):
+        sheet.title = "Checklist" if header is ITEM_HEADER else "Findings"
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_cell(value) for value in row])
+        sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(review, "xlsx")}"'
+    return response
+
+
+def _cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

@@ -1,0 +1,94 @@
+"""Findings and the verdict, and the checklist summary, as tabs of the asset page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from assets import selectors as asset_selectors
+from assets.models import Asset
+from assets.tabs import asset_tabs
+from diligence import access
+from diligence.forms import FindingStatusForm
+from diligence.models import Review
+from diligence.rules.citations import CITATIONS
+from diligence.selectors import reviews as selectors
+from diligence.services.findings import finding_set_status
+from diligence.verdict import verdict_from
+
+
+def _tab_page(request: HttpRequest, asset: Asset, tab: str, context: dict[str, object]) -> HttpResponse:
+    """Render a tab served by this app inside the asset page (or the panel alone for htmx)."""
+    page = {
+        "asset": asset,
+        "team": asset.team,
+        "tab": tab,
+        "tabs": asset_tabs(asset.pk),
+        "tab_template": f"diligence/tabs/_{tab}.html",
+        "can_edit": access.can_edit(request.user, asset.team_id),
+        "today": timezone.localdate(),
+        **context,
+    }
+    template = "assets/asset_detail.html#tab-panel" if request.htmx else "assets/asset_detail.html"
+    return render(request, template, page)
+
+
+def findings_context(asset: Asset, *, show_resolved: bool = False, forms: dict | None = None) -> dict[str, object]:
+    findings = selectors.asset_findings(asset_id=asset.pk, include_resolved=show_resolved)
+    active = [f for f in findings if f.is_active]
+    return {
+        "verdict": verdict_from(active),
+        "findings": findings,
+        "show_resolved": show_resolved,
+        "citations": {f.citation: CITATIONS.get(f.citation, "") for f in findings},
+        "forms": forms or {},
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def asset_findings(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    context = findings_context(asset, show_resolved=request.GET.get("resolved") == "1")
+    return _tab_page(request, asset, "findings", context)
+
+
+@login_required
+@require_POST
+def finding_status_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
+    """Acknowledge or mitigate a finding with a note, or reopen it; it stays visible either way."""
+    finding = selectors.finding_get_for_user_or_404(user=request.user, finding_id=finding_id)
+    access.require_edit(request.user, finding.team_id)
+    form = FindingStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            finding_set_status(
+                finding=finding, user=request.user, status=form.cleaned_data["status"], note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    if not request.htmx:
+        return redirect("asset_findings", asset_id=finding.asset_id)
+    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=finding.asset_id)
+    forms = {finding.pk: form} if form.errors else {}
+    return _tab_page(request, asset, "findings", findings_context(asset, forms=forms))
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def asset_checklist(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    review = Review.objects.filter(asset=asset).select_related("template", "template_version").first()
+    context = {
+        "review": review,
+        "progress": selectors.progress_by_question(review.items.all(), today=timezone.localdate()) if review else [],
+        "offer": selectors.upgrade_offer(review=review) if review else None,
+    }
+    return _tab_page(request, asset, "checklist", context)

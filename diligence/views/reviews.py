@@ -1,0 +1,234 @@
+"""The review page: a team works its checklist for one asset. Every fragment htmx swaps is a partial of the page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from assets import selectors as asset_selectors
+from assets.services import StaleEdit
+from diligence import access
+from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceForm, ReviewItemForm, team_members
+from diligence.models import ReviewItem
+from diligence.selectors import reviews as selectors
+from diligence.services import checklists as services
+
+PAGE = "diligence/review_detail.html"
+
+
+@login_required
+@require_POST
+def review_create(request: HttpRequest, asset_id: int) -> HttpResponse:
+    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    access.require_edit(request.user, asset.team_id)
+    review = services.review_start(asset=asset, user=request.user)
+    return redirect(review)
+
+
+def _filters(request: HttpRequest) -> selectors.ItemFilters:
+    return selectors.ItemFilters(
+        mine=request.GET.get("mine") == "1",
+        overdue=request.GET.get("overdue") == "1",
+        blocked=request.GET.get("blocked") == "1",
+        question=request.GET.get("question", ""),
+        status=request.GET.get("status", ""),
+    )
+
+
+def _page_context(request: HttpRequest, review: object) -> dict[str, object]:
+    today = timezone.localdate()
+    filters = _filters(request)
+    items = list(selectors.review_items(review=review, user=request.user, filters=filters, today=today))
+    grouped = {key: [i for i in items if i.question == key] for key, _label in QUESTION_CHOICES[1:]}
+    return {
+        "review": review,
+        "asset": review.asset,  # type: ignore[attr-defined]
+        "team": review.team,  # type: ignore[attr-defined]
+        "groups": [(key, label, grouped[key]) for key, label in QUESTION_CHOICES[1:] if grouped[key]],
+        "progress": selectors.progress_by_question(review.items.all(), today=today),  # type: ignore[attr-defined]
+        "filters": filters,
+        "question_choices": QUESTION_CHOICES,
+        "statuses": ReviewItem.Status.choices,
+        "members": team_members(review.team_id),  # type: ignore[attr-defined]
+        "can_edit": access.can_edit(request.user, review.team_id),  # type: ignore[attr-defined]
+        "offer": selectors.upgrade_offer(review=review),
+        "today": today,
+        "item_count": len(items),
+    }
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    template = f"{PAGE}#items" if request.htmx else PAGE
+    return render(request, template, _page_context(request, review))
+
+
+def _row(request: HttpRequest, item_id: int, *, status: int = 200) -> HttpResponse:
+    review_item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+    item = (
+        selectors.review_items(
+            review=review_item.review, user=request.user, filters=selectors.ItemFilters(), today=timezone.localdate()
+        )
+        .filter(pk=item_id)
+        .first()
+    ) or review_item
+    context = {"item": item, "can_edit": access.can_edit(request.user, review_item.review.team_id),
+               "today": timezone.localdate()}  # fmt: skip
+    return render(request, f"{PAGE}#item-row", context, status=status)
+
+
+@login_required
+@require_GET
+def review_item_row(request: HttpRequest, item_id: int) -> HttpResponse:
+    """One item's row: what "cancel" swaps back in."""
+    return _row(request, item_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def review_item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+    access.require_edit(request.user, item.review.team_id)
+    form = ReviewItemForm(request.POST or None, item=item)
+    stale = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_item_update(
+                item=item, user=request.user, changes=form.changes(), expected_version=form.cleaned_data["version"]
+            )
+        except StaleEdit as refused:
+            stale = _stale(form, refused)
+            form.refresh_version(refused.current.version)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return _row(request, item_id) if request.htmx else redirect(item.review)
+    context = {"item": item, "form": form, "stale": stale}
+    template = f"{PAGE}#item-form" if request.htmx else "diligence/review_item_form.html"
+    return render(request, template, context, status=409 if stale else 200)
+
+
+def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
+    current = refused.current
+    latest = current.history.select_related("history_user").order_by("-history_date").first()
+    theirs = {"status": current.get_status_display(), "assignee": str(current.assignee or "unassigned"),
+              "due": current.due_on.isoformat() if current.due_on else "none", "notes": current.notes}  # fmt: skip
+    return {"author": str(latest.history_user) if latest and latest.history_user else "someone else", "theirs": theirs}
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def review_item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Comments and evidence of one item."""
+    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+    return _detail(request, item)
+
+
+def _detail(request: HttpRequest, item: ReviewItem, *, comment_form=None, evidence_form=None, status=200):  # noqa: ANN001, ANN202
+    context = {
+        "item": item,
+        "can_edit": access.can_edit(request.user, item.review.team_id),
+        "comment_form": comment_form or CommentForm(),
+        "evidence_form": evidence_form or EvidenceForm(),
+        **selectors.review_item_detail(item=item),
+    }
+    template = f"{PAGE}#item-detail" if request.htmx else "diligence/review_item_detail.html"
+    return render(request, template, context, status=status)
+
+
+@login_required
+@require_POST
+def item_comment_create(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+    access.require_edit(request.user, item.review.team_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.item_comment_add(item=item, user=request.user, body=form.cleaned_data["body"])
+        return _detail(request, item)
+    return _detail(request, item, comment_form=form, status=400)
+
+
+@login_required
+@require_POST
+def evidence_create(request: HttpRequest, item_id: int) -> HttpResponse:
+    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+    access.require_edit(request.user, item.review.team_id)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(item=item, user=request.user, upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+        else:
+            return _detail(request, item)
+    return _detail(request, item, evidence_form=form, status=400)
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, evidence_file_id: int) -> FileResponse:
+    """Served only through the access policy, always as an attachment, and every download recorded."""
+    evidence = selectors.evidence_get_for_user_or_404(user=request.user, evidence_id=evidence_file_id)
+    services.evidence_download_record(evidence=evidence, user=request.user)
+    response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
+    response["Content-Type"] = evidence.content_type
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def review_bulk_edit(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    access.require_edit(request.user, review.team_id)
+    form = BulkForm(request.POST, review=review)
+    if form.is_valid():
+        data = form.cleaned_data
+        count = services.review_items_bulk_update(
+            review=review, item_ids=[i.pk for i in data["items"]], user=request.user,
+            assignee=None if data["unassign"] else data["assignee"], due_on=data["due_on"],
+            set_assignee=bool(data["assignee"] or data["unassign"]), set_due_on=data["due_on"] is not None,
+        )  # fmt: skip
+        messages.success(request, f"{count} item{'s' if count != 1 else ''} updated.")
+    else:
+        messages.error(request, " ".join(form.non_field_errors()) or "Select items first.")
+    return redirect(review)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_upgrade(request: HttpRequest, review_id: int) -> HttpResponse:
+    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    if request.method == "POST":
+        access.require_edit(request.user, review.team_id)
+        try:
+            result = services.review_upgrade(review=review, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"Upgraded: {result.carried} answers carried over, {result.added} new items, "
+                f"{result.archived} archived.",
+            )
+        return redirect(review)
+    context = {
+        "review": review,
+        "asset": review.asset,
+        "team": review.team,
+        "offer": selectors.upgrade_offer(review=review),
+        "can_edit": access.can_edit(request.user, review.team_id),
+    }
+    return render(request, "diligence/review_upgrade.html", context)
