@@ -1,12 +1,30 @@
-"""Staff administer users, teams and memberships here; deal data is not registered, so staff never see it."""
+"""The Django admin: staff administer people, teams and checklist templates. Deal data is not registered here,
+so staff never see it unless they are members of a team (and then only in the app)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+import nested_admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.forms import Textarea
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
-from diligence.models import DealTeam, Membership, User
+from diligence.models import (
+    ChecklistTemplate,
+    DealTeam,
+    Membership,
+    TemplateItem,
+    TemplateQuestion,
+    TemplateVersion,
+    User,
+)
+from diligence.services.checklists import template_diff, template_new_draft, template_publish
 
 admin.site.register(User, UserAdmin)
 
@@ -31,3 +49,142 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_filter = ["team", "role"]
     search_fields = ["user__username", "team__name"]
     autocomplete_fields = ["user", "team"]
+
+
+# --- checklist templates ----------------------------------------------------------------------------------------
+
+
+class FrozenWhenPublishedInline:
+    """Inlines of a published version are read-only: a published version never changes."""
+
+    def _editable(self, obj: TemplateVersion | None) -> bool:
+        version = obj if isinstance(obj, TemplateVersion) or obj is None else getattr(obj, "version", None)
+        return version is None or not version.is_published
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._editable(obj) and super().has_add_permission(request, obj)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._editable(obj) and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._editable(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class TemplateItemInline(FrozenWhenPublishedInline, nested_admin.NestedTabularInline):
+    model = TemplateItem
+    formfield_overrides = {
+        models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 48})},
+        models.JSONField: {"widget": Textarea(attrs={"rows": 1, "cols": 28})},
+    }
+    fields = ["order", "key", "text", "guidance", "evidence_required", "criticality", "rule_ids"]
+    sortable_field_name = "order"
+    extra = 0
+
+
+class TemplateQuestionInline(FrozenWhenPublishedInline, nested_admin.NestedStackedInline):
+    model = TemplateQuestion
+    fields = ["order", "key", "title", "description"]
+    sortable_field_name = "order"
+    inlines = [TemplateItemInline]
+    extra = 0
+
+
+@admin.register(TemplateVersion)
+class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
+    list_display = ["template", "number", "status", "published_at", "published_by"]
+    list_filter = ["template", "status"]
+    readonly_fields = ["template", "number", "status", "published_at", "published_by"]
+    fields = ["template", "number", "status", "change_note", "published_at", "published_by"]
+    inlines = [TemplateQuestionInline]
+    change_form_template = "admin/diligence/templateversion/change_form.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # new versions start from "New draft" on the template
+
+    def has_change_permission(self, request: HttpRequest, obj: TemplateVersion | None = None) -> bool:
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: TemplateVersion | None = None) -> bool:
+        return (obj is None or not obj.is_published) and super().has_delete_permission(request, obj)
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:version_id>/preview/", wrap(self.preview_view), name="diligence_templateversion_preview"),
+            path("<int:version_id>/diff/", wrap(self.diff_view), name="diligence_templateversion_diff"),
+            path("<int:version_id>/publish/", wrap(self.publish_view), name="diligence_templateversion_publish"),
+            *super().get_urls(),
+        ]
+
+    def _version(self, request: HttpRequest, version_id: int) -> TemplateVersion:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(TemplateVersion.objects.select_related("template"), pk=version_id)
+
+    def preview_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
+        """The checklist as a team will see it."""
+        version = self._version(request, version_id)
+        questions = version.questions.prefetch_related("items")
+        context = {**self.admin_site.each_context(request), "version": version, "questions": questions,
+                   "title": f"Preview: {version}"}  # fmt: skip
+        return render(request, "admin/diligence/templateversion/preview.html", context)
+
+    def diff_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
+        """What changed between this version and another of the same template (by default the one before)."""
+        version = self._version(request, version_id)
+        others = version.template.versions.exclude(pk=version.pk).order_by("-number")
+        other_id = request.GET.get("against")
+        other = others.filter(pk=other_id).first() if other_id else others.filter(number__lt=version.number).first()
+        diff = template_diff(old=other, new=version) if other else None
+        context = {**self.admin_site.each_context(request), "version": version, "other": other, "others": others,
+                   "diff": diff, "title": f"Changes in {version}"}  # fmt: skip
+        return render(request, "admin/diligence/templateversion/diff.html", context)
+
+    def publish_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
+        version = self._version(request, version_id)
+        if not self.has_change_permission(request, version):
+            messages.error(request, f"{version} cannot be published by you, or is published already.")
+        elif request.method == "POST":
+            try:
+                template_publish(version=version, user=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request, f"{version.template} version {version.number} is published; it is now frozen."
+                )
+        else:
+            context = {**self.admin_site.each_context(request), "version": version, "title": f"Publish {version}?"}
+            return render(request, "admin/diligence/templateversion/publish.html", context)
+        return HttpResponseRedirect(reverse("admin:diligence_templateversion_change", args=[version.pk]))
+
+
+class TemplateVersionInline(admin.TabularInline):
+    model = TemplateVersion
+    fields = ["number", "status", "published_at", "published_by", "change_note"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [TemplateVersionInline]
+    actions = ["start_new_draft"]
+
+    @admin.action(description="Start a new draft (a copy of the latest published version)")
+    def start_new_draft(self, request: HttpRequest, queryset: QuerySet[ChecklistTemplate]) -> HttpResponse | None:
+        drafts = [template_new_draft(template=template, user=request.user) for template in queryset]
+        if len(drafts) == 1:
+            return HttpResponseRedirect(reverse("admin:diligence_templateversion_change", args=[drafts[0].pk]))
+        messages.success(request, f"{len(drafts)} drafts ready.")
+        return None

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "nested_admin",
     "diligence",
     "assets",
 ]
@@ -108,6 +109,11 @@ STORAGES = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Registry import (assets.registry): the largest record file accepted, and the ClinicalTrials.gov API it fetches from.
+DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES = env.int("DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES", default=50 * 1024 * 1024)
+CTGOV_API_BASE = env("CTGOV_API_BASE", default="https://clinicaltrials.gov/api/v2")
+CTGOV_API_TIMEOUT = env.float("CTGOV_API_TIMEOUT", default=20.0)  # seconds
 
 # --- Celery -------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="filesystem://localhost//"))

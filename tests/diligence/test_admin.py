@@ -33,3 +33,44 @@ def test_only_people_and_teams_are_registered_in_the_admin():
     deal_data = {label for label in registered if label.startswith("assets.")}
     assert deal_data == set()
     assert {"diligence.user", "diligence.dealteam", "diligence.membership"} <= registered
+
+
+# --- checklist templates in the admin -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    return client_for(User.objects.get(username="admin"))
+
+
+def test_staff_edit_a_draft_with_nested_inlines_then_preview_diff_and_publish(admin_client):
+    from diligence.models import ChecklistTemplate, TemplateVersion
+
+    template = ChecklistTemplate.objects.get()
+    response = admin_client.post(
+        "/admin/diligence/checklisttemplate/", {"action": "start_new_draft", "_selected_action": [template.pk]}
+    )
+    draft = TemplateVersion.objects.get(status="draft")
+    assert response["Location"] == f"/admin/diligence/templateversion/{draft.pk}/change/"
+    page = admin_client.get(response["Location"])
+    assert page.status_code == 200 and "djn-group" in page.content.decode()  # nested inlines rendered
+
+    item = draft.items.get(key="consent-versions")
+    item.text = "Consent form versions match the approved protocol, site by site"
+    item.save()
+    assert "site by site" in admin_client.get(f"/admin/diligence/templateversion/{draft.pk}/preview/").content.decode()
+    diff = admin_client.get(f"/admin/diligence/templateversion/{draft.pk}/diff/").content.decode()
+    assert "changed" in diff and "consent-versions" in diff
+
+    assert admin_client.post(f"/admin/diligence/templateversion/{draft.pk}/publish/").status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published and draft.published_by.username == "admin"
+    frozen = admin_client.get(f"/admin/diligence/templateversion/{draft.pk}/change/").content.decode()
+    assert 'name="_save"' not in frozen  # read-only once published
+
+
+def test_team_members_cannot_reach_template_admin(client_as):
+    for role in ("member", "lead", "partner"):
+        response = client_as(role).get("/admin/diligence/templateversion/")
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")

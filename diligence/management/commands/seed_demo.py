@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from assets.demo import seed_demo_facts
+from diligence.demo import seed_demo_reviews
 from diligence.models import DealTeam, Membership, User
 from diligence.services import membership_set, team_create
 
@@ -26,7 +27,12 @@ PEOPLE = [
 ]
 
 # Staff manage people, teams and checklist templates, never deal data: they get these models only.
-ADMIN_MODELS = {"diligence": ["user", "dealteam", "membership", "historicalmembership"]}
+ADMIN_MODELS = {
+    "diligence": [
+        "user", "dealteam", "membership", "historicalmembership",
+        "checklisttemplate", "templateversion", "templatequestion", "templateitem",
+    ]
+}  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -48,6 +54,8 @@ class Command(BaseCommand):
         self.stdout.write("  admin     staff (users, teams, templates; no deal data)")
         for code in seed_demo_facts(phoenix=teams["phoenix"], atlas=teams["atlas"]):
             self.stdout.write(f"  asset {code} created (illustrative demo facts)")
+        for code in seed_demo_reviews(team=teams["phoenix"]):
+            self.stdout.write(f"  checklist started for {code} (illustrative progress)")
 
     def _team(self, slug: str, name: str, description: str) -> DealTeam:
         return DealTeam.objects.filter(slug=slug).first() or team_create(name=name, slug=slug, description=description)
