@@ -52,6 +52,8 @@ def fact_get_for_user_or_404[F: VersionedFact](*, user: AnyUser, model: type[F],
 
 # --- the asset list ------------------------------------------------------------------------------------------
 
+OPEN_FINDING_STATUSES = ("open", "acknowledged", "mitigated")
+
 ASSET_SORTS = {
     "code": ("code",),
     "-code": ("-code",),
@@ -61,6 +63,7 @@ ASSET_SORTS = {
     "phase": ("highest_phase_china", "code"),
     "-updated": ("-updated_at", "code"),
     "studies": ("-study_count", "code"),
+    "flags": ("-red_flags", "code"),
 }
 
 
@@ -71,6 +74,7 @@ class AssetFilters:
     modality: str = ""
     phase: str = ""
     sponsor_type: str = ""
+    flags: str = ""  # "high": with an open high-severity finding; "none": with no open finding
     sort: str = "code"
 
 
@@ -98,11 +102,19 @@ def asset_list(*, user: AnyUser, filters: AssetFilters) -> QuerySet[Asset]:
         assets = assets.filter(Q(highest_phase_china=filters.phase) | Q(highest_phase_us=filters.phase))
     if filters.sponsor_type:
         assets = assets.filter(Exists(Study.objects.filter(asset=OuterRef("pk"), sponsor_type=filters.sponsor_type)))
+    # Findings belong to the diligence app; they are reached here by their relation's name only.
+    open_finding = Q(findings__status__in=OPEN_FINDING_STATUSES)
     assets = assets.annotate(
+        red_flags=Count("findings", filter=open_finding & Q(findings__severity="high"), distinct=True),
+        open_findings=Count("findings", filter=open_finding, distinct=True),
         study_count=Count("studies", distinct=True),
         iit_count=Count("studies", filter=Q(studies__sponsor_type__in=Study.INVESTIGATOR_INITIATED), distinct=True),
         site_count=Count("studies__sites", distinct=True),
     )
+    if filters.flags == "high":
+        assets = assets.filter(red_flags__gt=0)
+    elif filters.flags == "none":
+        assets = assets.filter(open_findings=0)
     return assets.order_by(*ASSET_SORTS.get(filters.sort, ASSET_SORTS["code"]))
 
 

@@ -18,6 +18,16 @@ class QuestionLight:
     light: str = GREEN
     reasons: list[Finding] = field(default_factory=list)
 
+    @property
+    def reasons_by_rule(self) -> list[tuple[Finding, int]]:
+        """One line per rule behind the light, with how many subjects it was raised on."""
+        counts: dict[str, int] = {}
+        first: dict[str, Finding] = {}
+        for finding in self.reasons:
+            counts[finding.rule_id] = counts.get(finding.rule_id, 0) + 1
+            first.setdefault(finding.rule_id, finding)
+        return [(first[rule_id], count) for rule_id, count in counts.items()]
+
 
 @dataclass
 class Verdict:

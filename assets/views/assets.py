@@ -35,6 +35,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         modality=request.GET.get("modality", ""),
         phase=request.GET.get("phase", ""),
         sponsor_type=request.GET.get("sponsor_type", ""),
+        flags=request.GET.get("flags", ""),
         sort=request.GET.get("sort", "code"),
     )
     page = Paginator(selectors.asset_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
@@ -51,7 +52,7 @@ def asset_list(request: HttpRequest) -> HttpResponse:
         "phases": Phase.choices,
         "sponsor_types": Study.SponsorType.choices,
         "sorts": [("code", "Code"), ("name", "Name"), ("modality", "Modality"), ("phase", "Phase (China)"),
-                  ("-updated", "Recently changed"), ("studies", "Most studies")],
+                  ("-updated", "Recently changed"), ("studies", "Most studies"), ("flags", "Most red flags")],
     }  # fmt: skip
     template = "assets/asset_list.html#results" if request.htmx else "assets/asset_list.html"
     return render(request, template, context)

@@ -15,8 +15,9 @@ COLOURS = {"blue": "#1f4e79", "red": "#b42318", "amber": "#b54708", "green": "#0
 
 
 @register.simple_tag
-def bar_chart(rows: Iterable[tuple[str, int, int, str]], title: str) -> SafeString:
-    """Horizontal bars, one per (label, value, out of, colour name); the value is written beside each bar."""
+def bar_chart(rows: Iterable[tuple[str, int, int, str]], title: str, show_total: bool = True) -> SafeString:
+    """Horizontal bars, one per (label, value, out of, colour name); the value (and, if asked, the total) is
+    written beside each bar."""
     rows = list(rows)
     height = ROW_HEIGHT * max(len(rows), 1)
     width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
@@ -36,7 +37,7 @@ def bar_chart(rows: Iterable[tuple[str, int, int, str]], title: str) -> SafeStri
                 round(BAR_WIDTH * value / total) if total else 0,
                 COLOURS.get(colour, COLOURS["blue"]),
                 LABEL_WIDTH + BAR_WIDTH + 8,
-                f"{value} / {total}" if total != value or colour == "blue" else str(value),
+                f"{value} / {total}" if show_total else str(value),
             )
             for index, (label, value, total, colour) in enumerate(rows)
         ),
@@ -54,3 +55,14 @@ def bar_chart(rows: Iterable[tuple[str, int, int, str]], title: str) -> SafeStri
 @register.filter
 def progress_rows(progress: Iterable[object]) -> list[tuple[str, int, int, str]]:
     return [(q.label, q.finished, q.total, "amber" if q.blocked else "blue") for q in progress]  # type: ignore[attr-defined]
+
+
+SEVERITY_COLOURS = {"high": "red", "medium": "amber", "info": "green"}
+
+
+@register.filter
+def severity_rows(findings_by_severity: list[tuple[str, str, int]]) -> list[tuple[str, int, int, str]]:
+    total = max((count for *_rest, count in findings_by_severity), default=0)
+    return [
+        (label, count, total, SEVERITY_COLOURS.get(severity, "grey")) for severity, label, count in findings_by_severity
+    ]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from diligence import access, selectors
+from diligence.selectors.dashboard import team_dashboard
 
 
 @login_required
@@ -23,8 +25,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def team_home(request: HttpRequest, team_slug: str) -> HttpResponse:
     team = access.team_get_for_user_or_404(user=request.user, slug=team_slug)
+    dashboard = team_dashboard(team=team, today=timezone.localdate())
     context = {
         "team": team,
+        "dashboard": dashboard,
+        "due_lists": [
+            ("Overdue", dashboard.overdue, "Nothing overdue."),
+            ("Due in the next 7 days", dashboard.due_soon, "Nothing due this week."),
+        ],
         "role": access.role_on(request.user, team),
         "memberships": selectors.team_memberships(team=team),
         "membership_history": selectors.membership_history(team=team)[:20]

@@ -355,3 +355,19 @@ def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(wo
     other_team_view = client_as("outsider").get(reverse("hospital_detail", args=[hospital.pk])).content.decode()
     assert str(world.member) in own_team_view and "Shaanxi" in own_team_view
     assert str(world.member) not in other_team_view and "a user of another team" in other_team_view
+
+
+def test_red_flag_filter(world, client_as):
+    from diligence.services.findings import findings_recompute
+
+    flagged = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="FLAG-1").study.asset
+    findings_recompute(asset_id=flagged.pk)
+    AssetFactory(team=world.phoenix, code="CLEAN-1")
+    client = client_as("member")
+
+    def codes(**params):
+        return [a.code for a in client.get(reverse("asset_list"), params).context["page"].object_list]
+
+    assert codes(flags="high") == ["FLAG-1"]
+    assert codes(flags="none") == ["CLEAN-1"]
+    assert codes(sort="flags")[0] == "FLAG-1"

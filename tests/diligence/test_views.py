@@ -90,3 +90,49 @@ def test_outsider_gets_the_plain_404_page(client_as):
     response = client_as("outsider").get(reverse("team_home", args=["phoenix"]))
     assert response.status_code == 404
     assert b"nothing you have access to" in response.content
+
+
+def test_dashboard_shows_answers_red_flags_and_due_items(world, client_as):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from diligence.services.checklists import review_item_update, review_start
+    from diligence.services.findings import findings_recompute
+    from tests.factories import StudySiteFactory
+
+    site = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="DASH-1")
+    findings_recompute(asset_id=site.study.asset_id)
+    item = review_start(asset=site.study.asset, user=world.member).items.first()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    review_item_update(item=item, user=world.member, changes={"due_on": yesterday}, expected_version=None)
+    response = client_as("partner").get(reverse("team_home", args=["phoenix"]))
+    dashboard = response.context["dashboard"]
+    assert [(a.code, light) for a, light, _answer in dashboard.assets] == [("DASH-1", "red")]
+    assert dict((s, n) for s, _label, n in dashboard.findings_by_severity)["high"] >= 1
+    assert [i.pk for i in dashboard.overdue] == [item.pk]
+    body = response.content.decode()
+    assert '<svg class="chart"' in body and "<caption" in body  # each chart beside its table
+
+
+def test_dashboard_query_count_does_not_grow_with_assets(world, client_as):
+    from diligence.services.checklists import review_start
+    from diligence.services.findings import findings_recompute
+    from tests.factories import StudySiteFactory
+
+    def add_assets(n):
+        for _ in range(n):
+            site = StudySiteFactory(study__asset__team=world.phoenix)
+            findings_recompute(asset_id=site.study.asset_id)
+            review_start(asset=site.study.asset, user=None)
+
+    client = client_as("member")
+    url = reverse("team_home", args=["phoenix"])
+    add_assets(2)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add_assets(8)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)

@@ -1,0 +1,58 @@
+"""The team dashboard: progress per question, open red flags, what is due, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from assets.models import Asset
+from diligence.models import DealTeam, Finding, ReviewItem, Severity
+from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_by_question
+from diligence.verdict import verdict_from
+
+DUE_SOON_DAYS = 7
+LIST_LIMIT = 50
+
+
+@dataclass
+class Dashboard:
+    progress: list[QuestionProgress]
+    findings_by_severity: list[tuple[str, str, int]]  # (severity, label, count)
+    due_soon: list[ReviewItem]
+    overdue: list[ReviewItem]
+    assets: list[tuple[Asset, str, str]]  # (asset, light, answer)
+
+    @property
+    def open_findings(self) -> int:
+        return sum(count for _severity, _label, count in self.findings_by_severity)
+
+
+def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
+    return list(
+        ReviewItem.objects.filter(review__team=team, archived_at__isnull=True)
+        .filter(condition)
+        .exclude(status__in=FINISHED)
+        .select_related("review__asset", "template_item", "assignee")
+        .order_by("due_on", "pk")[:LIST_LIMIT]
+    )
+
+
+def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
+    active = Finding.objects.filter(team=team, status__in=Finding.ACTIVE)
+    counts = dict(active.values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
+    by_asset: dict[int, list[Finding]] = {}
+    for finding in active.only("asset_id", "severity", "status", "question", "rule_id", "remedy"):
+        by_asset.setdefault(finding.asset_id, []).append(finding)
+    assets = []
+    for asset in Asset.objects.filter(team=team).order_by("code"):
+        verdict = verdict_from(by_asset.get(asset.pk, []))
+        assets.append((asset, verdict.light, verdict.answer))
+    return Dashboard(
+        progress=progress_by_question(ReviewItem.objects.filter(review__team=team), today=today),
+        findings_by_severity=[(value, label, counts.get(value, 0)) for value, label in Severity.choices],
+        due_soon=_items_due(team, Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))),
+        overdue=_items_due(team, Q(due_on__lt=today)),
+        assets=assets,
+    )
