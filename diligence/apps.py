@@ -11,3 +11,4 @@ class DiligenceConfig(AppConfig):
 
         register_tab(Tab("findings", "Findings & verdict", "asset_findings"), after="overview")
         register_tab(Tab("checklist", "Checklist", "asset_checklist"), after="findings")
+        register_tab(Tab("memos", "Memos", "asset_memos"), after="checklist")

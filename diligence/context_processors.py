@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from diligence.access import teams_visible_to
+from diligence.access import REVIEW_ROLES, team_roles, teams_visible_to
+from diligence.models import Notification
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The teams shown in the navigation: only the user's own."""
+    """The navigation: only the user's own teams, their unread notifications, the review queue for partners."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_teams": []}
-    return {"nav_teams": teams_visible_to(user)}
+    roles = team_roles(user)
+    return {
+        "nav_teams": teams_visible_to(user),
+        "nav_is_partner": any(role in REVIEW_ROLES for role in roles.values()),
+        "nav_unread": lambda: Notification.objects.filter(
+            user=user, team_id__in=list(roles), read_at__isnull=True
+        ).count(),
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diligence.views import exports, findings, reviews, teams
+from diligence.views import exports, findings, memos, reviews, teams
 
 urlpatterns = [
     path("", teams.home, name="home"),
@@ -19,5 +19,18 @@ urlpatterns = [
     path("review-items/<int:item_id>/detail/", reviews.review_item_detail, name="review_item_detail"),
     path("review-items/<int:item_id>/comments/new/", reviews.item_comment_create, name="item_comment_create"),
     path("review-items/<int:item_id>/evidence/new/", reviews.evidence_create, name="evidence_create"),
+    path("assets/<int:asset_id>/memos/", memos.asset_memos, name="asset_memos"),
+    path("assets/<int:asset_id>/memos/new/", memos.memo_create, name="memo_create"),
+    path("memos/review-queue/", memos.memo_review_queue, name="memo_review_queue"),
+    path("memos/<int:memo_id>/", memos.memo_detail, name="memo_detail"),
+    path("memos/<int:memo_id>/status/", memos.memo_status, name="memo_status"),
+    path("memos/<int:memo_id>/read/", memos.memo_read, name="memo_read"),
+    path("memos/<int:memo_id>/download/", memos.memo_download, name="memo_download"),
+    path("memos/<int:memo_id>/diff/", memos.memo_diff, name="memo_diff"),
+    path("memos/<int:memo_id>/retry/", memos.memo_retry_edit, name="memo_retry_edit"),
+    path("memos/<int:memo_id>/submit/", memos.memo_submit_edit, name="memo_submit_edit"),
+    path("memos/<int:memo_id>/review/", memos.memo_review_edit, name="memo_review_edit"),
+    path("memos/<int:memo_id>/comments/new/", memos.memo_comment_create, name="memo_comment_create"),
+    path("notifications/", memos.notification_list, name="notification_list"),
     path("evidence-files/<int:evidence_file_id>/download/", reviews.evidence_download, name="evidence_download"),
 ]

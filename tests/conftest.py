@@ -79,6 +79,7 @@ class PhoenixFacts:
     review_item: object
     evidence_file: object
     finding: object
+    memo: object
 
     @classmethod
     def build(cls, team: DealTeam) -> PhoenixFacts:
@@ -87,6 +88,7 @@ class PhoenixFacts:
         from diligence.models import Finding
         from diligence.services.checklists import evidence_add, review_start
         from diligence.services.findings import findings_recompute
+        from diligence.services.memos import memo_render, memo_request
         from tests import factories as f
 
         asset = f.AssetFactory(team=team, code="PHX-1", name="Phoenix CAR-T")
@@ -97,6 +99,9 @@ class PhoenixFacts:
         review_item = review.items.order_by("pk").first()
         evidence_file = evidence_add(item=review_item, user=None, upload=SimpleUploadedFile("letter.pdf", MINIMAL_PDF))
         findings_recompute(asset_id=asset.pk)
+        memo = memo_request(asset=asset, user=None)
+        memo_render(memo_id=memo.pk)
+        memo.refresh_from_db()
         return cls(
             asset=asset,
             study=study,
@@ -115,6 +120,7 @@ class PhoenixFacts:
             review_item=review_item,
             evidence_file=evidence_file,
             finding=Finding.objects.filter(asset=asset).order_by("pk").first(),
+            memo=memo,
         )
 
 

@@ -57,6 +57,7 @@ PARAMS: dict[str, Param] = {
     "item_id": Param(lambda w: w.facts.review_item.pk),
     "evidence_file_id": Param(lambda w: w.facts.evidence_file.pk),
     "finding_id": Param(lambda w: w.facts.finding.pk),
+    "memo_id": Param(lambda w: w.facts.memo.pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
 }
@@ -66,6 +67,8 @@ LOGGED_IN = frozenset({"member", "lead", "partner", "outsider", "staff"})
 # Routes whose entitled roles are not the default (see entitled_roles).
 ROUTE_ROLES: dict[str, frozenset[str]] = {
     "hospital_edit": frozenset({"member", "lead", "outsider"}),  # anyone who edits facts on some team
+    "memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
+    "memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
 }
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -31,35 +31,49 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{auth}{settings_dict.get('HOST') or ''}{port}/{settings_dict['NAME']}"
 
 
-@contextmanager
-def running_worker(
-    *, queues: str = "default,memos", ready_timeout: float = 60.0
-) -> Iterator[tuple[subprocess.Popen, str]]:
-    """Start ``celery -A config worker`` and wait until it answers a ping; stop it (and its children) afterwards."""
-    hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
-    env = os.environ | {
+def start_worker(*, queues: str, env: dict[str, str] | None, hostname: str) -> subprocess.Popen:
+    """``celery -A config worker`` in its own process group, so a test can SIGKILL it and its children at once."""
+    full_env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(connection.settings_dict),
+        **(env or {}),
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--loglevel=WARNING",
-            f"--queues={queues}",
-            "--concurrency=1",
-            f"--hostname={hostname}",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        start_new_session=True,
-    )
+    loglevel = os.environ.get("TEST_WORKER_LOGLEVEL", "WARNING")
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--loglevel={loglevel}", f"--queues={queues}",
+               "--concurrency=1", f"--hostname={hostname}", "--without-mingle", "--without-gossip"]  # fmt: skip
+    return subprocess.Popen(command, cwd=BASE_DIR, env=full_env, start_new_session=True)
+
+
+def purge_task_queues() -> int:
+    """Drop messages a previous run left in the test broker: memo ids repeat across test databases, so a stale
+    message could otherwise be taken for a new memo."""
+    purged = 0
+    with celery_app.connection_for_write() as conn:
+        channel = conn.default_channel
+        for queue in ("default", "memos"):
+            try:
+                purged += channel.queue_purge(queue) or 0
+            except Exception:  # noqa: BLE001,S112 - a queue never declared has nothing to purge
+                continue
+    return purged
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def running_worker(
+    *, queues: str = "default,memos", ready_timeout: float = 60.0, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen, str]]:
+    """Start a worker and wait until it answers a ping; stop it (and its children) afterwards."""
+    hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
+    purge_task_queues()
+    process = start_worker(queues=queues, env=env, hostname=hostname)
     try:
         deadline = time.monotonic() + ready_timeout
         while not celery_app.control.ping(destination=[hostname], timeout=0.5):

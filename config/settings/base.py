@@ -134,13 +134,37 @@ def filesystem_broker_options(folder: Path) -> dict[str, object]:
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(VAR_DIR / "broker")
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # An unacknowledged message (its worker died) comes back after this long; longer than any render may take.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"diligence.tasks.memo_render": {"queue": "memos"}}
+# Long, CPU-bound memo renders: one at a time per process, a fresh process every few memos (WeasyPrint holds
+# memory), time limits, and a sweeper (beat) that requeues what a dead worker left behind.
+DILIGENCE_MEMO_SOFT_TIME_LIMIT = env.int("DILIGENCE_MEMO_SOFT_TIME_LIMIT", default=120)
+DILIGENCE_MEMO_HARD_TIME_LIMIT = env.int("DILIGENCE_MEMO_HARD_TIME_LIMIT", default=180)
+DILIGENCE_MEMO_STAGE_PAUSE = env.float("DILIGENCE_MEMO_STAGE_PAUSE", default=0.0)  # fault-injection tests only
+# Global limits too: the pool only watches per-task limits (the memo task's, above) when these are set.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=20)
+CELERY_BEAT_SCHEDULE = {
+    "memo-sweep": {"task": "diligence.tasks.memo_sweep", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_IGNORE_RESULT = True  # the database row is the truth about a job, not a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # ride out a broker restart instead of exiting
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="IIT Diligence <diligence@localhost>")
+# Notifications by email: printed to the console unless a real backend is configured.
+MAILERS = {
+    "default": {"BACKEND": env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}
+}
 
 LOGGING = {
     "version": 1,
@@ -148,6 +172,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # WeasyPrint and fontTools narrate every layout step at INFO; only their warnings are worth a line.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
 
 # Static files: WhiteNoise serves them from the finders locally; production serves the hashed collectstatic copy.

@@ -13,6 +13,7 @@ from diligence.models.checklists import (
     TemplateVersion,
 )
 from diligence.models.findings import Finding, Severity
+from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
 from diligence.models.teams import DealTeam, Membership, User
 
 __all__ = [
@@ -23,6 +24,10 @@ __all__ = [
     "Finding",
     "ItemComment",
     "Membership",
+    "Memo",
+    "MemoComment",
+    "MemoDownload",
+    "Notification",
     "QuestionKey",
     "Review",
     "ReviewItem",

@@ -1,0 +1,5 @@
+"""Memo documents: the frozen snapshot of what a memo shows, and its HTML and PDF.
+
+The memo job (model, task, views, partner review) lives elsewhere and calls ``build_snapshot``, ``render_memo_html``,
+``render_memo_pdf`` and ``stamp_pdf``.
+"""

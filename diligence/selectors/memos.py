@@ -1,0 +1,44 @@
+"""Reads for memos, their review and notifications, scoped by the access policy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from diligence import access
+from diligence.models import Membership, Memo, Notification
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from diligence.models import User
+
+    AnyUser = User | AnonymousUser
+
+
+def memo_get_for_user_or_404(*, user: AnyUser, memo_id: int) -> Memo:
+    memos = Memo.objects.select_related("asset", "team", "requested_by", "decided_by", "submitted_by")
+    return access.get_for_user_or_404(memos, user=user, pk=memo_id)
+
+
+def asset_memos(*, asset_id: int) -> QuerySet[Memo]:
+    return Memo.objects.filter(asset_id=asset_id).select_related("requested_by", "decided_by").order_by("-version")
+
+
+def review_queue(*, user: AnyUser) -> QuerySet[Memo]:
+    """Memos awaiting review on the teams where the user is a partner."""
+    partner_teams = [team for team, role in access.team_roles(user).items() if role == Membership.Role.PARTNER]
+    return (
+        Memo.objects.filter(team_id__in=partner_teams, review_state=Memo.ReviewState.IN_REVIEW)
+        .select_related("asset", "team", "submitted_by")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def notifications_for(*, user: AnyUser, limit: int = 50) -> list[Notification]:
+    """The user's own notifications, only for teams they are still on."""
+    if not user.is_authenticated:
+        return []
+    teams = list(access.team_roles(user))
+    return list(Notification.objects.filter(user=user, team_id__in=teams).select_related("memo", "memo__asset")[:limit])

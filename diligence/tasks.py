@@ -1,0 +1,33 @@
+"""Celery tasks: thin wrappers that pass ids to services. The database row is the truth about each job."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError
+
+from diligence.services import memos
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),  # transient: the database blinked; the job was put back in the queue
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT,
+    time_limit=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT,
+)
+def memo_render(self, memo_id: int) -> None:  # noqa: ANN001
+    """Idempotent: a redelivered task finds the memo claimed or done and returns."""
+    _hard, soft = self.request.timelimit or (None, None)
+    memos.memo_render(memo_id=memo_id, worker=self.request.hostname or "worker", soft_limit=soft)
+
+
+@shared_task(acks_late=True)
+def memo_sweep() -> list[int]:
+    """Run by Celery beat: requeue memos whose worker died mid-render."""
+    return memos.memo_sweep().requeued

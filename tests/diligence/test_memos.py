@@ -1,0 +1,172 @@
+"""Memo jobs: claimed once, stored with their digest, failed readably, swept, reviewed and signed off."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from assets.models import Asset
+from diligence.models import Memo, MemoDownload, Notification
+from diligence.services import memos
+from diligence.services.checklists import review_start
+from tests.factories import StudySiteFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def asset(world) -> Asset:
+    site = StudySiteFactory(
+        study__asset__team=world.phoenix, study__asset__code="MEMO-1", study__asset__name="Memo test CAR-T",
+        hospital__name_zh="西安交通大学第二附属医院",
+    )  # fmt: skip
+    review_start(asset=site.study.asset, user=world.member)
+    return site.study.asset
+
+
+def rendered(asset: Asset, user) -> Memo:
+    memo = memos.memo_request(asset=asset, user=user)
+    assert memos.memo_render(memo_id=memo.pk) is True
+    memo.refresh_from_db()
+    return memo
+
+
+def test_versions_count_up_per_asset_and_start_queued(world, asset, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = memos.memo_request(asset=asset, user=world.member)
+        second = memos.memo_request(asset=asset, user=world.lead)
+    assert (first.version, second.version, first.status) == (1, 2, "queued")
+    assert len(callbacks) == 2  # each render is sent only after its row is committed
+
+
+def test_render_stores_the_pdf_with_digest_pages_and_snapshot(world, asset):
+    memo = rendered(asset, world.member)
+    assert (memo.status, memo.stage, memo.attempts) == ("ready", "done", 1)
+    data = memo.pdf.read()
+    assert hashlib.sha256(data).hexdigest() == memo.sha256 and len(data) == memo.size
+    assert len(PdfReader(io.BytesIO(data)).pages) == memo.pages > 1
+    assert memo.snapshot and memo.template_version == memo.review.template_version
+    assert Notification.objects.get(user=world.member).kind == "memo_ready"
+    assert mail.outbox == [] or "ready" in mail.outbox[0].subject
+
+
+def test_a_redelivered_task_does_nothing_twice(world, asset):
+    memo = rendered(asset, world.member)
+    assert memos.memo_render(memo_id=memo.pk) is False
+    memo.refresh_from_db()
+    assert memo.attempts == 1 and Memo.objects.filter(asset=asset).count() == 1
+
+
+def test_the_sweeper_requeues_a_memo_left_rendering_by_a_dead_worker(world, asset):
+    memo = memos.memo_request(asset=asset, user=world.member)
+    Memo.objects.filter(pk=memo.pk).update(status="rendering", started_at=timezone.now() - dt.timedelta(hours=1))
+    assert memos.memo_sweep().requeued == [memo.pk]
+    assert memos.memo_render(memo_id=memo.pk) is True
+    memo.refresh_from_db()
+    assert memo.status == "ready" and memo.attempts == 1
+
+
+def test_the_sweeper_leaves_a_fresh_render_alone(world, asset):
+    memo = memos.memo_request(asset=asset, user=world.member)
+    Memo.objects.filter(pk=memo.pk).update(status="rendering", started_at=timezone.now())
+    assert memo.pk not in memos.memo_sweep().requeued
+
+
+def test_only_a_failed_memo_can_be_retried(world, asset):
+    memo = rendered(asset, world.member)
+    with pytest.raises(ValidationError):
+        memos.memo_retry(memo=memo, user=world.member)
+    Memo.objects.filter(pk=memo.pk).update(status="failed", error="WeasyPrint: out of memory")
+    retried = memos.memo_retry(memo=memo, user=world.member)
+    assert (retried.status, retried.error) == ("queued", "")
+
+
+def test_review_flow_request_changes_new_version_approve(world, asset):
+    first = rendered(asset, world.member)
+    memos.memo_submit(memo=first, user=world.member)
+    assert Notification.objects.filter(user=world.partner, kind="review_requested").exists()
+    with pytest.raises(ValidationError):
+        memos.memo_request_changes(memo=first, partner=world.partner, comment=" ")
+    changed = memos.memo_request_changes(memo=first, partner=world.partner, comment="Cite the NHC filing date.")
+    assert changed.review_state == "changes_requested"
+    assert Notification.objects.filter(user=world.member, kind="changes_requested").exists()
+
+    second = rendered(asset, world.member)
+    assert second.version == 2
+    memos.memo_submit(memo=second, user=world.lead)
+    approved = memos.memo_approve(memo=second, partner=world.partner)
+    assert (approved.review_state, approved.decided_by, approved.is_locked) == ("approved", world.partner, True)
+    assert Notification.objects.filter(user=world.lead, kind="approved").exists()
+    with pytest.raises(ValidationError):
+        memos.memo_approve(memo=second, partner=world.partner)
+    with pytest.raises(ValidationError):
+        memos.memo_comment_add(memo=second, user=world.member, section="general", body="Too late")
+
+
+def test_download_is_stamped_recorded_and_an_attachment(world, asset, client_as):
+    memo = rendered(asset, world.member)
+    response = client_as("partner").get(reverse("memo_download", args=[memo.pk]))
+    assert response["Content-Disposition"] == f'attachment; filename="MEMO-1-memo-v{memo.version}.pdf"'
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == memo.pages
+    assert all("Downloaded by" in page.extract_text() and str(world.partner) in page.extract_text()
+               for page in reader.pages)  # fmt: skip
+    assert MemoDownload.objects.get().user == world.partner
+    assert client_as("outsider").get(reverse("memo_download", args=[memo.pk])).status_code == 404
+
+
+def test_progress_fragment_polls_until_finished(world, asset, client_as):
+    client = client_as("member")
+    response = client.post(reverse("memo_create", args=[asset.pk]), **HTMX)
+    memo = Memo.objects.get(asset=asset)
+    assert 'hx-trigger="every 1s"' in response.content.decode()
+    polling = client.get(reverse("memo_status", args=[memo.pk]), **HTMX)
+    assert polling.status_code == 200 and "Waiting for a worker" in polling.content.decode()
+    memos.memo_render(memo_id=memo.pk)
+    done = client.get(reverse("memo_status", args=[memo.pk]), **HTMX)
+    assert done.status_code == 286 and "every 1s" not in done.content.decode() and "Ready" in done.content.decode()
+
+
+def test_partner_review_in_the_browser(world, asset, client_as):
+    memo = rendered(asset, world.member)
+    client_as("member").post(reverse("memo_submit_edit", args=[memo.pk]))
+    queue = client_as("partner").get(reverse("memo_review_queue")).content.decode()
+    assert f"v{memo.version}" in queue
+    assert (
+        client_as("member").post(reverse("memo_review_edit", args=[memo.pk]), {"decision": "approve"}).status_code
+        == 404
+    )
+    client_as("partner").post(reverse("memo_review_edit", args=[memo.pk]), {"decision": "approve"})
+    memo.refresh_from_db()
+    assert memo.review_state == "approved"
+    page = client_as("member").get(reverse("memo_detail", args=[memo.pk])).content.decode()
+    assert "Signed off by" in page and "locked" in page
+
+
+def test_outsiders_cannot_list_poll_read_or_review(world, asset, client_as):
+    memo = rendered(asset, world.member)
+    client = client_as("outsider")
+    for name in ("memo_detail", "memo_status", "memo_read", "memo_download", "memo_diff"):
+        assert client.get(reverse(name, args=[memo.pk])).status_code == 404
+    assert client.get(reverse("asset_memos", args=[asset.pk])).status_code == 404
+    assert client.post(reverse("memo_review_edit", args=[memo.pk]), {"decision": "approve"}).status_code == 404
+    assert f"v{memo.version}" not in client.get(reverse("memo_review_queue")).content.decode()
+
+
+def test_memo_diff_shows_what_changed_between_versions(world, asset, client_as):
+    rendered(asset, world.member)
+    site = asset.studies.get().sites.get()
+    site.hospital.name_en = "Renamed Hospital"
+    site.hospital.save()
+    second = rendered(asset, world.member)
+    body = client_as("partner").get(reverse("memo_diff", args=[second.pk])).content.decode()
+    assert "Renamed Hospital" in body
