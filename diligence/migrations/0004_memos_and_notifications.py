@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0004_study_registry_import_fields'),
+        ('assets', '0003_company_names_case_insensitive_and_messages'),
         ('diligence', '0003_default_checklist_template'),
     ]
 
