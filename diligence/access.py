@@ -74,6 +74,11 @@ def teams_visible_to(user: User | AnonymousUser) -> QuerySet[DealTeam]:
     return DealTeam.objects.filter(pk__in=list(team_roles(user)))
 
 
+def teams_editable_by(user: User | AnonymousUser) -> QuerySet[DealTeam]:
+    """The teams where the user may add and change facts (member or lead): the choices for a new asset or import."""
+    return DealTeam.objects.filter(pk__in=[team for team, role in team_roles(user).items() if role in EDIT_ROLES])
+
+
 def team_get_for_user_or_404(*, user: User | AnonymousUser, slug: str) -> DealTeam:
     team = DealTeam.objects.filter(slug=slug).first()
     if team is None or not can_view(user, team):

@@ -67,16 +67,10 @@ class AssetCreateForm(AssetForm):
         self.order_fields(["team"])
 
 
-def _editable_teams(request: HttpRequest):  # -> QuerySet[DealTeam]
-    return access.teams_visible_to(request.user).filter(
-        pk__in=[t for t, role in access.team_roles(request.user).items() if role in access.EDIT_ROLES]
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def asset_create(request: HttpRequest) -> HttpResponse:
-    teams = _editable_teams(request)
+    teams = access.teams_editable_by(request.user)
     initial = {"team": teams.filter(slug=request.GET.get("team")).first()}
     form = AssetCreateForm(request.POST or None, teams=teams, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -46,9 +46,7 @@ class DossierUploadForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_upload(request: HttpRequest) -> HttpResponse:
-    teams = access.teams_visible_to(request.user).filter(
-        pk__in=[t for t, role in access.team_roles(request.user).items() if role in access.EDIT_ROLES]
-    )
+    teams = access.teams_editable_by(request.user)
     form = DossierUploadForm(request.POST or None, request.FILES or None, teams=teams)
     problems = []
     if request.method == "POST" and form.is_valid():
