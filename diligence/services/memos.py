@@ -19,6 +19,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from assets.models import Asset
+from diligence.memos.render import render_memo_html, render_memo_pdf, stamp_pdf
+from diligence.memos.snapshot import build_snapshot
 from diligence.models import Membership, Memo, MemoComment, MemoDownload, Notification, Review
 
 if TYPE_CHECKING:
@@ -78,13 +80,10 @@ def memo_render(*, memo_id: int, worker: str = "inline", soft_limit: float | Non
     """Render a claimed memo end to end. Returns False when there was nothing to claim (already done, or another
     worker has it). A failure is stored as a readable error; transient database errors are re-raised for retry
     after putting the job back in the queue."""
-    from diligence.memos.render import render_memo_html, render_memo_pdf
-    from diligence.memos.snapshot import build_snapshot
-
     if not _claim(memo_id, worker):
         return False
     started = time.monotonic()
-    try:
+    try:  # from here on, whatever happens is recorded on the claimed row
         memo = Memo.objects.select_related("asset", "team", "review").get(pk=memo_id)
         previous = Memo.objects.filter(asset=memo.asset_id, version__lt=memo.version, status=Memo.Status.READY)
         previous_snapshot = previous.order_by("-version").values_list("snapshot", flat=True).first()
@@ -259,8 +258,6 @@ def memo_comment_add(*, memo: Memo, user: User, section: str, body: str) -> Memo
 @transaction.atomic
 def memo_download(*, memo: Memo, user: User) -> tuple[bytes, str]:
     """The stored PDF stamped on every page with who downloaded it and when; the download is recorded."""
-    from diligence.memos.render import stamp_pdf
-
     if memo.status != Memo.Status.READY:
         raise ValidationError("The memo is not ready yet.")
     when = timezone.localtime()
