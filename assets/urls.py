@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assets.kinds import KINDS, PARENT_PLURALS
-from assets.views import assets, dossiers, facts, hospitals
+from assets.views import assets, dossiers, facts, hospitals, registry
 
 urlpatterns = [
     path("assets/", assets.asset_list, name="asset_list"),
@@ -29,3 +29,9 @@ for kind in KINDS:
         path(f"{plural}/<int:{slug}_id>/delete/", facts.fact_delete, extra, name=f"{slug}_delete"),
         path(f"{plural}/<int:{slug}_id>/history/", facts.fact_history, extra, name=f"{slug}_history"),
     ]
+
+# Registry import: not team-scoped in the URL; the team is a form field limited to teams where the user may edit.
+urlpatterns += [
+    path("studies/import/", registry.registry_import_page, name="registry_import"),
+    path("studies/import/fetch/", registry.registry_fetch, name="registry_fetch"),
+]

@@ -79,6 +79,18 @@ def teams_editable_by(user: User | AnonymousUser) -> QuerySet[DealTeam]:
     return DealTeam.objects.filter(pk__in=[team for team, role in team_roles(user).items() if role in EDIT_ROLES])
 
 
+def team_by_slug(slug: str) -> DealTeam | None:
+    """For trusted callers acting for the team (management commands), not for requests: no user is checked."""
+    return DealTeam.objects.filter(slug=slug).first()
+
+
+def user_by_username(username: str) -> User | None:
+    """For management commands that record who acted."""
+    from diligence.models import User
+
+    return User.objects.filter(username=username).first()
+
+
 def team_get_for_user_or_404(*, user: User | AnonymousUser, slug: str) -> DealTeam:
     team = DealTeam.objects.filter(slug=slug).first()
     if team is None or not can_view(user, team):

@@ -73,6 +73,24 @@ FIELDS: Final[dict[type[models.Model], tuple[str, ...]]] = {
         "data_cutoff_on",
         "source",
         "provenance",
+        "official_title",
+        "secondary_ids",
+        "phase_as_registered",
+        "sponsor_class",
+        "collaborators",
+        "overall_officials",
+        "conditions",
+        "interventions",
+        "start_date_type",
+        "primary_completion_date",
+        "primary_completion_date_precision",
+        "primary_completion_date_type",
+        "completion_date_type",
+        "registry_flags",
+        "raw_record",
+        "raw_format",
+        "raw_source",
+        "retrieved_at",
     ),
     EfficacyClaim: ("endpoint", "value", "unit", "patients", "median_follow_up_months", "source_note"),
     EvidenceQuality: (
@@ -178,7 +196,8 @@ def document_keys(model: type[models.Model]) -> tuple[str, ...]:
 
 
 def to_document(model: type[models.Model], name: str, value: Any) -> Any:
-    """A model value as JSON: decimals as fixed-point strings (never floats), dates as YYYY-MM-DD."""
+    """A model value as JSON: decimals as fixed-point strings (never floats), dates as YYYY-MM-DD, moments in ISO 8601
+    with their offset."""
     field = model._meta.get_field(name)
     if value is None:
         return None
@@ -201,6 +220,12 @@ def from_document(model: type[models.Model], name: str, value: Any) -> Any:
             return Decimal(value)
         except InvalidOperation:
             return SKIP
+    if isinstance(field, models.DateTimeField):  # before DateField, its base class
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return SKIP
+        return moment if moment.tzinfo else SKIP
     if isinstance(field, models.DateField):
         try:
             return dt.date.fromisoformat(value)

@@ -56,6 +56,27 @@ class StudySource(models.TextChoices):
     IMPORTED = "imported", "Imported"
 
 
+class StudyDateType(models.TextChoices):
+    """Whether a registry date has happened or is still a plan; blank when the registry does not say."""
+
+    ACTUAL = "actual", "Actual"
+    ESTIMATED = "estimated", "Estimated"
+
+
+class RegistryFormat(models.TextChoices):
+    CTGOV_JSON = "ctgov_json", "ClinicalTrials.gov API v2 (JSON)"
+    CTGOV_XML = "ctgov_xml", "ClinicalTrials.gov legacy XML"
+    ICTRP_XML = "ictrp_xml", "WHO ICTRP XML (ChiCTR)"
+
+
+def date_type_field(verbose_name: str) -> models.CharField:
+    return models.CharField(verbose_name, max_length=10, choices=StudyDateType.choices, blank=True)
+
+
+def blank_or_choice_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=models.Q(**{f"{field}__in": [*choices.values, ""]}), name=name)
+
+
 class Study(VersionedFact):
     """A clinical study: in China typically an IIT (NHC track) or a registration trial (NMPA track)."""
 
@@ -69,6 +90,10 @@ class Study(VersionedFact):
     INVESTIGATOR_INITIATED = frozenset({SponsorType.IIT, SponsorType.IIT_COMPANY_FUNDED})
 
     Source = StudySource
+
+    DateType = StudyDateType
+
+    RawFormat = RegistryFormat
 
     team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="studies")
     asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="studies")
@@ -99,6 +124,36 @@ class Study(VersionedFact):
     data_cutoff_on = models.DateField("data cut-off", null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
     provenance = models.CharField(max_length=300, blank=True, help_text="Where the facts come from.")
+    # What a registry record adds (assets.registry). Lists are kept as the registry gives them, for the memo and
+    # for the findings; the raw record stays beside them so any mapping can be checked against its source.
+    official_title = models.CharField(max_length=1000, blank=True)
+    secondary_ids = models.JSONField(default=list, blank=True, help_text="Other registry and sponsor ids.")
+    phase_as_registered = models.CharField(
+        max_length=100, blank=True, help_text="The phase exactly as the registry gives it, e.g. PHASE1, PHASE2."
+    )
+    sponsor_class = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="The lead sponsor's class as the registry gives it (OTHER, INDIV, INDUSTRY, NIH, FED...).",
+    )
+    collaborators = models.JSONField(default=list, blank=True, help_text='Each {"name": ..., "class": ...}.')
+    overall_officials = models.JSONField(
+        default=list, blank=True, help_text='Principal investigators etc.: {"name", "role", "affiliation"}.'
+    )
+    conditions = models.JSONField(default=list, blank=True)
+    interventions = models.JSONField(default=list, blank=True, help_text="e.g. Biological: LCAR-B38M CAR-T cells")
+    start_date_type = date_type_field("start date type")
+    primary_completion_date = models.DateField(null=True, blank=True)
+    primary_completion_date_precision = precision_field()
+    primary_completion_date_type = date_type_field("primary completion date type")
+    completion_date_type = date_type_field("completion date type")
+    registry_flags = models.JSONField(
+        default=list, blank=True, help_text="Values the import kept as given but could not map, e.g. a phase."
+    )
+    raw_record = models.TextField(blank=True, help_text="The registry record as imported, for provenance.")
+    raw_format = models.CharField(max_length=12, choices=RegistryFormat.choices, blank=True)
+    raw_source = models.CharField(max_length=300, blank=True, help_text="The file or URL the record came from.")
+    retrieved_at = models.DateTimeField(null=True, blank=True, help_text="When the record was read from its source.")
 
     history = HistoricalRecords()
 
@@ -107,6 +162,7 @@ class Study(VersionedFact):
         "start_date": "start_date_precision",
         "first_patient_dosed_on": "first_patient_dosed_precision",
         "completion_date": "completion_date_precision",
+        "primary_completion_date": "primary_completion_date_precision",
     }
 
     class Meta:
@@ -132,6 +188,12 @@ class Study(VersionedFact):
             choice_constraint("status", StudyStatus, "study_status_valid"),
             date_order_constraint("start_date", "completion_date", "study_completion_after_start"),
             date_order_constraint("start_date", "first_patient_dosed_on", "study_first_dose_after_start"),
+            blank_or_choice_constraint("start_date_type", StudyDateType, "study_start_date_type_valid"),
+            blank_or_choice_constraint(
+                "primary_completion_date_type", StudyDateType, "study_primary_completion_date_type_valid"
+            ),
+            blank_or_choice_constraint("completion_date_type", StudyDateType, "study_completion_date_type_valid"),
+            blank_or_choice_constraint("raw_format", RegistryFormat, "study_raw_format_valid"),
         ]
         indexes = [models.Index(fields=["team", "sponsor_type"], name="study_team_sponsor_type")]
 
@@ -144,7 +206,7 @@ class Study(VersionedFact):
         return reverse("team_home", kwargs={"team_slug": self.team.slug})
 
     def clean(self) -> None:
-        for field in ("start_date", "first_patient_dosed_on", "completion_date"):
+        for field in self.PRECISION_OF:
             setattr(self, field, truncate_to_precision(getattr(self, field), getattr(self, self.PRECISION_OF[field])))
         check_date_order(self, self.DATE_ORDER)
         if self.asset_id and self.team_id and self.asset.team_id != self.team_id:
@@ -170,6 +232,10 @@ class Study(VersionedFact):
     @property
     def completion_display(self) -> str:
         return format_partial_date(self.completion_date, self.completion_date_precision)
+
+    @property
+    def primary_completion_display(self) -> str:
+        return format_partial_date(self.primary_completion_date, self.primary_completion_date_precision)
 
 
 class EfficacyClaim(VersionedFact):

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from assets import selectors
 from assets.dossier import DossierError, dossier_dumps, dossier_export, dossier_import, dossier_loads
 from diligence import access
-from diligence.models import DealTeam
 
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 
@@ -27,12 +26,12 @@ def dossier_download(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 
 class DossierUploadForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=DealTeam.objects.none(), empty_label=None)
     file = forms.FileField(label="Dossier (JSON)")
 
     def __init__(self, *args: object, teams: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        self.fields["team"] = forms.ModelChoiceField(queryset=teams, empty_label=None)
+        self.order_fields(["team", "file"])
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from diligence.models import Finding
 from diligence.rules import RuleFinding, evaluate
@@ -24,6 +25,10 @@ class FindingsDelta:
     reopened: list[Finding] = field(default_factory=list)
     resolved: list[Finding] = field(default_factory=list)
     active: int = 0
+
+
+UPDATED_FIELDS = ("question", "severity", "citation", "title", "message", "remedy", "facts", "status", "resolved_at",
+                  "computed_at")  # fmt: skip
 
 
 def _values(found: RuleFinding) -> dict[str, object]:
@@ -49,7 +54,8 @@ def findings_recompute(*, asset_id: int, today: dt.date | None = None) -> Findin
         return delta
     now = timezone.now()
     stored = {(f.rule_id, f.subject): f for f in Finding.objects.select_for_update().filter(asset_id=asset_id)}
-    seen = set()
+    seen: set[tuple[str, str]] = set()
+    changed: list[Finding] = []
     for found in evaluate(facts):
         key = (found.rule.id, found.raised.subject)
         seen.add(key)
@@ -58,7 +64,6 @@ def findings_recompute(*, asset_id: int, today: dt.date | None = None) -> Findin
         if finding is None:
             finding = Finding(team_id=facts.asset.team_id, asset_id=asset_id, rule_id=key[0], subject=key[1], **values)
             finding.computed_at = now
-            finding.save()
             delta.raised.append(finding)
             continue
         reopened = finding.status == Finding.Status.RESOLVED
@@ -69,12 +74,17 @@ def findings_recompute(*, asset_id: int, today: dt.date | None = None) -> Findin
                 finding.status, finding.resolved_at = Finding.Status.OPEN, None
                 delta.reopened.append(finding)
             finding.computed_at = now
-            finding.save()
+            changed.append(finding)
     for key, finding in stored.items():
         if key not in seen and finding.status != Finding.Status.RESOLVED:
             finding.status, finding.resolved_at, finding.computed_at = Finding.Status.RESOLVED, now, now
-            finding.save()
+            changed.append(finding)
             delta.resolved.append(finding)
+    # In bulk, history included: an asset with a thousand sites raises a thousand findings in a few queries.
+    if delta.raised:
+        bulk_create_with_history(delta.raised, Finding, batch_size=500)
+    if changed:
+        bulk_update_with_history(changed, Finding, fields=[*UPDATED_FIELDS], batch_size=500)
     delta.active = len(seen)
     return delta
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.dossier import dossier_dumps, dossier_export
 from assets.models import Asset
-from diligence.models import DealTeam
+from diligence import access
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--team", required=True, help="The slug of the deal team that owns the asset.")
 
     def handle(self, *args: object, **options: Any) -> None:
-        team = DealTeam.objects.filter(slug=options["team"]).first()
+        team = access.team_by_slug(options["team"])
         if team is None:
             raise CommandError(f"No deal team with the slug {options['team']!r}.")
         asset = Asset.objects.filter(team=team, code=options["code"]).first()

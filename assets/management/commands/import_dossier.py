@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.dossier import DossierError, dossier_import, dossier_loads
-from diligence.models import DealTeam, User
+from diligence import access
+
+if TYPE_CHECKING:
+    from diligence.models import User
 
 
 class Command(BaseCommand):
@@ -21,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Username recorded in the history as the author of the changes.")
 
     def handle(self, *args: object, **options: Any) -> None:
-        team = DealTeam.objects.filter(slug=options["team"]).first()
+        team = access.team_by_slug(options["team"])
         if team is None:
             raise CommandError(f"No deal team with the slug {options['team']!r}.")
         user = self._user(options["user"])
@@ -39,7 +42,7 @@ class Command(BaseCommand):
     def _user(self, username: str | None) -> User | None:
         if username is None:
             return None
-        user = User.objects.filter(username=username).first()
+        user = access.user_by_username(username)
         if user is None:
             raise CommandError(f"No user with the username {username!r}.")
         return user

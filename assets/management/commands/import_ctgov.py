@@ -1,0 +1,115 @@
+"""``python manage.py import_ctgov PATH... --team SLUG [--asset CODE] [--json] [--fetch NCT...]``.
+
+Each file (or fetched record) is imported on its own, all or nothing; the exit status is non-zero when any failed.
+With --json, stdout has one JSON object per imported study and nothing else, so it can be piped into jq.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from assets.models import Asset, Study
+from assets.registry import (
+    FileOutcome,
+    RegistryFetchError,
+    RegistryFile,
+    RegistryProblem,
+    StudyOutcome,
+    ctgov_fetch,
+    registry_import,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Import ClinicalTrials.gov records (API v2 JSON, legacy XML) and ChiCTR records (WHO ICTRP XML) into a "
+        "team's studies, with their sites. Re-importing a record updates its study."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="*", metavar="PATH", help="Registry files to import.")
+        parser.add_argument("--team", required=True, help="The slug of the deal team to import into.")
+        parser.add_argument("--asset", help="The code of the team's asset the studies belong to.")
+        parser.add_argument("--fetch", nargs="+", default=[], metavar="NCT", help="NCT ids to fetch from the API.")
+        parser.add_argument("--user", help="Username recorded in the history as the author of the changes.")
+        parser.add_argument("--json", action="store_true", help="One JSON object per study on stdout.")
+
+    def handle(self, *args: object, **options: Any) -> None:
+        if not options["paths"] and not options["fetch"]:
+            raise CommandError("Give at least one file to import, or --fetch NCT....")
+        team = self._team(options["team"])
+        asset = self._asset(team, options["asset"])
+        user = self._user(options["user"])
+        files, failures = self._files(options["paths"], options["fetch"])
+        report = registry_import(team=team, files=files, user=user, asset=asset)
+        outcomes = failures + report.files
+        for outcome in outcomes:
+            self._show(outcome, as_json=options["json"])
+        failed = [outcome for outcome in outcomes if not outcome.ok]
+        if not options["json"]:
+            self.stdout.write(report.summary())
+        if failed:
+            raise CommandError(f"{len(failed)} of {len(outcomes)} files failed; nothing was written from them.")
+
+    def _files(self, paths: list[str], nct_ids: list[str]) -> tuple[list[RegistryFile], list[FileOutcome]]:
+        files, failures = [], []
+        for name in paths:
+            path = Path(name)
+            if not path.is_file():
+                failures.append(FileOutcome(name, problem=RegistryProblem(name, "", "no such file")))
+                continue
+            files.append(RegistryFile(name=name, size=path.stat().st_size, read=path.read_bytes, source=path.name))
+        for nct_id in nct_ids:
+            try:
+                files.append(ctgov_fetch(nct_id).as_file())
+            except (RegistryFetchError, ValueError) as error:
+                failures.append(FileOutcome(nct_id, problem=RegistryProblem(nct_id, "", str(error))))
+        return files, failures
+
+    def _show(self, outcome: FileOutcome, *, as_json: bool) -> None:
+        if outcome.problem is not None:
+            self.stderr.write(f"{outcome.problem} (nothing from this file was written)")
+            return
+        for study in outcome.studies:
+            if as_json:
+                line = json.dumps(study.as_json() | {"file": outcome.name}, ensure_ascii=False)
+                self.stdout.write(line)
+            else:
+                self.stdout.write(_line(outcome.name, study))
+
+    def _team(self, slug: str) -> Any:
+        team_model = Study._meta.get_field("team").related_model  # assets reaches teams through the model only
+        team = team_model.objects.filter(slug=slug).first()
+        if team is None:
+            raise CommandError(f"No deal team with the slug {slug!r}.")
+        return team
+
+    def _asset(self, team: Any, code: str | None) -> Asset | None:
+        if code is None:
+            return None
+        asset = Asset.objects.filter(team=team, code=code).first()
+        if asset is None:
+            raise CommandError(f"Team {team.slug!r} has no asset with the code {code!r}.")
+        return asset
+
+    def _user(self, username: str | None) -> Any:
+        if username is None:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No user with the username {username!r}.")
+        return user
+
+
+def _line(name: str, outcome: StudyOutcome) -> str:
+    study, sites = outcome.study, outcome.sites
+    text = f"{name}: {study.registry_id} {outcome.status}: {study.get_sponsor_type_display()}, {sites.total} sites"
+    text += f" ({sites.china} in China)"
+    if outcome.changed:
+        text += f"; changed: {', '.join(outcome.changed)}"
+    return text

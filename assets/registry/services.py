@@ -1,0 +1,256 @@
+"""Registry files into a team's studies: each file all or nothing; each study created, updated or left as it is.
+
+A study is found again by its registry id within the team, so re-importing a record updates it and creates
+nothing. Only what the registry says is overwritten: a person's own facts (first dose, data cut-off, sites' ethics
+approvals) stay, and a classification a person changed by hand is kept rather than recomputed. The study goes
+through fact_save (validation, version, history, findings); its sites and new hospitals are written in bulk with
+their history, and the findings hear of it once per file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from assets.models import Asset, Study, StudySite
+from assets.registry.classify import classify
+from assets.registry.errors import RecordProblem, RegistryProblem
+from assets.registry.mapping import classification_values, study_values
+from assets.registry.parse import parse_registry_file
+from assets.registry.records import Agency, RegistryStudy
+from assets.registry.sites import SiteSync, WantedSite, hospitals_resolve, sites_sync, wanted_sites
+from assets.services import company_for_name, fact_save
+from assets.signals import announce, facts_batch
+
+if TYPE_CHECKING:
+    from diligence.models import DealTeam, User
+
+# Bookkeeping that changes on every import; a record that differs only here is unchanged.
+QUIET_FIELDS = frozenset({"provenance", "raw_source", "retrieved_at"})
+
+
+@dataclass(frozen=True)
+class RegistryFile:
+    """A file to import: its name (for messages), its size (checked before reading) and how to read it."""
+
+    name: str
+    size: int
+    read: Callable[[], bytes]
+    source: str = ""  # kept with the study: the file name, or the URL it was fetched from
+    retrieved_at: dt.datetime | None = None
+
+
+@dataclass
+class StudyOutcome:
+    study: Study
+    status: str  # "created", "updated" or "unchanged"
+    changed: list[str] = field(default_factory=list)
+    sites: SiteSync = field(default_factory=SiteSync)
+    flags: list[str] = field(default_factory=list)
+    classification_kept: bool = False
+
+    @property
+    def created(self) -> bool:
+        return self.status == "created"
+
+    def as_json(self) -> dict[str, Any]:
+        """The line ``import_ctgov --json`` prints for the study."""
+        study = self.study
+        return {
+            "registry_id": study.registry_id,
+            "title": study.title,
+            "sponsor": study.sponsor_name,
+            "sponsor_class": study.sponsor_class,
+            "sponsor_type": study.sponsor_type,
+            "is_iit": study.is_investigator_initiated,
+            "sites": self.sites.total,
+            "china_sites": self.sites.china,
+            "countries": study.countries,
+            "created": self.created,
+            "status": self.status,
+            "changed": self.changed,
+            "flags": self.flags,
+            "asset": study.asset.code if study.asset_id else None,
+        }
+
+
+@dataclass
+class FileOutcome:
+    name: str
+    studies: list[StudyOutcome] = field(default_factory=list)
+    problem: RegistryProblem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@dataclass
+class ImportReport:
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(outcome.ok for outcome in self.files)
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.files for study in outcome.studies if study.status == status)
+
+    @property
+    def failed(self) -> list[FileOutcome]:
+        return [outcome for outcome in self.files if not outcome.ok]
+
+    def summary(self) -> str:
+        failed = len(self.failed)
+        return (
+            f"{self.count('created')} created, {self.count('updated')} updated, {self.count('unchanged')} unchanged; "
+            f"{failed} file{'s' if failed != 1 else ''} failed."
+        )
+
+
+def registry_import(
+    *, team: DealTeam, files: Iterable[RegistryFile], user: User | None, asset: Asset | None = None
+) -> ImportReport:
+    """Import each file in its own transaction: a bad file is reported and the good ones still go in."""
+    if asset is not None and asset.team_id != team.pk:
+        raise ValidationError({"asset": "The asset belongs to another team."})
+    return ImportReport([registry_import_file(team=team, file=file, user=user, asset=asset) for file in files])
+
+
+def registry_import_file(*, team: DealTeam, file: RegistryFile, user: User | None, asset: Asset | None) -> FileOutcome:
+    """One file, all or nothing: a problem anywhere in it (a bad location included) writes nothing from it."""
+    try:
+        raw = _read(file)
+        records = parse_registry_file(raw)
+        with transaction.atomic(), facts_batch():
+            importer = _StudyImporter(team=team, user=user, asset=asset, file=file)
+            return FileOutcome(file.name, [importer.run(record) for record in records])
+    except RecordProblem as problem:
+        return FileOutcome(file.name, problem=RegistryProblem(file.name, problem.place, problem.message))
+    except IntegrityError as error:
+        return FileOutcome(file.name, problem=RegistryProblem(file.name, "", f"the database refused it: {error}"))
+
+
+def _read(file: RegistryFile) -> bytes:
+    limit = settings.DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES
+    message = f"the file is over the {limit / 1_048_576:g} MB limit for a registry file"
+    if file.size > limit:
+        raise RecordProblem("", f"{message} ({file.size / 1_048_576:.1f} MB)")
+    raw = file.read()
+    if len(raw) > limit:
+        raise RecordProblem("", message)
+    return raw
+
+
+@dataclass
+class _StudyImporter:
+    team: DealTeam
+    user: User | None
+    asset: Asset | None
+    file: RegistryFile
+
+    def run(self, record: RegistryStudy) -> StudyOutcome:
+        """Create or update the record's study, then its sites; the study is saved only if the record moved it."""
+        values, flags = study_values(record)
+        sites = wanted_sites(record)  # checked before anything is written
+        existing = self._existing(record)
+        kept = self._classify(record, values, flags, existing)
+        if self.asset is not None:
+            values["asset"] = self.asset
+        study = existing or Study(team=self.team)
+        changed = changed_fields(study, values) if existing else []
+        if existing is None or changed:
+            self._save(study, values, record)
+        sync = self._sites(study, sites, is_new=existing is None)
+        status = "created" if existing is None else "updated" if changed or sync.changed else "unchanged"
+        return StudyOutcome(study, status, [_label(name) for name in changed], sync, values["registry_flags"], kept)
+
+    def _classify(
+        self, record: RegistryStudy, values: dict[str, Any], flags: list[str], existing: Study | None
+    ) -> bool:
+        """Add the classification (and the company paying) to ``values``, unless a person set it: then say so."""
+        classification = classify(lead=record.lead_sponsor, collaborators=record.collaborators)
+        values["registry_flags"] = flags + classification.flags
+        if existing is not None and hand_classified(existing):
+            return True
+        values |= classification_values(classification)
+        funder = classification.funder
+        values["funding_company"] = company_for_name(team_id=self.team.pk, name=funder, user=self.user)
+        return False
+
+    def _sites(self, study: Study, sites: list[WantedSite], *, is_new: bool) -> SiteSync:
+        hospitals, created = hospitals_resolve(sites, user=self.user)
+        sync = sites_sync(study=study, sites=sites, hospitals=hospitals, user=self.user, is_new=is_new)
+        sync.hospitals_created = created
+        sync.hospitals_matched = len({hospital.pk for hospital in hospitals.values()}) - created
+        if sync.changed:  # bulk writes skip fact_save, so the findings are told here (once per file, in the batch)
+            announce(sender=StudySite, team_id=self.team.pk, asset_ids={study.asset_id} if study.asset_id else set())
+        return sync
+
+    def _existing(self, record: RegistryStudy) -> Study | None:
+        ids = Q(nct_id=record.nct_id) if record.nct_id else Q(chictr_id=record.chictr_id)
+        return Study.objects.filter(team=self.team).filter(ids).select_related("asset").first()
+
+    def _save(self, study: Study, values: dict[str, Any], record: RegistryStudy) -> None:
+        for name, value in values.items():
+            setattr(study, name, value)
+        study.raw_source = self.file.source or self.file.name
+        study.retrieved_at = self.file.retrieved_at or timezone.now()
+        label = Study.RawFormat(record.raw_format).label
+        study.provenance = f"{label} record {record.registry_id}, imported from {study.raw_source}"[:300]
+        try:
+            fact_save(instance=study, user=self.user)
+        except ValidationError as error:
+            details = "; ".join(f"{_label(name)}: {' '.join(texts)}" for name, texts in error.message_dict.items())
+            raise RecordProblem(str(record.place), f"{record.registry_id} cannot be stored ({details})") from None
+
+
+def hand_classified(study: Study) -> bool:
+    """Whether a person set the classification: it is not what the import would give for the stored sponsors."""
+    if study.source != Study.Source.IMPORTED:
+        return study.sponsor_type != Study.SponsorType.UNKNOWN
+    lead = Agency(study.sponsor_name, study.sponsor_class) if study.sponsor_name else None
+    collaborators = [Agency(c.get("name", ""), c.get("class", "")) for c in study.collaborators if isinstance(c, dict)]
+    auto = classify(lead=lead, collaborators=collaborators)
+    return (study.sponsor_type, study.sponsor_type_reason) != (auto.sponsor_type, auto.reason)
+
+
+def changed_fields(study: Study, values: dict[str, Any]) -> list[str]:
+    """The fields the record would change, in the order the record sets them."""
+    return [name for name, value in values.items() if name not in QUIET_FIELDS and _differs(study, name, value)]
+
+
+def _differs(study: Study, name: str, value: Any) -> bool:
+    current = getattr(study, name)
+    if hasattr(current, "pk") or hasattr(value, "pk"):
+        return getattr(current, "pk", None) != getattr(value, "pk", None)
+    if name == "raw_record":
+        return not same_record(current, value)
+    return current != value
+
+
+def same_record(stored: str, incoming: str) -> bool:
+    """The same record whatever its layout: a search response's study and the API's single answer differ in
+    whitespace only, and re-importing one after the other must not count as a change."""
+    if stored == incoming:
+        return True
+    try:
+        return json.loads(stored) == json.loads(incoming)
+    except ValueError:  # XML, kept and compared as written
+        return False
+
+
+def _label(name: str) -> str:
+    try:
+        return str(Study._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a model-wide error (NON_FIELD_ERRORS) has no field
+        return name

@@ -1,0 +1,229 @@
+"""A record's locations as StudySites on the shared hospital directory, written in bulk.
+
+Hospitals are matched on the directory's normalised keys (name and city: case, width, punctuation and "the" do
+not matter), or on the Chinese name in the same city, all in one query per study whatever its number of sites;
+the ones still missing are created in one bulk insert with their history. A site already on the study keeps its
+role and everything a person added to it; one the record no longer lists is kept and reported, never deleted,
+since its ethics approvals hang off it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from assets.models import Hospital, Study, StudySite
+from assets.models.hospitals import normalise_name
+from assets.registry.errors import RecordProblem
+from assets.registry.records import RegistryStudy, SiteRecord
+from assets.registry.text import split_names
+
+if TYPE_CHECKING:
+    from diligence.models import User
+
+Key = tuple[str, str]
+CHINA = frozenset({"china", "people s republic of china", "cn", "prc", "中国"})
+
+
+@dataclass
+class WantedSite:
+    """A site as the record describes it, once per hospital (name and city) however often it is listed."""
+
+    key: Key
+    name_en: str
+    name_zh: str
+    city: str
+    province: str
+    country: str
+    investigator: str
+    place: object
+    lead: bool = False
+
+
+@dataclass
+class SiteSync:
+    """What the sites of one study became: counts for the result page and the --json line."""
+
+    added: int = 0
+    updated: int = 0
+    unlisted: list[str] = field(default_factory=list)
+    hospitals_created: int = 0
+    hospitals_matched: int = 0
+    total: int = 0
+    china: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def is_china(country: str) -> bool:
+    return normalise_name(country) in CHINA
+
+
+def wanted_sites(record: RegistryStudy) -> list[WantedSite]:
+    """One entry per hospital, the lead site marked, each checked against the models' rules (nothing written)."""
+    merged: dict[Key, WantedSite] = {}
+    for site in record.sites:
+        wanted = _wanted(site)
+        if wanted.key in merged:
+            first = merged[wanted.key]
+            first.investigator = first.investigator or wanted.investigator
+        else:
+            merged[wanted.key] = wanted
+    sites = list(merged.values())
+    _mark_lead(sites, record)
+    for site in sites:
+        _check(site)
+    return sites
+
+
+def _wanted(site: SiteRecord) -> WantedSite:
+    name_en, name_zh = split_names(site.facility)
+    return WantedSite(
+        key=(normalise_name(name_en), normalise_name(site.city)),
+        name_en=name_en,
+        name_zh=name_zh,
+        city=site.city,
+        province=site.state,
+        country=site.country or "Unknown",
+        investigator=site.investigator,
+        place=site.place,
+    )
+
+
+def _mark_lead(sites: list[WantedSite], record: RegistryStudy) -> None:
+    """The only site, or the one that is the lead sponsor or the overall PI's institution."""
+    if len(sites) == 1:
+        sites[0].lead = True
+        return
+    names = [record.lead_sponsor.name if record.lead_sponsor else ""]
+    names += [official.affiliation for official in record.officials]
+    keys = [normalise_name(split_names(name)[0]) for name in names if name]
+    for key in keys:
+        lead = next((site for site in sites if site.key[0] == key), None)
+        if lead is not None:
+            lead.lead = True
+            return
+
+
+# The model fields a site's values go into: checked by the fields themselves (lengths, required names), which for
+# a thousand sites is much cheaper than building and full_clean()ing two model instances each.
+_CHECKED = [
+    (Hospital, "name_en", "name_en"),
+    (Hospital, "name_zh", "name_zh"),
+    (Hospital, "city", "city"),
+    (Hospital, "province", "province"),
+    (Hospital, "country", "country"),
+    (StudySite, "principal_investigator", "investigator"),
+]
+
+
+def _check(site: WantedSite) -> None:
+    """The models' own field rules, located at the site in the file."""
+    problems = []
+    for model, name, attribute in _CHECKED:
+        try:
+            model._meta.get_field(name).clean(getattr(site, attribute), None)
+        except ValidationError as error:
+            problems.append(f"{name}: {' '.join(error.messages)}")
+    if problems:
+        raise RecordProblem(str(site.place), f"this site cannot be stored ({'; '.join(problems)})")
+
+
+def _new_hospital(site: WantedSite) -> Hospital:
+    """A directory entry for a hospital the directory does not have; its grade is for a person to verify."""
+    return Hospital(
+        name_en=site.name_en,
+        name_zh=site.name_zh,
+        city=site.city,
+        province=site.province,
+        country=site.country,
+        grade=Hospital.Grade.UNKNOWN,
+        grade_verified=False,
+        name_key=site.key[0],
+        city_key=site.key[1],
+    )
+
+
+def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[dict[Key, Hospital], int]:
+    """Each site's directory entry, and how many had to be created. One lookup query; one bulk insert."""
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent import may create the same hospital first
+            return _resolve(sites, user=user)
+    except IntegrityError:
+        return _resolve(sites, user=user)
+
+
+def _resolve(sites: list[WantedSite], *, user: User | None) -> tuple[dict[Key, Hospital], int]:
+    if not sites:
+        return {}, 0
+    names = {site.key[0] for site in sites}
+    chinese = {site.name_zh for site in sites if site.name_zh}
+    directory = list(Hospital.objects.filter(Q(name_key__in=names) | Q(name_zh__in=chinese)))
+    exact = {(h.name_key, h.city_key): h for h in directory}
+    by_chinese = {(normalise_name(h.name_zh), h.city_key): h for h in directory if h.name_zh}
+    found: dict[Key, Hospital] = {}
+    missing: dict[Key, Hospital] = {}
+    for site in sites:
+        match = exact.get(site.key) or by_chinese.get((normalise_name(site.name_zh), site.key[1]))
+        if match is None and not site.key[1]:
+            match = _only_one(directory, site.key[0])
+        if match is not None:
+            found[site.key] = match
+        else:
+            missing.setdefault(site.key, _new_hospital(site))
+    if missing:
+        created = bulk_create_with_history(list(missing.values()), Hospital, default_user=user)
+        found.update(zip(missing, created, strict=True))
+    return found, len(missing)
+
+
+def _only_one(directory: list[Hospital], name_key: str) -> Hospital | None:
+    """A site without a city matches the directory's entry of that name when there is exactly one."""
+    same = [hospital for hospital in directory if hospital.name_key == name_key]
+    return same[0] if len(same) == 1 else None
+
+
+def sites_sync(
+    *, study: Study, sites: list[WantedSite], hospitals: dict[Key, Hospital], user: User | None, is_new: bool
+) -> SiteSync:
+    """Add the sites the study lacks, set investigators the record names; report the ones it no longer lists."""
+    existing: dict[int, StudySite] = {}
+    if not is_new:
+        existing = {s.hospital_id: s for s in StudySite.objects.filter(study=study).select_related("hospital")}
+    added: dict[int, StudySite] = {}
+    updated: list[StudySite] = []
+    for site in sites:
+        hospital = hospitals[site.key]
+        current = existing.get(hospital.pk) or added.get(hospital.pk)
+        if current is None:
+            role = StudySite.Role.LEAD if site.lead else StudySite.Role.PARTICIPATING
+            added[hospital.pk] = StudySite(
+                study=study, hospital=hospital, role=role, principal_investigator=site.investigator
+            )
+        elif site.investigator and current.principal_investigator != site.investigator and current.pk:
+            current.principal_investigator = site.investigator
+            current.version += 1
+            current.updated_at = timezone.now()
+            updated.append(current)
+    if added:
+        bulk_create_with_history(list(added.values()), StudySite, default_user=user)
+    if updated:
+        fields = ["principal_investigator", "version", "updated_at"]
+        bulk_update_with_history(updated, StudySite, fields, default_user=user)
+    listed = {hospitals[site.key].pk for site in sites}
+    every = [*existing.values(), *added.values()]
+    return SiteSync(
+        added=len(added),
+        updated=len(updated),
+        unlisted=[str(s.hospital) for s in existing.values() if s.hospital_id not in listed],
+        total=len(every),
+        china=sum(1 for s in every if is_china(s.hospital.country)),
+    )
