@@ -69,6 +69,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "hospital_edit": frozenset({"member", "lead", "outsider"}),  # anyone who edits facts on some team
     "memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
     "memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
+    "access_log": frozenset({"lead"}),  # who saw what is for the team's lead alone
 }
 
 

@@ -21,6 +21,7 @@ from assets.tabs import OWN_TAB_NAMES
 from assets.views.common import add_service_errors, stale_author, stale_changes, tab_page_context
 from diligence import access
 from diligence.models import DealTeam
+from diligence.services.access_log import access_log_record
 
 PAGE_SIZE = 25
 
@@ -96,6 +97,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     tab = request.GET.get("tab", "overview")
     if tab not in OWN_TAB_NAMES:
         raise Http404("No such tab.")
+    access_log_record(request_or_user=request, team_id=asset.team_id, action="view", obj=asset)
     context = tab_page_context(request, asset=asset, tab=tab)
     template = "assets/asset_detail.html#tab-panel" if request.htmx else "assets/asset_detail.html"
     return render(request, template, context)

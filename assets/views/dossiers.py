@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from assets import selectors
 from assets.dossier import DossierError, dossier_dumps, dossier_export, dossier_import, dossier_loads
 from diligence import access
+from diligence.ratelimits import rate_limited
+from diligence.services.access_log import access_log_record
 
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 
@@ -20,6 +22,7 @@ MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 @require_GET
 def dossier_download(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    access_log_record(request_or_user=request, team_id=asset.team_id, action="download", obj=asset, kind="dossier")
     response = HttpResponse(dossier_dumps(dossier_export(asset=asset)), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{asset.code}-dossier.json"'
     return response
@@ -44,6 +47,7 @@ class DossierUploadForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("import")
 def dossier_upload(request: HttpRequest) -> HttpResponse:
     teams = access.teams_editable_by(request.user)
     form = DossierUploadForm(request.POST or None, request.FILES or None, teams=teams)

@@ -7,9 +7,11 @@ PostgreSQL and Redis.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "django_htmx",
     "simple_history",
     "nested_admin",
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -48,6 +52,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Turns a view's "database unreachable" into a plain 503 page (no database needed to render it).
+    "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,6 +91,11 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "diligence.User"
+# django-axes first: it refuses a locked-out username+IP before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "diligence.ratelimits.LoginThrottleBackend",  # axes's AxesStandaloneBackend, see there
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -92,6 +105,20 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sessions end after this long without a request (every request pushes the expiry forward).
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+
+# --- Login throttling (django-axes) ---------------------------------------------------------------------
+# Failures are counted per username *and* IP, so a guesser locks only themselves out of that account, not its
+# owner elsewhere. Attempts live in the database, so every web process sees the same count.
+AXES_FAILURE_LIMIT = env.int("DILIGENCE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DILIGENCE_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Asia/Shanghai"  # regulatory deadlines are counted on China's calendar
@@ -109,6 +136,30 @@ STORAGES = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# --- Content Security Policy (Django's own middleware) --------------------------------------------------
+# Nothing inline: no <script> bodies, no on*= handlers, no <style> blocks or style= attributes. htmx is told not to
+# inject its indicator <style> or eval anything (the htmx-config meta tag in _base.html). The Django admin and
+# django-nested-admin run under this same policy, no exception: Django 6's admin loads every script from a file (its
+# one inline <style>, on a change list without actions, and django-simple-history's style= on the history page's
+# paginator are cosmetic). Should an admin page ever need an inline script, relax the policy for that view alone
+# (Django's @csp_override, or a nonce), never here for every page.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+}
+
+# --- Rate limits per user (diligence.ratelimits), "count/period" as django-ratelimit reads them ----------
+DILIGENCE_RATE_LIMITS = {
+    "memo_create": env("DILIGENCE_RATE_MEMO_CREATE", default="20/h"),  # each memo is a CPU-heavy PDF render
+    "import": env("DILIGENCE_RATE_IMPORT", default="30/h"),  # dossier uploads and registry imports together
+}
 
 # Registry import (assets.registry): the largest record file accepted, and the ClinicalTrials.gov API it fetches from.
 DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES = env.int("DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES", default=50 * 1024 * 1024)
@@ -159,6 +210,25 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # ride out a broker restart instead of exiting
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+
+# --- Cache: shared by every process (rate limits are counted here) --------------------------------------
+def cache_config(redis_url: str, folder: Path, prefix: str = "diligence") -> dict[str, object]:
+    """Redis when the deployment has one (atomic counters shared by every host); otherwise files under ``folder``,
+    which every process on this machine shares, unlike Django's default per-process memory cache."""
+    if redis_url:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": prefix}
+    return {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(folder),
+        "KEY_PREFIX": prefix,
+    }
+
+
+CACHE_REDIS_URL = next(
+    (url for url in (env("REDIS_URL", default=""), CELERY_BROKER_URL) if url.startswith(("redis://", "rediss://"))), ""
+)
+CACHES = {"default": cache_config(CACHE_REDIS_URL, VAR_DIR / "cache")}
 
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="IIT Diligence <diligence@localhost>")
 # Notifications by email: printed to the console unless a real backend is configured.

@@ -5,8 +5,10 @@ The SQLite test database is a file (not ``:memory:``) so a real Celery worker pr
 
 from __future__ import annotations
 
+import uuid
+
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_URL, DATABASES, VAR_DIR, filesystem_broker_options
+from .base import CACHE_REDIS_URL, CELERY_BROKER_URL, DATABASES, VAR_DIR, cache_config, filesystem_broker_options
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303 - speed; tests only
@@ -21,3 +23,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# The same kind of cache as the deployment (Redis in CI), under keys of this run alone, so counters left by an earlier
+# run, or by `make run`, never leak into this one.
+CACHES = {"default": cache_config(CACHE_REDIS_URL, VAR_DIR / "test-cache", prefix=f"test-{uuid.uuid4().hex[:12]}")}
+# Test users' ids repeat from test to test on SQLite, so one shared counter would let earlier tests use up a later
+# test's allowance; the rate-limit tests set their own small rates.
+DILIGENCE_RATE_LIMITS = {"memo_create": "10000/h", "import": "10000/h"}

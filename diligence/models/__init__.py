@@ -1,5 +1,6 @@
 """The work: people and teams, checklist templates and reviews, findings."""
 
+from diligence.models.access_log import AccessLogEntry, AppendOnlyError
 from diligence.models.checklists import (
     ChecklistTemplate,
     Evidence,
@@ -17,6 +18,8 @@ from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
 from diligence.models.teams import DealTeam, Membership, User
 
 __all__ = [
+    "AccessLogEntry",
+    "AppendOnlyError",
     "ChecklistTemplate",
     "DealTeam",
     "Evidence",

@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 
 from diligence.models import Review
 from diligence.selectors import reviews as selectors
+from diligence.services.access_log import access_log_record
 
 ITEM_HEADER = ["question", "key", "item", "criticality", "evidence required", "status", "not applicable because",
                "assignee", "due", "notes", "evidence files", "comments", "related rules"]  # fmt: skip
@@ -46,6 +47,7 @@ def _filename(review: Review, extension: str) -> str:
 @require_GET
 def review_export_csv(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    access_log_record(request_or_user=request, team_id=review.team_id, action="export", obj=review)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", *ITEM_HEADER])
@@ -63,6 +65,7 @@ def review_export_csv(request: HttpRequest, review_id: int) -> HttpResponse:
 @require_GET
 def review_export_xlsx(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    access_log_record(request_or_user=request, team_id=review.team_id, action="export", obj=review)
     book = Workbook()
     for sheet, header, rows in (
         (book.active, ITEM_HEADER, _item_rows(review)),

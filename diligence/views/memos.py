@@ -16,8 +16,10 @@ from assets import selectors as asset_selectors
 from diligence import access
 from diligence.memo_diff import snapshot_diff
 from diligence.models import Memo, Notification
+from diligence.ratelimits import rate_limited
 from diligence.selectors import memos as selectors
 from diligence.services import memos as services
+from diligence.services.access_log import access_log_record
 from diligence.views.findings import _tab_page
 
 SECTIONS = [
@@ -42,6 +44,7 @@ def asset_memos(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("memo_create")
 def memo_create(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     access.require_edit(request.user, asset.team_id)
@@ -105,6 +108,7 @@ def memo_download(request: HttpRequest, memo_id: int) -> HttpResponse:
         pdf, filename = services.memo_download(memo=memo, user=request.user)
     except ValidationError as error:
         raise Http404(" ".join(error.messages)) from error
+    access_log_record(request_or_user=request, team_id=memo.team_id, action="download", obj=memo)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"

@@ -18,6 +18,7 @@ from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceFor
 from diligence.models import ReviewItem
 from diligence.selectors import reviews as selectors
 from diligence.services import checklists as services
+from diligence.services.access_log import access_log_record
 
 PAGE = "diligence/review_detail.html"
 
@@ -182,6 +183,7 @@ def evidence_download(request: HttpRequest, evidence_file_id: int) -> FileRespon
     """Served only through the access policy, always as an attachment, and every download recorded."""
     evidence = selectors.evidence_get_for_user_or_404(user=request.user, evidence_id=evidence_file_id)
     services.evidence_download_record(evidence=evidence, user=request.user)
+    access_log_record(request_or_user=request, team_id=evidence.item.review.team_id, action="download", obj=evidence)
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
     response["Content-Type"] = evidence.content_type
     response["Cache-Control"] = "private, no-store"

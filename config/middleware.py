@@ -1,0 +1,48 @@
+"""Project middleware: a plain 503 page when the database cannot be reached."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db.utils import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.utils.deprecation import MiddlewareMixin
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+
+
+class DatabaseUnavailableMiddleware(MiddlewareMixin):
+    """A view that cannot reach the database answers 503 with a plain page, not a 500 and a stack trace.
+
+    ``OperationalError``/``InterfaceError`` are what the drivers raise for a refused, dropped or timed-out
+    connection. The page is rendered without the request, so no context processor (navigation, messages, the
+    user) touches the database again; the traceback still goes to the log.
+
+    On any 503 (this page, or ``/health/`` saying the database is down) the request's session and messages are
+    dropped on the way out: with ``SESSION_SAVE_EVERY_REQUEST`` the session middleware would otherwise read the
+    database-backed session to refresh its cookie, fail the same way, and turn the 503 into a 500. Without a session
+    it leaves the response, and the user's cookie, alone (it never saves a session on a 5xx anyway). This must sit
+    below ``SessionMiddleware`` so its response phase runs first.
+    """
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable while serving %s %s", request.method, request.path, exc_info=exception)
+        return database_unavailable_response()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.status_code == 503:
+            for attribute in ("session", "_messages"):
+                vars(request).pop(attribute, None)
+        return response
+
+
+def database_unavailable_response() -> HttpResponse:
+    response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
