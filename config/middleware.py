@@ -1,9 +1,12 @@
-"""Project middleware: a plain 503 page when the database cannot be reached."""
+"""Project middleware: sessions that expire after inactivity, and a plain 503 page when the database cannot be
+reached."""
 
 from __future__ import annotations
 
 import logging
+import time
 
+from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -22,7 +25,7 @@ class DatabaseUnavailableMiddleware(MiddlewareMixin):
     user) touches the database again; the traceback still goes to the log.
 
     On any 503 (this page, or ``/health/`` saying the database is down) the request's session and messages are
-    dropped on the way out: with ``SESSION_SAVE_EVERY_REQUEST`` the session middleware would otherwise read the
+    dropped on the way out: with a session due for its activity refresh the session middleware would otherwise read the
     database-backed session to refresh its cookie, fail the same way, and turn the 503 into a 500. Without a session
     it leaves the response, and the user's cookie, alone (it never saves a session on a 5xx anyway). This must sit
     below ``SessionMiddleware`` so its response phase runs first.
@@ -46,3 +49,25 @@ def database_unavailable_response() -> HttpResponse:
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+class SessionActivityMiddleware:
+    """Sessions end after ``SESSION_COOKIE_AGE`` without a request. Rather than writing the session on every request
+    (``SESSION_SAVE_EVERY_REQUEST``: three statements and a commit on each page view), the expiry is pushed forward
+    only when the last push is older than ``SESSION_ACTIVITY_RESOLUTION`` seconds, so an idle session ends within
+    that margin of the configured age. Sits just below ``SessionMiddleware``."""
+
+    KEY = "_activity"
+
+    def __init__(self, get_response) -> None:  # noqa: ANN001 - the next handler in the chain
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and user is not None and user.is_authenticated and response.status_code < 500:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= settings.SESSION_ACTIVITY_RESOLUTION:
+                session[self.KEY] = now  # modified: SessionMiddleware saves it and re-sends the cookie
+        return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from diligence.models import Finding, QuestionKey, Severity
 
 GREEN, AMBER, RED = "green", "amber", "red"
@@ -56,6 +58,20 @@ def light_of(finding: Finding) -> str:
     if finding.severity == Severity.HIGH and finding.status != Finding.Status.MITIGATED:
         return RED
     return AMBER
+
+
+def overall_light(*, red: int, amber: int) -> str:
+    """The overall light from counts of active findings that colour a question red and amber (see ``light_of``):
+    what the dashboard needs for every asset without loading every finding."""
+    return RED if red else AMBER if amber else GREEN
+
+
+def light_conditions(prefix: str = "") -> tuple[Q, Q]:
+    """``light_of`` as ORM conditions on findings reached through ``prefix`` (e.g. ``"findings__"``):
+    (colours its question red, colours it red or amber)."""
+    status, severity = f"{prefix}status", f"{prefix}severity"
+    active = Q(**{f"{status}__in": Finding.ACTIVE}) & ~Q(**{severity: Severity.INFO})
+    return active & Q(**{severity: Severity.HIGH}) & ~Q(**{status: Finding.Status.MITIGATED}), active
 
 
 def verdict_from(findings: Iterable[Finding]) -> Verdict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,6 +11,7 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
 from django.utils.crypto import get_random_string
 
+from config.middleware import SessionActivityMiddleware
 from diligence.models import DealTeam, Membership, User
 from tests.factories import DealTeamFactory, MembershipFactory, UserFactory
 
@@ -142,9 +144,14 @@ def world(db: None) -> World:
 
 
 def client_for(user: User | None) -> CsrfClient:
+    """A client logged in as ``user``, its session's activity already recorded (as after a first page view), so
+    query counts see a settled session."""
     client = CsrfClient()
     if user is not None:
         client.force_login(user)
+        session = client.session
+        session[SessionActivityMiddleware.KEY] = int(time.time())
+        session.save()
     return client
 
 

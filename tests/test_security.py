@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from assets.models import Asset
 from assets.tabs import OWN_TAB_NAMES
+from config.middleware import SessionActivityMiddleware
 from diligence.models import Memo, Review, User
 from diligence.ratelimits import describe_rate
 from tests.conftest import CsrfClient, client_for
@@ -276,11 +278,37 @@ def test_a_successful_login_clears_earlier_failures(world):
 # --- sessions --------------------------------------------------------------------------------------------------
 
 
-def test_sessions_expire_after_inactivity_and_each_request_extends_them(world):
-    client = client_for(world.member)
+def test_sessions_expire_after_inactivity_and_activity_extends_them(world):
+    client = CsrfClient()
+    client.force_login(world.member)
     response = client.get(reverse("asset_list"))
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE == 8 * 60 * 60
+    key = client.cookies["sessionid"].value
+    first_expiry = Session.objects.get(session_key=key).expire_date
+
+    # Within the resolution a page view writes nothing: the same expiry, no new cookie.
+    response = client.get(reverse("asset_list"))
+    assert "sessionid" not in response.cookies
+    assert Session.objects.get(session_key=key).expire_date == first_expiry
+
+    # Once the last push is older than the resolution, the next request pushes the expiry forward again.
+    session = client.session
+    session[SessionActivityMiddleware.KEY] -= settings.SESSION_ACTIVITY_RESOLUTION + 1
+    session.save()
+    Session.objects.filter(session_key=key).update(expire_date=first_expiry - dt.timedelta(hours=1))
+    response = client.get(reverse("asset_list"))
+    assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
+    assert Session.objects.get(session_key=key).expire_date >= first_expiry
+
+
+def test_an_expired_session_is_logged_out(world):
+    client = client_for(world.member)
+    client.get(reverse("asset_list"))
+    Session.objects.filter(session_key=client.cookies["sessionid"].value).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    response = client.get(reverse("asset_list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
 def test_session_age_and_cache_follow_the_environment():

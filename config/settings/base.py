@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.middleware.SessionActivityMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -106,9 +107,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after this long without a request (every request pushes the expiry forward).
+# Sessions end after this long without a request; activity pushes the expiry forward at most once per resolution
+# (config.middleware.SessionActivityMiddleware), so page views do not each write the session.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ACTIVITY_RESOLUTION = env.int("DJANGO_SESSION_ACTIVITY_RESOLUTION", default=5 * 60)
 
 # --- Login throttling (django-axes) ---------------------------------------------------------------------
 # Failures are counted per username *and* IP, so a guesser locks only themselves out of that account, not its

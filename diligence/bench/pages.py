@@ -100,7 +100,7 @@ PAGES = [
             """SELECT a.code, a.name,
                       count(f.id) FILTER (WHERE f.severity = 'high'),
                       count(f.id) FILTER (WHERE f.severity = 'medium'),
-                      count(f.id) FILTER (WHERE f.severity = 'low')
+                      count(f.id) FILTER (WHERE f.severity = 'info')
                FROM assets_asset a LEFT JOIN diligence_finding f
                  ON f.asset_id = a.id AND f.status IN ('open', 'acknowledged', 'mitigated')
                WHERE a.team_id = %s GROUP BY a.id ORDER BY a.code""",

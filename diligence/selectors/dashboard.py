@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from assets.models import Asset
 from diligence.models import DealTeam, Finding, ReviewItem, Severity
 from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_by_question
-from diligence.verdict import verdict_from
+from diligence.verdict import ANSWERS, light_conditions, overall_light
 
 DUE_SOON_DAYS = 7
 LIST_LIMIT = 50
@@ -42,13 +42,20 @@ def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
     active = Finding.objects.filter(team=team, status__in=Finding.ACTIVE)
     counts = dict(active.values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
-    by_asset: dict[int, list[Finding]] = {}
-    for finding in active.only("asset_id", "severity", "status", "question", "rule_id", "remedy"):
-        by_asset.setdefault(finding.asset_id, []).append(finding)
+    # Each asset's light from two counts per asset in SQL, not from every finding of the team loaded into Python.
+    colours_red, colours_amber = light_conditions("findings__")
+    rows = (
+        Asset.objects.filter(team=team)
+        .annotate(
+            red=Count("findings", filter=colours_red),
+            amber=Count("findings", filter=colours_amber),
+        )
+        .order_by("code")
+    )
     assets = []
-    for asset in Asset.objects.filter(team=team).order_by("code"):
-        verdict = verdict_from(by_asset.get(asset.pk, []))
-        assets.append((asset, verdict.light, verdict.answer))
+    for asset in rows:
+        light = overall_light(red=asset.red, amber=asset.amber)
+        assets.append((asset, light, ANSWERS[light]))
     return Dashboard(
         progress=progress_by_question(ReviewItem.objects.filter(review__team=team), today=today),
         findings_by_severity=[(value, label, counts.get(value, 0)) for value, label in Severity.choices],
