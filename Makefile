@@ -10,13 +10,14 @@ PYTHON = $(shell for p in $(PY_CANDIDATES); do \
 SYSTEM_LIBS := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 libharfbuzz.so.0:libharfbuzz0b \
 	libfontconfig.so.1:libfontconfig1
 
-.PHONY: help install run test worker check-system migrate seed lint format clean
+.PHONY: help install run test bench worker check-system migrate seed lint format clean
 
 help:
 	@echo "make run      set up, migrate, load demo data, start web (127.0.0.1:8000) and a Celery worker"
 	@echo "make test     set up, then ruff, makemigrations --check and the pytest suite"
 	@echo "make install  create .venv and install the project"
 	@echo "make worker   start a Celery worker alone"
+	@echo "make bench    benchmark at deal-firm scale in a scratch database (BENCH_SCALE=small: seconds)"
 
 install: $(VENV)/.installed
 
@@ -70,6 +71,9 @@ format: install
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+bench: migrate
+	$(BIN)/python manage.py bench
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache *.egg-info

@@ -7,6 +7,8 @@ from typing import ClassVar
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from assets.models.constraints import validate_constraints_batched
+
 
 class TriState(models.TextChoices):
     YES = "yes", "Yes"
@@ -55,6 +57,21 @@ class VersionedFact(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude: set[str] | None = None) -> None:
+        """Django checks that each foreign key's target exists with a query. A target this instance holds was read
+        from (or written to) the database in this request, so that query is skipped; the database's foreign key
+        constraint still guards the write."""
+        exclude = set(exclude or ())
+        for field in self._meta.concrete_fields:
+            if field.many_to_one and field.is_cached(self):
+                target = field.get_cached_value(self)
+                if target is not None and not target._state.adding and target.pk == getattr(self, field.attname):
+                    exclude.add(field.name)
+        super().clean_fields(exclude=exclude)
+
+    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+        validate_constraints_batched(self, exclude)
 
 
 def tri_state_field(verbose_name: str) -> models.CharField:

@@ -20,10 +20,15 @@ from diligence.bench.dataset import TeamSubjects
 # What the README recommends for a 2-core server: gunicorn's (2 x cores) + 1 sync workers.
 RECOMMENDED_WORKERS = 2 * (os.cpu_count() or 1) + 1
 
-# Each request takes the next (cookie, path) pair; done() prints the figures as one JSON line.
+# Each connection is a user: it takes the next (cookie, path) pair, and reads the page for THINK_MS before the
+# next request; done() prints the figures as one JSON line.
+THINK_MS = 1000
 WRK_SCRIPT = """
 local pairs = {%s}
 local n = 0
+delay = function()
+  return %d
+end
 request = function()
   n = n + 1
   local pair = pairs[(n %% #pairs) + 1]
@@ -74,7 +79,7 @@ def measure(teams: list[TeamSubjects], *, users: int, seconds: int) -> dict[str,
         for cookie, path in mix:
             _check(port, cookie, path)
         script = workdir / "mix.lua"
-        script.write_text(WRK_SCRIPT % ", ".join(f'{{"{c}", "{p}"}}' for c, p in mix))
+        script.write_text(WRK_SCRIPT % (", ".join(f'{{"{c}", "{p}"}}' for c, p in mix), THINK_MS))
         threads = min(2, users)
         command = [wrk, f"--threads={threads}", f"--connections={users}", f"--duration={seconds}s", "--timeout=10s",
                    f"--script={script}", f"http://127.0.0.1:{port}/"]  # fmt: skip
@@ -84,6 +89,7 @@ def measure(teams: list[TeamSubjects], *, users: int, seconds: int) -> dict[str,
     figures = json.loads(result.stdout.strip().splitlines()[-1])
     return {
         "users": users,
+        "think_ms": THINK_MS,
         "gunicorn_workers": RECOMMENDED_WORKERS,
         "seconds": figures["seconds"],
         "requests": figures["requests"],

@@ -131,13 +131,13 @@ def client_for(subjects: TeamSubjects) -> Client:
 def request(client: Client, page: Page, subjects: TeamSubjects, n: int) -> float:
     """One request through the full stack; seconds. Form data is prepared outside the timed part."""
     url = page.url(subjects)
-    if page.post is None:
-        started = time.perf_counter()
-        response = client.get(url)
-    else:
-        data = page.post(subjects, n)
-        started = time.perf_counter()
-        response = client.post(url, data, headers={"HX-Request": "true"})
+    data = page.post(subjects, n) if page.post else None
+    return _send(client, page, url, data)
+
+
+def _send(client: Client, page: Page, url: str, data: dict[str, str] | None) -> float:
+    started = time.perf_counter()
+    response = client.get(url) if data is None else client.post(url, data, headers={"HX-Request": "true"})
     elapsed = time.perf_counter() - started
     if response.status_code != 200:
         raise RuntimeError(f"{page.name}: {url} answered {response.status_code}")
@@ -147,8 +147,9 @@ def request(client: Client, page: Page, subjects: TeamSubjects, n: int) -> float
 def query_count(page: Page, subjects: TeamSubjects) -> int:
     client = client_for(subjects)
     request(client, page, subjects, 0)  # the session and caches settle on the first request
+    data = page.post(subjects, 1) if page.post else None
     with CaptureQueriesContext(connection) as captured:
-        request(client, page, subjects, 1)
+        _send(client, page, page.url(subjects), data)
     return len(captured)
 
 

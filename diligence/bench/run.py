@@ -119,7 +119,8 @@ def table(results: dict[str, Any]) -> str:
     lines.append(f"| memo worker RSS after {m['memos']} memos | | {m['worker_rss_mb']:.0f} MB "
                  f"(renderer {m['worker_child_rss_mb']:.0f} MB) | | |")  # fmt: skip
     if "rps" in ld:
-        lines.append(f"| load, {ld['users']} users, {ld['seconds']:.0f} s, {ld['gunicorn_workers']} gunicorn workers "
+        lines.append(f"| load, {ld['users']} users ({ld['think_ms']} ms think time), {ld['seconds']:.0f} s, "
+                     f"{ld['gunicorn_workers']} gunicorn workers "
                      f"| | {ld['rps']:.1f} req/s, p50 {ld['p50_ms']:.0f} ms, p95 {ld['p95_ms']:.0f} ms "
                      f"| | {ld['errors']} errors |")  # fmt: skip
     else:

@@ -35,6 +35,9 @@ def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
         .filter(condition)
         .exclude(status__in=FINISHED)
         .select_related("review__asset", "template_item", "assignee")
+        # The columns the lists show, not every column of four tables.
+        .only("due_on", "status", "review__asset__code", "template_item__text", "assignee__username",
+              "assignee__first_name", "assignee__last_name")
         .order_by("due_on", "pk")[:LIST_LIMIT]
     )
 
@@ -46,6 +49,7 @@ def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
     colours_red, colours_amber = light_conditions("findings__")
     rows = (
         Asset.objects.filter(team=team)
+        .only("code", "name")
         .annotate(
             red=Count("findings", filter=colours_red),
             amber=Count("findings", filter=colours_amber),

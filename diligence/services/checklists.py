@@ -206,7 +206,10 @@ def review_item_update(
     if current.status != ReviewItem.Status.NOT_APPLICABLE:
         current.na_reason = current.na_reason if "na_reason" in changes else ""
     _check_assignee(current.review, current.assignee)
-    current.full_clean()
+    # Only the editable fields can have changed, and the model's field choices and clean() are the check
+    # constraints in Python: validating the rest would re-query the review, template item and unique key.
+    unchanging = [f.name for f in ReviewItem._meta.concrete_fields if f.name not in ITEM_FIELDS]
+    current.full_clean(exclude=unchanging, validate_constraints=False)
     current.version += 1
     current._history_user = user  # simple-history's documented hook for the actor
     current.save()

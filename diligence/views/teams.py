@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from diligence import access, selectors
 from diligence.selectors.dashboard import team_dashboard
+from diligence.urls_ids import id_url
 
 
 @login_required
@@ -26,6 +27,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def team_home(request: HttpRequest, team_slug: str) -> HttpResponse:
     team = access.team_get_for_user_or_404(user=request.user, slug=team_slug)
     dashboard = team_dashboard(team=team, today=timezone.localdate())
+    review_url, findings_url = id_url("review_detail"), id_url("asset_findings")
+    for item in (*dashboard.overdue, *dashboard.due_soon):
+        item.review_url = review_url(item.review_id)
+    for asset, _light, _answer in dashboard.assets:
+        asset.findings_url = findings_url(asset.pk)
     context = {
         "team": team,
         "dashboard": dashboard,

@@ -229,3 +229,11 @@ def test_acknowledge_a_finding_over_htmx(world, client_as):
         world.member,
     )
     assert client_as("partner").post(url, {"status": "open"}).status_code == 404
+
+
+def test_row_links_built_from_one_reversal_match_reverse(world):
+    from diligence.urls_ids import id_url
+
+    for name in ("review_item_detail", "review_item_edit", "memo_detail"):
+        for pk in (1, 42, 2_147_483_646):
+            assert id_url(name)(pk) == reverse(name, args=[pk])
