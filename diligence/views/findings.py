@@ -18,12 +18,15 @@ from diligence.forms import FindingStatusForm
 from diligence.models import Review
 from diligence.rules.citations import CITATIONS
 from diligence.selectors import reviews as selectors
+from diligence.services.access_log import access_log_record
 from diligence.services.findings import finding_set_status
 from diligence.verdict import verdict_from
 
 
 def _tab_page(request: HttpRequest, asset: Asset, tab: str, context: dict[str, object]) -> HttpResponse:
-    """Render a tab served by this app inside the asset page (or the panel alone for htmx)."""
+    """Render a tab served by this app inside the asset page (or the panel alone for htmx); logged as a view of
+    the asset, as the asset page's own tabs are."""
+    access_log_record(request_or_user=request, team_id=asset.team_id, action="view", obj=asset)
     page = {
         "asset": asset,
         "team": asset.team,

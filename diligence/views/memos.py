@@ -71,6 +71,7 @@ def memo_status(request: HttpRequest, memo_id: int) -> HttpResponse:
 @require_GET
 def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
+    access_log_record(request_or_user=request, team_id=memo.team_id, action="view", obj=memo)
     context = {
         "memo": memo,
         "asset": memo.asset,
@@ -95,6 +96,7 @@ def memo_read(request: HttpRequest, memo_id: int) -> HttpResponse:
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     if memo.status != Memo.Status.READY or not memo.snapshot:
         raise Http404("The memo is not ready.")
+    access_log_record(request_or_user=request, team_id=memo.team_id, action="view", obj=memo, kind="memo text")
     response = HttpResponse(render_memo_html(memo.snapshot))
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
@@ -183,8 +185,9 @@ def memo_diff(request: HttpRequest, memo_id: int) -> HttpResponse:
     """Two versions' snapshots side by side: what changed between them."""
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     versions = selectors.asset_memos(asset_id=memo.asset_id).filter(status=Memo.Status.READY)
-    other_id = request.GET.get("against")
-    other = (versions.filter(pk=other_id).first() if other_id else None) or versions.filter(
+    other_id = request.GET.get("against", "")
+    chosen = other_id.isascii() and other_id.isdigit()  # a hand-edited id that is not a number is no choice
+    other = (versions.filter(pk=other_id).first() if chosen else None) or versions.filter(
         version__lt=memo.version
     ).first()
     if memo.status != Memo.Status.READY or other is None:

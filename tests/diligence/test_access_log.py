@@ -28,6 +28,11 @@ def only_entry() -> AccessLogEntry:
         ("memo_download", "memo", "download", "memo"),
         ("review_export_csv", "review", "export", "review"),
         ("review_export_xlsx", "review", "export", "review"),
+        ("review_detail", "review", "view", "review"),
+        ("asset_findings", "asset", "view", "asset"),
+        ("asset_checklist", "asset", "view", "asset"),
+        ("memo_detail", "memo", "view", "memo"),
+        ("memo_read", "memo", "view", "memo text"),
     ],
 )
 def test_each_way_of_reaching_team_data_is_logged(world, client_as, url_name, param, action, kind):
@@ -47,6 +52,14 @@ def test_asset_tabs_are_logged_with_the_tab_they_showed(world, client_as):
     asset = world.facts.asset
     client_as("member").get(reverse("asset_detail", args=[asset.pk]), {"tab": "deal"}, HTTP_HX_REQUEST="true")
     assert only_entry().path == f"/assets/{asset.pk}/?tab=deal"
+
+
+def test_filtering_the_review_list_in_place_is_not_another_visit(world, client_as):
+    url = reverse("review_detail", args=[world.facts.review.pk])
+    client = client_as("member")
+    client.get(url)
+    client.get(url, {"status": "done"}, HTTP_HX_REQUEST="true")
+    assert only_entry().path == url
 
 
 def test_refused_access_is_not_logged_as_access(world, client_as):
