@@ -22,4 +22,6 @@ RUN useradd --system --home /app diligence && mkdir -p /var/lib/diligence && cho
        python manage.py collectstatic --noinput -v 0
 USER diligence
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# gunicorn reads its worker count from WEB_CONCURRENCY: (2 x cores) + 1 sync workers, 5 on a 2-core server.
+ENV WEB_CONCURRENCY=5
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "60"]

@@ -201,6 +201,9 @@ DILIGENCE_MEMO_STAGE_PAUSE = env.float("DILIGENCE_MEMO_STAGE_PAUSE", default=0.0
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=20)
+# A render child that has grown past this (KiB) is replaced after its task: WeasyPrint's caches and the heap of
+# a long memo otherwise keep a child near 300 MB for the rest of its life.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=200_000)
 CELERY_BEAT_SCHEDULE = {
     "memo-sweep": {"task": "diligence.tasks.memo_sweep", "schedule": 60.0},
 }
