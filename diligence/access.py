@@ -29,23 +29,38 @@ LEAD_ROLES = frozenset({Membership.Role.LEAD})
 REVIEW_ROLES = frozenset({Membership.Role.PARTNER})
 
 _ROLES_CACHE = "_diligence_team_roles"
+_TEAMS_CACHE = "_diligence_teams"
+
+
+def _memberships(user: User) -> None:
+    """Read the user's memberships with their teams once per user object: one query however many checks a page
+    makes, the navigation's list of teams included."""
+    memberships = list(Membership.objects.filter(user=user).select_related("team").order_by("team__name"))
+    setattr(user, _ROLES_CACHE, {m.team_id: m.role for m in memberships})
+    setattr(user, _TEAMS_CACHE, [m.team for m in memberships])
 
 
 def team_roles(user: User | AnonymousUser) -> dict[int, str]:
-    """The user's role per team id, read once per user object (one query however many checks a page makes)."""
+    """The user's role per team id."""
     if not user.is_authenticated or not user.is_active:
         return {}
-    cached = getattr(user, _ROLES_CACHE, None)
-    if cached is None:
-        cached = dict(Membership.objects.filter(user=user).values_list("team_id", "role"))
-        setattr(user, _ROLES_CACHE, cached)
-    return cached
+    if not hasattr(user, _ROLES_CACHE):
+        _memberships(user)
+    return getattr(user, _ROLES_CACHE)
+
+
+def teams_of(user: User | AnonymousUser) -> list[DealTeam]:
+    """The user's teams by name, from the same read as their roles."""
+    if not team_roles(user):
+        return []
+    return getattr(user, _TEAMS_CACHE)
 
 
 def forget_roles(user: User) -> None:
     """Drop the cached roles after a membership change in the same request or task."""
-    if hasattr(user, _ROLES_CACHE):
-        delattr(user, _ROLES_CACHE)
+    for name in (_ROLES_CACHE, _TEAMS_CACHE):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def role_on(user: User | AnonymousUser, team: DealTeam | int) -> str | None:

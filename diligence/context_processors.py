@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from diligence.access import REVIEW_ROLES, team_roles, teams_visible_to
+from diligence.access import REVIEW_ROLES, team_roles, teams_of
 from diligence.models import Notification
 
 
@@ -13,7 +13,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav_teams": []}
     roles = team_roles(user)
     return {
-        "nav_teams": teams_visible_to(user),
+        "nav_teams": teams_of(user),
         "nav_is_partner": any(role in REVIEW_ROLES for role in roles.values()),
         "nav_unread": lambda: Notification.objects.filter(
             user=user, team_id__in=list(roles), read_at__isnull=True
