@@ -85,13 +85,13 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     return render(request, template, _page_context(request, review))
 
 
-def _row(request: HttpRequest, item_id: int, *, status: int = 200) -> HttpResponse:
-    review_item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+def _row(request: HttpRequest, review_item: ReviewItem, *, status: int = 200) -> HttpResponse:
+    """The row of an item the caller has already reached through the access policy, read afresh with its counts."""
     item = (
         selectors.review_items(
             review=review_item.review, user=request.user, filters=selectors.ItemFilters(), today=timezone.localdate()
         )
-        .filter(pk=item_id)
+        .filter(pk=review_item.pk)
         .first()
     ) or review_item
     _with_links([item])
@@ -104,7 +104,7 @@ def _row(request: HttpRequest, item_id: int, *, status: int = 200) -> HttpRespon
 @require_GET
 def review_item_row(request: HttpRequest, item_id: int) -> HttpResponse:
     """One item's row: what "cancel" swaps back in."""
-    return _row(request, item_id)
+    return _row(request, selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id))
 
 
 @login_required
@@ -127,7 +127,7 @@ def review_item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            return _row(request, item_id) if request.htmx else redirect(item.review)
+            return _row(request, item) if request.htmx else redirect(item.review)
     context = {"item": item, "form": form, "stale": stale}
     template = f"{PAGE}#item-form" if request.htmx else "diligence/review_item_form.html"
     return render(request, template, context, status=409 if stale else 200)
