@@ -11,24 +11,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 from django.db import connection
 
 from config.celery import app as celery_app
+from diligence.bench.processes import database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def database_url(settings_dict: dict) -> str:
-    """The test database (not the configured one) as a DATABASE_URL, so the worker writes where the test reads."""
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = quote(settings_dict.get("USER") or "")
-    password = quote(settings_dict.get("PASSWORD") or "")
-    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{auth}{settings_dict.get('HOST') or ''}{port}/{settings_dict['NAME']}"
 
 
 def start_worker(*, queues: str, env: dict[str, str] | None, hostname: str) -> subprocess.Popen:
