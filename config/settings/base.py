@@ -233,7 +233,11 @@ def cache_config(redis_url: str, folder: Path, prefix: str = "diligence") -> dic
 CACHE_REDIS_URL = next(
     (url for url in (env("REDIS_URL", default=""), CELERY_BROKER_URL) if url.startswith(("redis://", "rediss://"))), ""
 )
-CACHES = {"default": cache_config(CACHE_REDIS_URL, VAR_DIR / "cache")}
+CACHES = {
+    "default": cache_config(CACHE_REDIS_URL, VAR_DIR / "cache"),
+    # Per process, for template fragments of records that never change once published (checklist items).
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}},
+}
 
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="IIT Diligence <diligence@localhost>")
 # Notifications by email: printed to the console unless a real backend is configured.

@@ -237,3 +237,16 @@ def test_row_links_built_from_one_reversal_match_reverse(world):
     for name in ("review_item_detail", "review_item_edit", "memo_detail"):
         for pk in (1, 42, 2_147_483_646):
             assert id_url(name)(pk) == reverse(name, args=[pk])
+
+
+def test_item_rows_keep_their_checklist_details_when_served_from_the_fragment_cache(world, client_as, settings):
+    settings.CACHES = {**settings.CACHES, "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    review = world.facts.review
+    item = review.items.order_by("order", "pk").first()
+    client = client_as("member")
+    pages = [client.get(review.get_absolute_url()).content.decode() for _ in range(2)]
+    for body in pages:  # the first renders the fragment, the second reads it back
+        assert item.template_item.get_criticality_display() in body
+        assert f'aria-labelledby="item-{item.pk}-text"' in body
+        assert f'<span id="item-{item.pk}-text">{item.template_item.text}</span>' in body
+    assert pages[0].count('class="meta"') == pages[1].count('class="meta"') == review.items.count()
