@@ -6,7 +6,18 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.http import Http404
 
 from assets import deadlines
@@ -42,7 +53,9 @@ def assets_visible_to(user: AnyUser) -> QuerySet[Asset]:
 
 
 def asset_get_for_user_or_404(*, user: AnyUser, asset_id: int) -> Asset:
-    return access.get_for_user_or_404(Asset.objects.select_related("team", "originator"), user=user, pk=asset_id)
+    # The one-to-one deal terms and registration plan ride along: the overview and deal tabs show both.
+    assets = Asset.objects.select_related("team", "originator", "deal_terms", "registration_plan")
+    return access.get_for_user_or_404(assets, user=user, pk=asset_id)
 
 
 def fact_get_for_user_or_404[F: VersionedFact](*, user: AnyUser, model: type[F], pk: int) -> F:
@@ -213,20 +226,21 @@ def tab_context(*, asset: Asset, tab: str, today: dt.date) -> dict[str, object]:
         inds = [DatedFiling(ind, ind_deadlines(ind)) for ind in asset.ind_applications.order_by("submitted_on", "pk")]
         return {"inds": inds}
     if tab == "deal":
-        deal = DealTerms.objects.filter(asset=asset).prefetch_related("milestones", "royalty_tiers").first()
-        plan = getattr(asset, "registration_plan", None) if _has_plan(asset) else None
-        return {"deal": deal, "plan": plan}
+        deal = _one_to_one(asset, "deal_terms")
+        if deal is not None:
+            prefetch_related_objects([deal], "milestones", "royalty_tiers")
+        return {"deal": deal, "plan": _one_to_one(asset, "registration_plan")}
     if tab == "history":
         return {"entries": asset_history(asset=asset)}
     return overview_context(asset=asset, today=today)
 
 
-def _has_plan(asset: Asset) -> bool:
+def _one_to_one(asset: Asset, name: str) -> object | None:
+    """The asset's deal terms or registration plan, or None (a missing reverse one-to-one raises)."""
     try:
-        asset.registration_plan  # noqa: B018 - the reverse one-to-one raises when missing
-    except Asset.registration_plan.RelatedObjectDoesNotExist:
-        return False
-    return True
+        return getattr(asset, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def overview_context(*, asset: Asset, today: dt.date) -> dict[str, object]:
@@ -234,13 +248,15 @@ def overview_context(*, asset: Asset, today: dt.date) -> dict[str, object]:
     nhc = list(NHCFiling.objects.filter(study__asset=asset).select_related("study"))
     inds = list(asset.ind_applications.all())
     clocks = [(f, d) for f in nhc for d in _nhc_deadlines(f)] + [(i, d) for i in inds for d in ind_deadlines(i)]
-    deal = DealTerms.objects.filter(asset=asset).prefetch_related("milestones").first()
+    deal = _one_to_one(asset, "deal_terms")
+    if deal is not None:
+        prefetch_related_objects([deal], "milestones")
     return {
         "studies": studies,
         "iit_only": bool(studies) and all(s.is_investigator_initiated for s in studies),
         "clocks": sorted(clocks, key=lambda pair: pair[1].due),
         "deal": deal,
-        "plan": asset.registration_plan if _has_plan(asset) else None,
+        "plan": _one_to_one(asset, "registration_plan"),
     }
 
 
