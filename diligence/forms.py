@@ -14,7 +14,8 @@ def team_members(team_id: int):  # -> QuerySet[User]
 
 class ReviewItemForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(choices=ReviewItem.Status.choices)
+    # The form replaces the item's row in place: focus goes to its first field, or a keyboard user is left nowhere.
+    status = forms.ChoiceField(choices=ReviewItem.Status.choices, widget=forms.Select(attrs={"autofocus": True}))
     na_reason = forms.CharField(label="Why not applicable", max_length=300, required=False)
     assignee = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Unassigned")
     due_on = forms.DateField(label="Due", required=False, widget=DateInput(), input_formats=["%Y-%m-%d"])

@@ -36,8 +36,15 @@ def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
         .exclude(status__in=FINISHED)
         .select_related("review__asset", "template_item", "assignee")
         # The columns the lists show, not every column of four tables.
-        .only("due_on", "status", "review__asset__code", "template_item__text", "assignee__username",
-              "assignee__first_name", "assignee__last_name")
+        .only(
+            "due_on",
+            "status",
+            "review__asset__code",
+            "template_item__text",
+            "assignee__username",
+            "assignee__first_name",
+            "assignee__last_name",
+        )
         .order_by("due_on", "pk")[:LIST_LIMIT]
     )
 
