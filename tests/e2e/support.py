@@ -152,6 +152,13 @@ class Session:
                 "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
             )
             assert overflow == 0, f"{name}: the page is {overflow} px wider than a {PHONE['width']} px phone screen"
+            # Stacked table cells carry their column's heading, as the hidden header row would have said.
+            unlabelled = self.page.evaluate(
+                """() => Array.from(document.querySelectorAll('table.table')).filter(t => t.tHead).flatMap(t =>
+                    Array.from(t.tBodies[0]?.rows || []).flatMap(r => Array.from(r.cells)))
+                    .filter(c => c.colSpan === 1 && !c.dataset.label && c.textContent.trim()).length"""
+            )
+            assert unlabelled == 0, f"{name}: {unlabelled} table cells have no column label on a phone"
         finally:
             self.page.set_viewport_size(DESKTOP)
 
