@@ -1,20 +1,27 @@
-"""Walk every URL pattern in the resolver as every kind of user and check what the access policy promises.
+"""Walk every URL pattern in the resolver as every kind of user, with every HTTP method the view accepts.
 
 Routes are found in the resolver, not listed by hand, so a new view is walked the moment it is routed. Each URL
 parameter is filled with an object of team phoenix by a builder below; a route with a parameter nobody knows
 how to fill is itself reported, so adding a view means teaching the walker its parameters.
 
-Promises checked:
-- anonymous: every method redirects to the login page;
-- outsiders (a member of another team, and staff with no membership): 404 on every method of a route that
-  shows team data (405 is allowed: it reveals nothing);
-- insiders: a page, a redirect or a form error (never 404, 403 or 5xx) on the first method the view accepts.
+The methods a view accepts are read two ways and must agree: from the view itself (a class-based view's handlers
+among its ``http_method_names``; a function view's ``require_http_methods`` / ``require_GET`` / ``require_POST``
+decorators, found in the closures along its ``__wrapped__`` chain) and by asking it (every method, as a user
+entitled to the route: anything but 405 is accepted). Every method either source accepts is walked.
+
+Promises checked, on every accepted method:
+- anonymous: redirected to the login page (405 is allowed: it reveals nothing);
+- outsiders (a member of another team, and staff with no membership): 404 on a route that shows team data;
+- insiders: a page, a redirect or a form error (never 404, 403, 405 or 5xx). On team data, methods that change
+  something (anything but GET, HEAD, OPTIONS and TRACE) are writes: members and leads only, partners get 404.
+POSTs and every other unsafe method go through the CSRF-enforcing client with the token a browser would send.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.test import override_settings
@@ -24,6 +31,8 @@ from tests.conftest import World, client_for
 
 ROLES = ("anonymous", "member", "lead", "partner", "outsider", "staff")
 TEAM_ROLES = ("member", "lead", "partner")
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # Reachable without logging in; they hold no team data.
 PUBLIC_ROUTES = frozenset({"health", "login", "logout"})
@@ -64,7 +73,7 @@ PARAMS: dict[str, Param] = {
 
 WRITERS = frozenset({"member", "lead"})  # partners review; they do not change the facts
 LOGGED_IN = frozenset({"member", "lead", "partner", "outsider", "staff"})
-# Routes whose entitled roles are not the default (see entitled_roles).
+# Routes whose entitled roles are not the default (see entitled_roles), whatever the method.
 ROUTE_ROLES: dict[str, frozenset[str]] = {
     "hospital_edit": frozenset({"member", "lead", "outsider"}),  # anyone who edits facts on some team
     "memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
@@ -73,13 +82,13 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
 }
 
 
-def entitled_roles(route_name: str, team_owned: bool) -> frozenset[str]:
-    """Who may use a route: writes on team data are for members and leads; reads for the whole team."""
+def entitled_roles(route_name: str, team_owned: bool, method: str = "GET") -> frozenset[str]:
+    """Who may use a route with a method: writes on team data are for members and leads; reads for the whole team."""
     if route_name in ROUTE_ROLES:
         return ROUTE_ROLES[route_name]
     if not team_owned:
         return LOGGED_IN
-    if route_name.endswith(("_create", "_edit", "_delete")):
+    if route_name.endswith(("_create", "_edit", "_delete")) or method not in SAFE_METHODS:
         return WRITERS
     return frozenset(TEAM_ROLES)
 
@@ -89,6 +98,28 @@ class Route:
     name: str
     pattern: str
     params: tuple[str, ...]
+    view: Callable[..., object] | None = None
+
+
+def declared_methods(view: Callable[..., object]) -> frozenset[str]:
+    """The methods a view says it accepts, read from the view rather than by calling it."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        names = getattr(view, "view_initkwargs", {}).get("http_method_names", view_class.http_method_names)
+        accepted = {name.upper() for name in names if hasattr(view_class, name)}
+        if "GET" in accepted and "head" in names:
+            accepted.add("HEAD")  # View.setup answers HEAD with get() when the class has no head()
+        return frozenset(accepted & set(METHODS))
+    accepted = set(METHODS)  # a function view with no method decorator takes anything
+    layer: object = view
+    while layer is not None:
+        code, closure = getattr(layer, "__code__", None), getattr(layer, "__closure__", None)
+        if code is not None and closure:
+            cells = dict(zip(code.co_freevars, closure, strict=True))
+            if "request_method_list" in cells:  # django.views.decorators.http.require_http_methods
+                accepted &= set(cells["request_method_list"].cell_contents)
+        layer = getattr(layer, "__wrapped__", None)
+    return frozenset(accepted)
 
 
 def _params_of(pattern: object) -> tuple[str, ...]:
@@ -108,7 +139,10 @@ def iter_routes(urlconf: str | None = None) -> Iterator[Route]:
                 yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns, params + _params_of(entry.pattern))
             elif isinstance(entry, URLPattern):
                 name = f"{namespace}{entry.name}" if entry.name else ""
-                yield Route(name=name, pattern=prefix + str(entry.pattern), params=params + _params_of(entry.pattern))
+                yield Route(
+                    name=name, pattern=prefix + str(entry.pattern), params=params + _params_of(entry.pattern),
+                    view=entry.callback,
+                )  # fmt: skip
 
     yield from walk(get_resolver(urlconf).url_patterns, "", "", ())
 
@@ -116,56 +150,118 @@ def iter_routes(urlconf: str | None = None) -> Iterator[Route]:
 def _probe(client: object, method: str, url: str) -> int:
     """One request, rolled back afterwards, so a POST to a delete view cannot change what the next probe sees."""
     with transaction.atomic():
-        response = client.get(url) if method == "GET" else client.post(url, {})  # type: ignore[attr-defined]
+        post = method == "POST"  # the client's post() sends the CSRF token; generic() does for the other writes
+        response = client.post(url, {}) if post else client.generic(method, url)  # type: ignore[attr-defined]
         transaction.set_rollback(True)
     if response.status_code == 302:
         return 302 if "/accounts/login/" not in response["Location"] else 399  # 399: sent to log in
     return response.status_code
 
 
-def check_route(world: World, route: Route, url: str, team_owned: bool) -> list[str]:
+@dataclass
+class RouteWalk:
+    """One route as walked: the methods it accepts and the requests made to it."""
+
+    route: Route
+    url: str
+    methods: tuple[str, ...]
+    probes: int = 0  # role × method requests checked against the promises
+    discovery: int = 0  # requests made to learn which methods it accepts
+
+
+def accepted_methods(
+    clients: dict[str, object], route: Route, url: str, team_owned: bool
+) -> tuple[tuple[str, ...], list[str]]:
+    """Every method the view declares or answers (as a user entitled to the route), and any disagreement."""
+    entitled = set().union(*(entitled_roles(route.name, team_owned, method) for method in METHODS))
+    prober = next(role for role in ("lead", "member", "partner", "outsider", "staff") if role in entitled)
+    client = clients[prober]
+    answered = {method for method in METHODS if _probe(client, method, url) != 405}
+    declared = declared_methods(route.view) if route.view is not None else answered
+    problems = []
+    if declared != answered:
+        problems.append(
+            f"{route.name} {url}: declares {sorted(declared)} but answers {sorted(answered)} as {prober}; "
+            "declare the methods with require_http_methods so the walk and the view agree"
+        )
+    return tuple(m for m in METHODS if m in declared | answered), problems
+
+
+def check_route(clients: dict[str, object], walked: RouteWalk, team_owned: bool) -> list[str]:
     problems: list[str] = []
-    entitled = entitled_roles(route.name, team_owned)
+    route, url = walked.route, walked.url
     for role in ROLES:
-        client = client_for(world.user(role))
-        statuses = {method: _probe(client, method, url) for method in ("GET", "POST")}
-        said = f"{route.name or route.pattern} {url} as {role}: {statuses}"
-        if any(status >= 500 for status in statuses.values()):
-            problems.append(f"{said}: server error")
-        elif role == "anonymous":
-            if any(status not in (399, 405) for status in statuses.values()):
-                problems.append(f"{said}: anonymous must be sent to log in")
-        elif role not in entitled:
-            if any(status not in (404, 405) for status in statuses.values()) or 404 not in statuses.values():
-                problems.append(f"{said}: must be 404 for someone not entitled to it")
-        else:
-            accepted = [s for s in statuses.values() if s != 405]
-            if not accepted or accepted[0] in (399, 403, 404):
+        client = clients[role]
+        statuses = {method: _probe(client, method, url) for method in walked.methods}
+        walked.probes += len(statuses)
+        for method, status in statuses.items():
+            said = f"{route.name or route.pattern} {method} {url} as {role}: {status}"
+            if status >= 500:
+                problems.append(f"{said}: server error")
+            elif role == "anonymous":
+                if status not in (399, 405):
+                    problems.append(f"{said}: anonymous must be sent to log in")
+            elif role not in entitled_roles(route.name, team_owned, method):
+                if status != 404:
+                    problems.append(f"{said}: must be 404 for someone not entitled to it")
+            elif status in (399, 403, 404, 405):
                 problems.append(f"{said}: an entitled user must get in")
     return problems
 
 
-def walk(world: World, urlconf: str | None = None) -> tuple[list[Route], list[str]]:
-    """Probe every route; return the routes walked and every broken promise."""
-    walked: list[Route] = []
-    problems: list[str] = []
+@dataclass
+class WalkReport:
+    routes: list[RouteWalk] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def walked(self) -> list[Route]:
+        return [walked.route for walked in self.routes]
+
+    @property
+    def probes(self) -> int:
+        return sum(walked.probes for walked in self.routes)
+
+    @property
+    def route_methods(self) -> int:
+        """Routes × their accepted methods: each is walked once per role."""
+        return sum(len(walked.methods) for walked in self.routes)
+
+    def summary(self) -> str:
+        by_method = Counter(method for walked in self.routes for method in walked.methods)
+        methods = ", ".join(f"{method} {by_method[method]}" for method in METHODS if by_method[method])
+        discovery = sum(walked.discovery for walked in self.routes)
+        return (
+            f"URL walk: {len(self.routes)} URL patterns, {self.route_methods} pattern-methods ({methods}) "
+            f"× {len(ROLES)} roles = {self.probes} checked requests, plus {discovery} to learn the methods"
+        )
+
+
+def walk(world: World, urlconf: str | None = None) -> WalkReport:
+    """Probe every route with every method it accepts, as every role; report the routes and every broken promise."""
+    report = WalkReport()
+    # One logged-in client per role for the whole walk: a new client would load the middleware stack again.
+    clients = {role: client_for(world.user(role)) for role in ROLES}
     with override_settings(ROOT_URLCONF=urlconf) if urlconf else _nothing():
         for route in iter_routes(urlconf):
             if route.name in PUBLIC_ROUTES:
                 continue
             if not route.name:
-                problems.append(f"{route.pattern}: every route needs a name so it can be walked")
+                report.problems.append(f"{route.pattern}: every route needs a name so it can be walked")
                 continue
             unknown = [p for p in route.params if p not in PARAMS]
             if unknown:
-                problems.append(f"{route.name}: no builder for URL parameter(s) {unknown}; add them to PARAMS")
+                report.problems.append(f"{route.name}: no builder for URL parameter(s) {unknown}; add them to PARAMS")
                 continue
             kwargs = {p: PARAMS[p].build(world) for p in route.params}
             url = reverse(route.name, kwargs=kwargs, urlconf=urlconf)
             team_owned = any(PARAMS[p].team_owned for p in route.params)
-            walked.append(route)
-            problems.extend(check_route(world, route, url, team_owned))
-    return walked, problems
+            methods, disagreements = accepted_methods(clients, route, url, team_owned)
+            walked = RouteWalk(route=route, url=url, methods=methods, discovery=len(METHODS))
+            report.routes.append(walked)
+            report.problems.extend(disagreements)
+            report.problems.extend(check_route(clients, walked, team_owned))
+    return report
 
 
 class _nothing:

@@ -51,7 +51,8 @@ def memo_request(*, asset: Asset, user: User | None) -> Memo:
         team_id=asset.team_id, asset=asset, review=review, version=latest + 1, requested_by=user,
         template_version=review.template_version if review else None,
     )  # fmt: skip
-    transaction.on_commit(lambda: _enqueue(memo.pk))
+    # robust: with the broker down the memo is still saved and the request still answered; the sweeper sends it later.
+    transaction.on_commit(lambda: _enqueue(memo.pk), robust=True)
     return memo
 
 
@@ -146,7 +147,7 @@ def memo_retry(*, memo: Memo, user: User) -> Memo:
         status=Memo.Status.QUEUED, stage=Memo.Stage.WAITING, error="", finished_at=None
     ):
         raise ValidationError("Only a failed memo can be retried.")
-    transaction.on_commit(lambda: _enqueue(memo.pk))
+    transaction.on_commit(lambda: _enqueue(memo.pk), robust=True)  # see memo_request
     return Memo.objects.get(pk=memo.pk)
 
 
@@ -169,7 +170,9 @@ def memo_sweep(*, stuck_after_seconds: float | None = None) -> SweepResult:
         ):
             requeued.append(memo_id)
             _enqueue(memo_id)
-    stale_queue = Memo.objects.filter(status=Memo.Status.QUEUED, requested_at__lt=cutoff, started_at__isnull=True)
+    # Started once or not: a memo put back in the queue (by this sweeper, a database retry or a user's retry) whose
+    # message the broker then lost (a restart without persistence) has a start time too.
+    stale_queue = Memo.objects.filter(status=Memo.Status.QUEUED, requested_at__lt=cutoff).exclude(pk__in=requeued)
     for memo_id in stale_queue.values_list("pk", flat=True):
         requeued.append(memo_id)
         _enqueue(memo_id)  # a duplicate message is harmless: only one claim succeeds
