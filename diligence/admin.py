@@ -136,8 +136,9 @@ class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
         """What changed between this version and another of the same template (by default the one before)."""
         version = self._version(request, version_id)
         others = version.template.versions.exclude(pk=version.pk).order_by("-number")
-        other_id = request.GET.get("against")
-        other = others.filter(pk=other_id).first() if other_id else others.filter(number__lt=version.number).first()
+        other_id = request.GET.get("against", "")
+        chosen = other_id.isascii() and other_id.isdigit()  # a hand-edited id that is not a number is no choice
+        other = others.filter(pk=other_id).first() if chosen else others.filter(number__lt=version.number).first()
         diff = template_diff(old=other, new=version) if other else None
         context = {**self.admin_site.each_context(request), "version": version, "other": other, "others": others,
                    "diff": diff, "title": f"Changes in {version}"}  # fmt: skip

@@ -62,6 +62,8 @@ def test_staff_edit_a_draft_with_nested_inlines_then_preview_diff_and_publish(ad
     assert "site by site" in admin_client.get(f"/admin/diligence/templateversion/{draft.pk}/preview/").content.decode()
     diff = admin_client.get(f"/admin/diligence/templateversion/{draft.pk}/diff/").content.decode()
     assert "changed" in diff and "consent-versions" in diff
+    hand_edited = admin_client.get(f"/admin/diligence/templateversion/{draft.pk}/diff/", {"against": "abc"})
+    assert hand_edited.status_code == 200 and "consent-versions" in hand_edited.content.decode()  # the one before
 
     assert admin_client.post(f"/admin/diligence/templateversion/{draft.pk}/publish/").status_code == 302
     draft.refresh_from_db()
