@@ -218,8 +218,19 @@ def review_bulk_edit(request: HttpRequest, review_id: int) -> HttpResponse:
         )  # fmt: skip
         messages.success(request, f"{count} item{'s' if count != 1 else ''} updated.")
     else:
-        messages.error(request, " ".join(form.non_field_errors()) or "Select items first.")
+        messages.error(request, _bulk_refusal(form))
     return redirect(review)
+
+
+def _bulk_refusal(form: BulkForm) -> str:
+    if form.has_error("items", "invalid_choice") or form.has_error("items", "invalid_pk_value"):
+        # Archived by an upgrade since the page was loaded, or never this checklist's.
+        return "Some of the selected items are not on this checklist any more: reload the page and select again."
+    if form.has_error("items"):
+        return "Select items first."
+    if form.has_error("assignee"):
+        return "Assign the items to a member of this deal team."
+    return " ".join(form.non_field_errors()) or "Check the values to apply."
 
 
 @login_required
