@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from assets.models import Asset
 from assets.tabs import OWN_TAB_NAMES
+from config.client_ip import client_ip
 from config.middleware import SessionActivityMiddleware
 from diligence.models import Memo, Review, User
 from diligence.ratelimits import describe_rate
@@ -254,6 +255,40 @@ def test_lock_out_is_per_username_and_address(world):
     # The owner, from their own address, is not locked out by someone guessing elsewhere.
     response = log_in(CsrfClient(), "member", TEST_PASSWORD, REMOTE_ADDR="198.51.100.7")
     assert response.status_code == 302
+
+
+def test_behind_a_trusted_proxy_the_lock_out_follows_the_forwarded_client_address(world, settings):
+    settings.DILIGENCE_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    # The guesser puts the owner's address first; the proxy appends the address it really saw.
+    spoofed = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7, 203.0.113.9"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        log_in(CsrfClient(), "member", "wrong", **spoofed)
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.9"
+    assert log_in(CsrfClient(), "member", TEST_PASSWORD, **spoofed).status_code == 429
+    owner = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    assert log_in(CsrfClient(), "member", TEST_PASSWORD, **owner).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.2"),  # no proxy of ours: the header is the client's word, ignored
+        (1, "", "10.0.0.2"),  # a header shorter than the proxies we have: the socket's address
+        (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),
+        (2, "198.51.100.7, 203.0.113.9, 10.0.0.9", "203.0.113.9"),
+    ],
+)
+def test_the_client_address_is_counted_from_the_right_past_our_own_proxies(settings, rf, proxies, forwarded, expected):
+    settings.DILIGENCE_TRUSTED_PROXIES = proxies
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2")
+    assert client_ip(request) == expected
+
+
+def test_trusted_proxies_follow_the_environment():
+    assert setting("DILIGENCE_TRUSTED_PROXIES") == "0"
+    assert setting("DILIGENCE_TRUSTED_PROXIES", DILIGENCE_TRUSTED_PROXIES="1") == "1"
+    assert setting("AXES_CLIENT_IP_CALLABLE") == "config.client_ip.client_ip"
 
 
 def test_login_works_again_after_the_cool_off(world):

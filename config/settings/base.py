@@ -121,6 +121,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_HTTP_RESPONSE_CODE = 429
+# Behind N reverse proxies (a TLS terminator, a load balancer) every request comes from a proxy's address, so the
+# client's is read from X-Forwarded-For, N hops from the right (config/client_ip.py). With none (the default, and
+# docker-compose's gunicorn) the socket's address is the client's.
+DILIGENCE_TRUSTED_PROXIES = env.int("DILIGENCE_TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Asia/Shanghai"  # regulatory deadlines are counted on China's calendar
