@@ -3,19 +3,20 @@ the worker's resident memory after a run of memos."""
 
 from __future__ import annotations
 
+import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import psutil
-import weasyprint
 from django.utils import timezone
 
 from diligence.bench import processes
 from diligence.bench.dataset import TeamSubjects
-from diligence.memos.fetcher import MEMO_ORIGIN, MemoUrlFetcher
 from diligence.memos.render import render_memo_html
 from diligence.memos.snapshot import build_snapshot
 from diligence.models import Memo
@@ -39,17 +40,35 @@ def _request_until_ready(subjects: TeamSubjects) -> tuple[float, Memo]:
         time.sleep(POLL)
 
 
-def _raw_render(subjects: TeamSubjects) -> tuple[float, int]:
-    """WeasyPrint alone: the memo's HTML (built outside the timing) straight to PDF bytes."""
-    snapshot = build_snapshot(
-        asset=subjects.asset, review=subjects.review, team=subjects.team, version=1, previous=None,
-        today=timezone.localdate(), generated_at=timezone.now(),
-    )  # fmt: skip
-    html = render_memo_html(snapshot)
-    started = time.perf_counter()
-    document = weasyprint.HTML(string=html, base_url=MEMO_ORIGIN, url_fetcher=MemoUrlFetcher()).render()
-    document.write_pdf()
-    return time.perf_counter() - started, len(document.pages)
+class RawRenderer:
+    """WeasyPrint alone on the memo's HTML, in a child process that stays up between runs (see raw_render)."""
+
+    def __init__(self, subjects: TeamSubjects, workdir: Path) -> None:
+        snapshot = build_snapshot(
+            asset=subjects.asset, review=subjects.review, team=subjects.team, version=1, previous=None,
+            today=timezone.localdate(), generated_at=timezone.now(),
+        )  # fmt: skip
+        html = workdir / "memo.html"
+        html.write_text(render_memo_html(snapshot), encoding="utf-8")
+        self.process = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
+            [sys.executable, "-m", "diligence.bench.raw_render", str(html)], cwd=processes.BASE_DIR,
+            env=processes.child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def render(self) -> tuple[float, int]:
+        stdin, stdout = self.process.stdin, self.process.stdout  # both pipes, opened in __init__
+        stdin.write("render\n")  # type: ignore[union-attr]
+        stdin.flush()  # type: ignore[union-attr]
+        answer = stdout.readline()  # type: ignore[union-attr]
+        if not answer:
+            raise RuntimeError("the WeasyPrint-alone process ended without an answer")
+        result = json.loads(answer)
+        return result["s"], result["pages"]
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def _rss_mb(process: psutil.Process) -> tuple[float, float]:
@@ -66,19 +85,21 @@ def measure(subjects: TeamSubjects, *, runs: int, rss_after: int) -> dict[str, o
     memos: list[Memo] = []
     e2e: list[float] = []
     raw: list[tuple[float, int]] = []
+    renderer = RawRenderer(subjects, log_dir)
     try:
         _seconds, first = _request_until_ready(subjects)  # warm-up: the worker's first render loads fonts
         memos.append(first)
-        _raw_render(subjects)  # and the same warm-up in this process
+        renderer.render()  # and the same warm-up for WeasyPrint alone
         # Worker and WeasyPrint alone take turns, so whatever else the machine does weighs on both alike.
         for n in range(max(runs, rss_after - 1)):
             seconds, memo = _request_until_ready(subjects)
             memos.append(memo)
             if n < runs:
                 e2e.append(seconds)
-                raw.append(_raw_render(subjects))
+                raw.append(renderer.render())
         total_mb, child_mb = _rss_mb(psutil.Process(worker.pid))
     finally:
+        renderer.close()
         processes.stop(worker)
         for memo in memos:
             memo.pdf.delete(save=False)
