@@ -71,7 +71,10 @@ class FrozenWhenPublishedInline:
         return self._editable(obj) and super().has_delete_permission(request, obj)  # type: ignore[misc]
 
 
-class TemplateItemInline(FrozenWhenPublishedInline, nested_admin.NestedTabularInline):
+class TemplateItemInline(FrozenWhenPublishedInline, nested_admin.NestedStackedInline):
+    """Stacked, not tabular: every field gets its own label (a table labels them only by column heading, which
+    screen readers do not announce for form fields)."""
+
     model = TemplateItem
     formfield_overrides = {
         models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 48})},

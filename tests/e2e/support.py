@@ -162,11 +162,10 @@ class Session:
         finally:
             self.page.set_viewport_size(DESKTOP)
 
-    def check_accessibility(self, name: str, *, enforce: bool = True) -> None:
-        """axe-core on the page as it stands: no serious or critical violation (``enforce=False`` only records them,
-        for pages whose markup is not ours)."""
+    def check_accessibility(self, name: str) -> None:
+        """axe-core on the page as it stands: no serious or critical violation."""
         blocking = self.axe_log.run(self.page, name)
-        assert not (enforce and blocking), f"axe-core on {name} ({self.path()}):\n{describe(blocking)}"
+        assert not blocking, f"axe-core on {name} ({self.path()}):\n{describe(blocking)}"
 
 
 def slug(text: str) -> str:

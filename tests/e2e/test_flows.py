@@ -268,8 +268,7 @@ def test_staff_publish_a_new_template_version_and_the_team_upgrades(browse: Sess
     text.fill("Consent form versions match the protocol versions each committee approved, site by site")
     page.get_by_role("button", name="Save and continue editing").click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
-    # Recorded, not enforced: django-nested-admin's tabular inlines label their fields by column heading only.
-    browse.check_accessibility("admin: template version (not enforced)", enforce=False)
+    browse.check_accessibility("admin: template version")
     page.get_by_role("link", name="Publish", exact=True).click()
     page.get_by_role("button", name="Publish version 2").click()
     expect(page.locator(".messagelist")).to_contain_text("version 2 is published; it is now frozen.")
