@@ -85,6 +85,8 @@ def fact_delete(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse
         except StaleEdit as refused:
             fact, stale = refused.current, stale_author(refused)
         else:
+            # Read afresh: the asset was read with its deal terms and plan, and one of them may be what went.
+            asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset.pk)
             return saved_response(request, asset=asset, tab=spec.tab)
     context = {"fact": fact, "kind": spec, "asset": asset, "stale": stale}
     return render(request, _template(request, "fact_confirm_delete"), context, status=409 if stale else 200)

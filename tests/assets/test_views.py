@@ -13,10 +13,12 @@ from assets.models import Asset, EthicsApproval, Study
 from assets.tabs import OWN_TAB_NAMES
 from tests.factories import (
     AssetFactory,
+    DealTermsFactory,
     EthicsApprovalFactory,
     HGRFilingFactory,
     MilestoneFactory,
     NHCFilingFactory,
+    RegistrationPlanFactory,
     StudyFactory,
     StudySiteFactory,
 )
@@ -371,3 +373,15 @@ def test_red_flag_filter(world, client_as):
     assert codes(flags="high") == ["FLAG-1"]
     assert codes(flags="none") == ["CLEAN-1"]
     assert codes(sort="flags")[0] == "FLAG-1"
+
+
+@pytest.mark.parametrize("kind", ["deal", "plan"])
+def test_deleting_the_deal_terms_or_plan_shows_the_tab_without_it(world, client_as, kind):
+    asset = AssetFactory(team=world.phoenix, code="PHX-9")
+    fact = DealTermsFactory(asset=asset) if kind == "deal" else RegistrationPlanFactory(asset=asset)
+    response = client_as("member").post(
+        reverse(f"{kind}_delete", args=[fact.pk]), {"version": fact.version}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert type(fact).objects.filter(pk=fact.pk).count() == 0
+    assert reverse(f"{kind}_edit", args=[fact.pk]) not in response.content.decode()
