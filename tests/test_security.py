@@ -277,12 +277,24 @@ def test_behind_a_trusted_proxy_the_lock_out_follows_the_forwarded_client_addres
         (1, "", "10.0.0.2"),  # a header shorter than the proxies we have: the socket's address
         (1, "198.51.100.7, 203.0.113.9", "203.0.113.9"),
         (2, "198.51.100.7, 203.0.113.9, 10.0.0.9", "203.0.113.9"),
+        (1, "203.0.113.9:51234", "203.0.113.9"),  # some proxies add the port
+        (1, "[2001:db8::7]:443", "2001:db8::7"),
+        (1, "2001:db8::7", "2001:db8::7"),
+        (1, "unknown", "10.0.0.2"),  # not an address: the socket's
     ],
 )
 def test_the_client_address_is_counted_from_the_right_past_our_own_proxies(settings, rf, proxies, forwarded, expected):
     settings.DILIGENCE_TRUSTED_PROXIES = proxies
     request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2")
     assert client_ip(request) == expected
+
+
+def test_a_forwarded_address_with_a_port_still_logs_in_and_counts_failures(world, settings):
+    settings.DILIGENCE_TRUSTED_PROXIES = 1
+    forwarded = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "203.0.113.9:51234"}
+    assert log_in(CsrfClient(), "member", "wrong", **forwarded).status_code == 200
+    assert AccessAttempt.objects.get().ip_address == "203.0.113.9"
+    assert log_in(CsrfClient(), "member", TEST_PASSWORD, **forwarded).status_code == 302
 
 
 def test_trusted_proxies_follow_the_environment():
