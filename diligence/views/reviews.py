@@ -79,8 +79,8 @@ def _page_context(request: HttpRequest, review: object) -> dict[str, object]:
 @vary_on_headers("HX-Request")
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
-    if not request.htmx:  # filtering swaps the list in place: one visit, one entry
-        access_log_record(request_or_user=request, team_id=review.team_id, action="view", obj=review)
+    # Filtered lists swapped in by htmx are logged too: the header is the client's to send, and the list is the data.
+    access_log_record(request_or_user=request, team_id=review.team_id, action="view", obj=review)
     template = f"{PAGE}#items" if request.htmx else PAGE
     return render(request, template, _page_context(request, review))
 
@@ -147,6 +147,7 @@ def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
 def review_item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     """Comments and evidence of one item."""
     item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+    access_log_record(request_or_user=request, team_id=item.review.team_id, action="view", obj=item)
     return _detail(request, item)
 
 

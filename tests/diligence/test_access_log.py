@@ -29,6 +29,7 @@ def only_entry() -> AccessLogEntry:
         ("review_export_csv", "review", "export", "review"),
         ("review_export_xlsx", "review", "export", "review"),
         ("review_detail", "review", "view", "review"),
+        ("review_item_detail", "review_item", "view", "reviewitem"),
         ("asset_findings", "asset", "view", "asset"),
         ("asset_checklist", "asset", "view", "asset"),
         ("memo_detail", "memo", "view", "memo"),
@@ -54,12 +55,10 @@ def test_asset_tabs_are_logged_with_the_tab_they_showed(world, client_as):
     assert only_entry().path == f"/assets/{asset.pk}/?tab=deal"
 
 
-def test_filtering_the_review_list_in_place_is_not_another_visit(world, client_as):
+def test_a_filtered_review_list_swapped_in_by_htmx_is_logged_with_its_filter(world, client_as):
     url = reverse("review_detail", args=[world.facts.review.pk])
-    client = client_as("member")
-    client.get(url)
-    client.get(url, {"status": "done"}, HTTP_HX_REQUEST="true")
-    assert only_entry().path == url
+    client_as("member").get(url, {"status": "done"}, HTTP_HX_REQUEST="true")
+    assert only_entry().path == f"{url}?status=done"
 
 
 def test_refused_access_is_not_logged_as_access(world, client_as):
