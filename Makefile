@@ -72,7 +72,7 @@ test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-bench: migrate
+bench: install
 	$(BIN)/python manage.py bench
 
 clean:

@@ -64,10 +64,14 @@ class SessionActivityMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if response.status_code >= 500:
+            return response
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is not None and user is not None and user.is_authenticated and response.status_code < 500:
+        if session is not None and user is not None and user.is_authenticated:
             now = int(time.time())
-            if now - session.get(self.KEY, 0) >= settings.SESSION_ACTIVITY_RESOLUTION:
+            # Never as coarse as the session's own age, or an active user would be logged out mid-work.
+            resolution = min(settings.SESSION_ACTIVITY_RESOLUTION, settings.SESSION_COOKIE_AGE // 4)
+            if now - session.get(self.KEY, 0) >= resolution:
                 session[self.KEY] = now  # modified: SessionMiddleware saves it and re-sends the cookie
         return response

@@ -348,6 +348,17 @@ def test_sessions_expire_after_inactivity_and_activity_extends_them(world):
     assert Session.objects.get(session_key=key).expire_date >= first_expiry
 
 
+def test_activity_is_recorded_at_least_four_times_per_session_age(world, settings):
+    settings.SESSION_COOKIE_AGE = 400  # shorter than the resolution's default: recorded every 100 s instead
+    client = CsrfClient()
+    client.force_login(world.member)
+    client.get(reverse("asset_list"))
+    session = client.session
+    session[SessionActivityMiddleware.KEY] -= 101
+    session.save()
+    assert client.get(reverse("asset_list")).cookies["sessionid"]["max-age"] == 400
+
+
 def test_an_expired_session_is_logged_out(world):
     client = client_for(world.member)
     client.get(reverse("asset_list"))

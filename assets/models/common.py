@@ -66,7 +66,8 @@ class VersionedFact(models.Model):
         for field in self._meta.concrete_fields:
             if field.many_to_one and field.is_cached(self):
                 target = field.get_cached_value(self)
-                if target is not None and not target._state.adding and target.pk == getattr(self, field.attname):
+                held = target is not None and target.pk is not None and not target._state.adding
+                if held and target.pk == getattr(self, field.attname):
                     exclude.add(field.name)
         super().clean_fields(exclude=exclude)
 

@@ -196,7 +196,10 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # An unacknowledged message (its worker died) comes back after this long; longer than any render may take.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"diligence.tasks.memo_render": {"queue": "memos"}}
+# The queue memo renders are sent to (workers: `--queues=default,memos`). `manage.py bench` sends its own to a queue
+# of its own, so a running worker and the benchmark's never take each other's memos.
+DILIGENCE_MEMO_QUEUE = env("DILIGENCE_MEMO_QUEUE", default="memos")
+CELERY_TASK_ROUTES = {"diligence.tasks.memo_render": {"queue": DILIGENCE_MEMO_QUEUE}}
 # Long, CPU-bound memo renders: one at a time per process, a fresh process every few memos (WeasyPrint holds
 # memory), time limits, and a sweeper (beat) that requeues what a dead worker left behind.
 DILIGENCE_MEMO_SOFT_TIME_LIMIT = env.int("DILIGENCE_MEMO_SOFT_TIME_LIMIT", default=120)

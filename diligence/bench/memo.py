@@ -4,15 +4,18 @@ the worker's resident memory after a run of memos."""
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import psutil
+from django.test import override_settings
 from django.utils import timezone
 
 from diligence.bench import processes
@@ -68,11 +71,19 @@ class RawRenderer:
     def close(self) -> None:
         if self.process.stdin is not None:
             self.process.stdin.close()
-        self.process.wait(timeout=60)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
 
 def _rss_mb(process: psutil.Process) -> tuple[float, float]:
-    """Resident memory of the worker: the whole process tree, and its largest child (the one that renders)."""
+    """Resident memory of the worker: the whole process tree, and its largest child (the one that renders). A child
+    past its memory limit is replaced after its task: wait for the new one rather than count a worker without."""
+    deadline = time.monotonic() + 30
+    while not process.children(recursive=True) and time.monotonic() < deadline:
+        time.sleep(0.1)
     children = process.children(recursive=True)
     child = max((c.memory_info().rss for c in children), default=0)
     total = process.memory_info().rss + sum(c.memory_info().rss for c in children)
@@ -80,13 +91,19 @@ def _rss_mb(process: psutil.Process) -> tuple[float, float]:
 
 
 def measure(subjects: TeamSubjects, *, runs: int, rss_after: int) -> dict[str, object]:
-    log_dir = Path(tempfile.mkdtemp(prefix="bench-worker-"))
-    worker = processes.start_worker(hostname=f"bench-{uuid.uuid4().hex[:8]}@localhost", log=log_dir / "worker.log")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-memo-"))
+    queue = f"bench-memos-{os.getpid()}"  # a queue of its own: no other worker takes these, it takes no others
     memos: list[Memo] = []
     e2e: list[float] = []
     raw: list[tuple[float, int]] = []
-    renderer = RawRenderer(subjects, log_dir)
-    try:
+    with ExitStack() as cleanup, override_settings(DILIGENCE_MEMO_QUEUE=queue):
+        cleanup.callback(lambda: [memo.pdf.delete(save=False) for memo in memos])
+        cleanup.callback(processes.delete_queue, queue)
+        hostname = f"bench-{uuid.uuid4().hex[:8]}@localhost"
+        worker = processes.start_worker(hostname=hostname, queue=queue, log=workdir / "worker.log")
+        cleanup.callback(processes.stop, worker)
+        renderer = RawRenderer(subjects, workdir)
+        cleanup.callback(renderer.close)
         _seconds, first = _request_until_ready(subjects)  # warm-up: the worker's first render loads fonts
         memos.append(first)
         renderer.render()  # and the same warm-up for WeasyPrint alone
@@ -98,11 +115,6 @@ def measure(subjects: TeamSubjects, *, runs: int, rss_after: int) -> dict[str, o
                 e2e.append(seconds)
                 raw.append(renderer.render())
         total_mb, child_mb = _rss_mb(psutil.Process(worker.pid))
-    finally:
-        renderer.close()
-        processes.stop(worker)
-        for memo in memos:
-            memo.pdf.delete(save=False)
     e2e_s, raw_s = statistics.median(e2e), statistics.median(seconds for seconds, _pages in raw)
     return {
         "e2e_s": round(e2e_s, 3),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
+from kombu import Exchange, Queue
 
 from config.celery import app as celery_app
 
@@ -49,20 +51,35 @@ def start(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.P
 
 
 def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    """Stop the child's whole process group, even if the child itself has already gone (its children may not have)."""
+    _signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
-def start_worker(*, hostname: str, log: Path, timeout: float = 90.0) -> subprocess.Popen:
-    """One memo worker (concurrency 1, as a render is measured alone), returned once it answers a ping."""
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING", "--queues=memos",
+def _signal_group(process: subprocess.Popen, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # nothing left in the group
+        os.killpg(process.pid, sig)
+
+
+def delete_queue(name: str) -> None:
+    """Drop the benchmark's queue and its binding (Celery names the exchange after the queue), so the broker keeps
+    nothing of the run. Declared here first: a channel deletes only the bindings it knows."""
+    with celery_app.connection_for_write() as conn:
+        queue = Queue(name, Exchange(name, type="direct"), routing_key=name).bind(conn.default_channel)
+        queue.declare()
+        queue.delete()
+
+
+def start_worker(*, hostname: str, queue: str, log: Path, timeout: float = 90.0) -> subprocess.Popen:
+    """One memo worker on ``queue`` alone (concurrency 1, as a render is measured alone), returned once it answers a
+    ping."""
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING", f"--queues={queue}",
                "--concurrency=1", f"--hostname={hostname}", "--without-mingle", "--without-gossip"]  # fmt: skip
-    process = start(command, env=child_env(), log=log)
+    process = start(command, env=child_env(DILIGENCE_MEMO_QUEUE=queue), log=log)
     deadline = time.monotonic() + timeout
     while not celery_app.control.ping(destination=[hostname], timeout=0.5):
         if process.poll() is not None or time.monotonic() > deadline:

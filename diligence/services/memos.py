@@ -35,7 +35,7 @@ def _enqueue(memo_id: int) -> None:
 
     memo_render.apply_async(
         args=[memo_id],
-        queue="memos",
+        queue=settings.DILIGENCE_MEMO_QUEUE,
         soft_time_limit=settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT,
         time_limit=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT,
     )
