@@ -51,6 +51,8 @@ class Memo(models.Model):
     stage = models.CharField(max_length=12, choices=Stage.choices, default=Stage.WAITING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
+    # When its render was last handed to the broker: the sweeper re-sends a queued memo only once this is old.
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

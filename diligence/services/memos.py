@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import DatabaseError, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from assets.models import Asset
@@ -39,6 +39,7 @@ def _enqueue(memo_id: int) -> None:
         soft_time_limit=settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT,
         time_limit=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT,
     )
+    Memo.objects.filter(pk=memo_id).update(enqueued_at=timezone.now())  # only once the broker has it
 
 
 @transaction.atomic
@@ -170,9 +171,11 @@ def memo_sweep(*, stuck_after_seconds: float | None = None) -> SweepResult:
         ):
             requeued.append(memo_id)
             _enqueue(memo_id)
-    # Started once or not: a memo put back in the queue (by this sweeper, a database retry or a user's retry) whose
-    # message the broker then lost (a restart without persistence) has a start time too.
-    stale_queue = Memo.objects.filter(status=Memo.Status.QUEUED, requested_at__lt=cutoff).exclude(pk__in=requeued)
+    # Queued and not handed to the broker for that long (or never: the broker was down when it was asked for), whether
+    # it started once or not: its message is lost (a broker restart without persistence). A memo the broker got a
+    # moment ago, a user's retry of an old one included, is left to its message.
+    waiting = Q(enqueued_at__lt=cutoff) | Q(enqueued_at__isnull=True, requested_at__lt=cutoff)
+    stale_queue = Memo.objects.filter(waiting, status=Memo.Status.QUEUED).exclude(pk__in=requeued)
     for memo_id in stale_queue.values_list("pk", flat=True):
         requeued.append(memo_id)
         _enqueue(memo_id)  # a duplicate message is harmless: only one claim succeeds

@@ -81,6 +81,23 @@ def test_the_sweeper_leaves_a_fresh_render_alone(world, asset):
     assert memo.pk not in memos.memo_sweep().requeued
 
 
+def test_the_sweeper_resends_a_queued_memo_only_once_its_message_is_old(world, asset):
+    memo = memos.memo_request(asset=asset, user=world.member)
+    two_days_ago, an_hour_ago = timezone.now() - dt.timedelta(days=2), timezone.now() - dt.timedelta(hours=1)
+    # Asked for long ago and just handed to the broker again (a user's retry): its message is on its way.
+    Memo.objects.filter(pk=memo.pk).update(requested_at=two_days_ago, enqueued_at=timezone.now())
+    assert memo.pk not in memos.memo_sweep().requeued
+    # Handed over an hour ago and still queued: the message is lost; sent again, and the time of sending recorded.
+    Memo.objects.filter(pk=memo.pk).update(enqueued_at=an_hour_ago)
+    assert memos.memo_sweep().requeued == [memo.pk]  # sent to the test broker; no worker takes it here
+    memo.refresh_from_db()
+    assert memo.enqueued_at > an_hour_ago
+    assert memo.pk not in memos.memo_sweep().requeued  # not again at the next sweep
+    # Never handed over (the broker was down when it was asked for): sent once it has waited long enough.
+    Memo.objects.filter(pk=memo.pk).update(enqueued_at=None)
+    assert memos.memo_sweep().requeued == [memo.pk]
+
+
 def test_only_a_failed_memo_can_be_retried(world, asset):
     memo = rendered(asset, world.member)
     with pytest.raises(ValidationError):
