@@ -84,7 +84,9 @@ class PhoenixFacts:
     memo: object
 
     @classmethod
-    def build(cls, team: DealTeam) -> PhoenixFacts:
+    def build(cls, team: DealTeam, *, evidence_name: str = "letter.pdf", **values: dict) -> PhoenixFacts:
+        """One asset of ``team`` with one of every fact; ``values`` gives a fact's own field values by its name here
+        (``asset={"code": "ATL-7"}``), for a second team whose data must be told apart."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         from diligence.models import Finding
@@ -93,13 +95,16 @@ class PhoenixFacts:
         from diligence.services.memos import memo_render, memo_request
         from tests import factories as f
 
-        asset = f.AssetFactory(team=team, code="PHX-1", name="Phoenix CAR-T")
-        study = f.StudyFactory(asset=asset, nct_id="NCT03090659")
-        site = f.StudySiteFactory(study=study)
-        deal = f.DealTermsFactory(asset=asset)
+        def given(fact: str, /, **defaults: object) -> dict:
+            return defaults | values.get(fact, {})
+
+        asset = f.AssetFactory(team=team, **given("asset", code="PHX-1", name="Phoenix CAR-T"))
+        study = f.StudyFactory(asset=asset, **given("study", nct_id="NCT03090659"))
+        site = f.StudySiteFactory(study=study, **given("site"))
+        deal = f.DealTermsFactory(asset=asset, **given("deal"))
         review = review_start(asset=asset, user=None)
         review_item = review.items.order_by("pk").first()
-        evidence_file = evidence_add(item=review_item, user=None, upload=SimpleUploadedFile("letter.pdf", MINIMAL_PDF))
+        evidence_file = evidence_add(item=review_item, user=None, upload=SimpleUploadedFile(evidence_name, MINIMAL_PDF))
         findings_recompute(asset_id=asset.pk)
         memo = memo_request(asset=asset, user=None)
         memo_render(memo_id=memo.pk)
@@ -107,17 +112,17 @@ class PhoenixFacts:
         return cls(
             asset=asset,
             study=study,
-            claim=f.EfficacyClaimFactory(study=study),
-            evidence=f.EvidenceQualityFactory(study=study),
+            claim=f.EfficacyClaimFactory(study=study, **given("claim")),
+            evidence=f.EvidenceQualityFactory(study=study, **given("evidence")),
             site=site,
-            ethics=f.EthicsApprovalFactory(study_site=site),
-            hgr=f.HGRFilingFactory(study=study),
-            nhc=f.NHCFilingFactory(study=study),
-            ind=f.INDApplicationFactory(asset=asset),
+            ethics=f.EthicsApprovalFactory(study_site=site, **given("ethics")),
+            hgr=f.HGRFilingFactory(study=study, **given("hgr")),
+            nhc=f.NHCFilingFactory(study=study, **given("nhc")),
+            ind=f.INDApplicationFactory(asset=asset, **given("ind")),
             deal=deal,
-            milestone=f.MilestoneFactory(deal=deal),
-            royalty=f.RoyaltyTierFactory(deal=deal),
-            plan=f.RegistrationPlanFactory(asset=asset),
+            milestone=f.MilestoneFactory(deal=deal, **given("milestone")),
+            royalty=f.RoyaltyTierFactory(deal=deal, **given("royalty")),
+            plan=f.RegistrationPlanFactory(asset=asset, **given("plan")),
             review=review,
             review_item=review_item,
             evidence_file=evidence_file,

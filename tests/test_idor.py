@@ -65,7 +65,6 @@ from diligence.models import (
     TemplateVersion,
 )
 from diligence.services.checklists import template_new_draft
-from tests import factories as f
 from tests.conftest import MINIMAL_PDF, PhoenixFacts, World, client_for
 from tests.urlwalk import PARAMS, ROLES, declared_methods, iter_routes
 
@@ -82,43 +81,19 @@ FACT_MODELS = [kind.model for kind in KINDS]
 
 def build_atlas(world: World) -> PhoenixFacts:
     """Atlas's own asset with one of every fact, shaped like phoenix's, with values of its own throughout."""
-    from diligence.services.checklists import evidence_add, review_start
-    from diligence.services.findings import findings_recompute
-    from diligence.services.memos import memo_render, memo_request
-
-    asset = f.AssetFactory(team=world.atlas, code="ATL-7", name="Atlas bispecific")
-    study = f.StudyFactory(asset=asset, nct_id="NCT05550007", title="Atlas first-in-human bispecific study")
-    site = f.StudySiteFactory(
-        study=study, hospital__name_en="Harbour Hospital of Ningbo", hospital__name_zh="阿特拉斯医院"
-    )
-    deal = f.DealTermsFactory(asset=asset, counterparty="Atlas counterparty")
-    review = review_start(asset=asset, user=None)
-    review_item = review.items.order_by("pk").first()
-    upload = SimpleUploadedFile("atlas-minutes.pdf", MINIMAL_PDF)
-    evidence_file = evidence_add(item=review_item, user=None, upload=upload)
-    findings_recompute(asset_id=asset.pk)
-    memo = memo_request(asset=asset, user=None)
-    memo_render(memo_id=memo.pk)
-    memo.refresh_from_db()
-    return PhoenixFacts(
-        asset=asset,
-        study=study,
-        claim=f.EfficacyClaimFactory(study=study, endpoint="CR rate"),
-        evidence=f.EvidenceQualityFactory(study=study),
-        site=site,
-        ethics=f.EthicsApprovalFactory(study_site=site, reference_number="ATL-EC-1"),
-        hgr=f.HGRFilingFactory(study=study, reference_number="ATL-HGR-1"),
-        nhc=f.NHCFilingFactory(study=study, filing_number="ATL-NHC-1"),
-        ind=f.INDApplicationFactory(asset=asset, number="ATL-IND-1"),
-        deal=deal,
-        milestone=f.MilestoneFactory(deal=deal, event="ATL milestone"),
-        royalty=f.RoyaltyTierFactory(deal=deal),
-        plan=f.RegistrationPlanFactory(asset=asset),
-        review=review,
-        review_item=review_item,
-        evidence_file=evidence_file,
-        finding=Finding.objects.filter(asset=asset).order_by("pk").first(),
-        memo=memo,
+    return PhoenixFacts.build(
+        world.atlas,
+        evidence_name="atlas-minutes.pdf",
+        asset={"code": "ATL-7", "name": "Atlas bispecific"},
+        study={"nct_id": "NCT05550007", "title": "Atlas first-in-human bispecific study"},
+        site={"hospital__name_en": "Harbour Hospital of Ningbo", "hospital__name_zh": "阿特拉斯医院"},
+        deal={"counterparty": "Atlas counterparty"},
+        claim={"endpoint": "CR rate"},
+        ethics={"reference_number": "ATL-EC-1"},
+        hgr={"reference_number": "ATL-HGR-1"},
+        nhc={"filing_number": "ATL-NHC-1"},
+        ind={"number": "ATL-IND-1"},
+        milestone={"event": "ATL milestone"},
     )
 
 
