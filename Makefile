@@ -10,7 +10,7 @@ PYTHON = $(shell for p in $(PY_CANDIDATES); do \
 SYSTEM_LIBS := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0 libharfbuzz.so.0:libharfbuzz0b \
 	libfontconfig.so.1:libfontconfig1
 
-.PHONY: help install run test bench worker check-system migrate seed lint format clean
+.PHONY: help install run test test-system bench worker check-system migrate seed lint format clean
 
 help:
 	@echo "make run      set up, migrate, load demo data, start web (127.0.0.1:8000) and a Celery worker"
@@ -68,7 +68,14 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# Programs the suite starts itself: Chromium for the browser tests, a private redis-server for the broker restart.
+test-system:
+	@missing=""; command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then echo "error: the tests need:$$missing" >&2; \
+		echo "       sudo apt-get install$$missing" >&2; exit 1; fi
+
+test: test-system lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
