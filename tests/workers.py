@@ -20,6 +20,24 @@ from diligence.bench.processes import database_url
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def manage(*args: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py`` in its own process, against this test run's database (not the configured one)."""
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": database_url(connection.settings_dict),
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+
+
 def start_worker(*, queues: str, env: dict[str, str] | None, hostname: str) -> subprocess.Popen:
     """``celery -A config worker`` in its own process group, so a test can SIGKILL it and its children at once."""
     full_env = os.environ | {

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from assets.dossier import dossier_import, dossier_loads
 from assets.models import Asset, Hospital, Study
-from tests.workers import BASE_DIR, database_url
+from tests.workers import BASE_DIR, manage
 
 pytestmark = pytest.mark.django_db
 
@@ -130,24 +127,6 @@ def test_import_refuses_an_unknown_team_or_user(world, args, message):
 def test_import_refuses_a_missing_file(world, tmp_path):
     with pytest.raises(CommandError, match="Cannot read .*missing.json: No such file or directory"):
         run("import_dossier", str(tmp_path / "missing.json"), "--team", "atlas")
-
-
-def manage(*args: str) -> subprocess.CompletedProcess[str]:
-    """``manage.py`` in its own process, against this test run's database (not the configured one)."""
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url(connection.settings_dict),
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.django_db(transaction=True)

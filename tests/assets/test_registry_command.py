@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from assets.models import Study, StudySite
 from tests.factories import AssetFactory
-from tests.workers import BASE_DIR, database_url
+from tests.workers import manage
 
 pytestmark = pytest.mark.django_db
 
@@ -109,24 +105,6 @@ def test_a_missing_file_or_no_input_is_refused(world, tmp_path):
     with pytest.raises(CommandError, match="1 of 1 files failed"):
         call_command("import_ctgov", str(tmp_path / "gone.json"), "--team", "phoenix", stdout=io.StringIO(), stderr=err)
     assert "gone.json: no such file" in err.getvalue()
-
-
-def manage(*args: str) -> subprocess.CompletedProcess[str]:
-    """``manage.py`` in its own process, against this test run's database."""
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url(connection.settings_dict),
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.mark.django_db(transaction=True)
