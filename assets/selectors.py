@@ -226,10 +226,8 @@ def tab_context(*, asset: Asset, tab: str, today: dt.date) -> dict[str, object]:
         inds = [DatedFiling(ind, ind_deadlines(ind)) for ind in asset.ind_applications.order_by("submitted_on", "pk")]
         return {"inds": inds}
     if tab == "deal":
-        deal = _one_to_one(asset, "deal_terms")
-        if deal is not None:
-            prefetch_related_objects([deal], "milestones", "royalty_tiers")
-        return {"deal": deal, "plan": _one_to_one(asset, "registration_plan")}
+        plan = _one_to_one(asset, "registration_plan")
+        return {"deal": _deal_terms(asset, "milestones", "royalty_tiers"), "plan": plan}
     if tab == "history":
         return {"entries": asset_history(asset=asset)}
     return overview_context(asset=asset, today=today)
@@ -243,14 +241,20 @@ def _one_to_one(asset: Asset, name: str) -> object | None:
         return None
 
 
+def _deal_terms(asset: Asset, *related: str) -> DealTerms | None:
+    """The asset's deal terms, read with the asset, with ``related`` (milestones, royalty tiers) fetched for them."""
+    deal = _one_to_one(asset, "deal_terms")
+    if deal is not None:
+        prefetch_related_objects([deal], *related)
+    return deal
+
+
 def overview_context(*, asset: Asset, today: dt.date) -> dict[str, object]:
     studies = list(_studies(asset).annotate(site_total=Count("sites")))
     nhc = list(NHCFiling.objects.filter(study__asset=asset).select_related("study"))
     inds = list(asset.ind_applications.all())
     clocks = [(f, d) for f in nhc for d in _nhc_deadlines(f)] + [(i, d) for i in inds for d in ind_deadlines(i)]
-    deal = _one_to_one(asset, "deal_terms")
-    if deal is not None:
-        prefetch_related_objects([deal], "milestones")
+    deal = _deal_terms(asset, "milestones")
     return {
         "studies": studies,
         "iit_only": bool(studies) and all(s.is_investigator_initiated for s in studies),

@@ -181,6 +181,7 @@ def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
 
 
 ITEM_FIELDS = ("status", "assignee", "due_on", "notes", "na_reason")
+ITEM_FIELDS_FIXED = frozenset(f.name for f in ReviewItem._meta.concrete_fields if f.name not in ITEM_FIELDS)
 
 
 def _check_assignee(review: Review, assignee: User | None) -> None:
@@ -208,8 +209,7 @@ def review_item_update(
     _check_assignee(current.review, current.assignee)
     # Only the editable fields can have changed, and the model's field choices and clean() are the check
     # constraints in Python: validating the rest would re-query the review, template item and unique key.
-    unchanging = [f.name for f in ReviewItem._meta.concrete_fields if f.name not in ITEM_FIELDS]
-    current.full_clean(exclude=unchanging, validate_constraints=False)
+    current.full_clean(exclude=ITEM_FIELDS_FIXED, validate_constraints=False)
     current.version += 1
     current._history_user = user  # simple-history's documented hook for the actor
     current.save()
