@@ -1,4 +1,4 @@
-"""The default checklist template, "China IIT diligence" version 1: the five questions of DOMAIN.md.
+"""The default checklist template, "China IIT diligence" version 1: the five diligence questions.
 
 Plain data, read by the data migration that gives every new install the template and by ``seed_demo``.
 Item keys are stable across versions: answers carry over on upgrade by key.

@@ -1,6 +1,6 @@
-"""Demo assets built on DOMAIN.md's public reference cases: LCAR-B38M (LEGEND-2) and CARsgen CT053.
+"""Demo assets built on the public reference cases: LCAR-B38M (LEGEND-2) and CARsgen CT053.
 
-What DOMAIN.md states is entered as fact; everything else (site enrolment, dates, response rates, milestones)
+What the public record states is entered as fact; everything else (site enrolment, dates, response rates, milestones)
 is illustrative and says so in the asset's notes, the study's provenance or the claim's source note.
 """
 
@@ -103,7 +103,7 @@ LEGEND_2 = StudySpec(
         "actual_enrollment": 74,
         "countries": ["China"],
         "provenance": (
-            "Public (DOMAIN.md): NCT id, four sites in China, lead site and PIs. Illustrative: start month, "
+            "Public record: NCT id, four sites in China, lead site and PIs. Illustrative: start month, "
             "enrolment, participating-site details, ethics and HGR dates."
         ),
     },
@@ -150,7 +150,7 @@ LCAR_B38M = AssetSpec(
         "highest_phase_china": Phase.APPROVED,
         "highest_phase_us": Phase.APPROVED,
         "notes": (
-            "Public reference case (DOMAIN.md): the same CAR construct as cilta-cel (Carvykti); first-in-human "
+            "Public reference case: the same CAR construct as cilta-cel (Carvykti); first-in-human "
             "data from the LEGEND-2 IIT; partnered with Janssen (Johnson & Johnson); approved globally.\n"
             "Illustrative: participating-site enrolment and dates, ethics and HGR details, the ORR value and "
             "follow-up, the hospital grade-verification date, the deal's signing day and its milestones."
@@ -195,7 +195,7 @@ CT053_IIT = StudySpec(
         "actual_enrollment": 24,
         "countries": ["China"],
         "provenance": (
-            "Public (DOMAIN.md): investigator-initiated phase 1 in eastern China. Illustrative: registry id (left "
+            "Public record: investigator-initiated phase 1 in eastern China. Illustrative: registry id (left "
             "blank), sites, dates, enrolment and the response rate."
         ),
     },
@@ -228,7 +228,7 @@ CT053 = AssetSpec(
         "highest_phase_china": Phase.APPROVED,
         "highest_phase_us": Phase.PHASE_1_2,
         "notes": (
-            "Public reference case (DOMAIN.md): fully human anti-BCMA CAR-T, first studied in investigator-initiated "
+            "Public reference case: fully human anti-BCMA CAR-T, first studied in investigator-initiated "
             "phase 1 work in eastern China, later approved by NMPA.\n"
             "Illustrative: the US phase, the IIT's sites, dates, enrolment and response rate."
         ),

@@ -33,8 +33,9 @@ __all__ = ["FORMAT", "SCHEMA_VERSION", "build_snapshot", "snapshot_changes"]
 FORMAT = "iit-diligence-memo"
 SCHEMA_VERSION = 1
 
-# The regulations DOMAIN.md names: a memo's appendix lists them all, cited or not, so a reader sees what was checked.
-DOMAIN_REGULATIONS = ("HGR-2024", "ORDER-818", "NMPA-86", "CFR-312.120", "ICH-E17", "US-APPROP")
+# The regulations every review is checked against: the appendix lists them all, cited or not, so a reader sees what
+# was checked.
+CHECKED_REGULATIONS = ("HGR-2024", "ORDER-818", "NMPA-86", "CFR-312.120", "ICH-E17", "US-APPROP")
 
 HEADLINES = {
     "yes": "Yes: the data can travel.",
@@ -232,11 +233,11 @@ def _item(item: ReviewItem, *, today: dt.date) -> Snapshot:
 
 
 def _regulations(findings: list[Snapshot]) -> list[Snapshot]:
-    """Every DOMAIN regulation and every other id a finding cites, in catalogue order, with its one-line summary."""
+    """Every checked regulation and every other id a finding cites, in catalogue order, with its one-line summary."""
     counts: dict[str, int] = {}
     for finding in findings:
         counts[finding["citation"]] = counts.get(finding["citation"], 0) + 1
-    wanted = set(DOMAIN_REGULATIONS) | set(counts)
+    wanted = set(CHECKED_REGULATIONS) | set(counts)
     ordered = [cid for cid in CITATIONS if cid in wanted] + sorted(wanted - set(CITATIONS))
     return [
         {"id": cid, "summary": CITATIONS.get(cid, "Not in the citation catalogue."), "findings": counts.get(cid, 0)}

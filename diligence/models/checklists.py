@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 
 class QuestionKey(models.TextChoices):
-    """The five diligence questions (DOMAIN.md): rules and template questions both name one."""
+    """The five diligence questions: rules and template questions both name one."""
 
     DATA_INTEGRITY = "data_integrity", "Data integrity"
     CONSENT_ETHICS = "consent_ethics", "Consent and ethics"

@@ -1,4 +1,4 @@
-"""What each citation id stands for (DOMAIN.md), in one line: findings cite these, memos list them."""
+"""What each citation id stands for, in one line: findings cite these, memos list them."""
 
 from __future__ import annotations
 

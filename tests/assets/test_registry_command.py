@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from assets.models import Study, StudySite
 from tests.factories import AssetFactory
+from tests.fixtures import REGISTRY as FIXTURES
 from tests.workers import manage
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "registry"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ctgov"
 JSON_KEYS = {"registry_id", "title", "sponsor", "sponsor_class", "is_iit", "sites", "china_sites", "countries",
              "created"}  # fmt: skip
 
@@ -32,7 +30,7 @@ def lines(stdout: str) -> list[dict]:
 
 
 def test_json_gives_one_object_per_study_from_every_format(world):
-    paths = [FIXTURES / "ctgov_search.json", FIXTURES / "chictr_ictrp.xml", SHARED / "NCT03204344.xml"]
+    paths = [FIXTURES / "ctgov_search.json", FIXTURES / "chictr_ictrp.xml", FIXTURES / "NCT03204344.xml"]
     out, err = run(*map(str, paths), "--team", "phoenix", "--json")
 
     studies = lines(out)

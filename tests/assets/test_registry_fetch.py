@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -20,14 +19,13 @@ from django.urls import reverse
 
 from assets.models import Study
 from assets.registry import RegistryFetchError, RegistryFile, ctgov_fetch, registry_import
+from tests.fixtures import REGISTRY as FIXTURES
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "registry"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ctgov"
 RECORDED = {
     "NCT03090659": FIXTURES / "api" / "NCT03090659.json",
-    "NCT00973089": SHARED / "NCT00973089.json",  # a real API v2 response
+    "NCT00973089": FIXTURES / "NCT00973089.json",  # a real API v2 response
 }
 DOWN = "NCT09999503"  # the API answers 503 for this one
 SLOW = "NCT09999999"  # and takes longer than the timeout for this one

@@ -18,11 +18,10 @@ from assets.registry import RegistryFile, registry_import
 from assets.services import fact_save, hospital_get_or_create
 from diligence.models import Finding
 from tests.factories import AssetFactory
+from tests.fixtures import REGISTRY as FIXTURES
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "registry"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ctgov"
 XIAN = "The Second Affiliated Hospital of Xi'an Jiaotong University"
 
 
@@ -220,7 +219,7 @@ def test_a_bad_file_writes_nothing_while_the_good_files_beside_it_import(world):
     before = row_counts()
 
     report = run(world, registry_file("ctgov_sparse.json"), as_file("one-bad-site.json", document),
-                 registry_file("bad_location.json"), registry_file("NCT03204344.xml", folder=SHARED))  # fmt: skip
+                 registry_file("bad_location.json"), registry_file("NCT03204344.xml", folder=FIXTURES))  # fmt: skip
 
     assert not report.ok
     assert [outcome.ok for outcome in report.files] == [True, False, False, True]
@@ -320,7 +319,7 @@ def test_chictr_records_from_ictrp_import_with_the_sponsor_hospital_as_lead_site
 
 
 def test_the_legacy_xml_record_imports(world):
-    report = run(world, registry_file("NCT03204344.xml", folder=SHARED))
+    report = run(world, registry_file("NCT03204344.xml", folder=FIXTURES))
 
     study = report.files[0].studies[0].study
     assert (study.nct_id, study.sponsor_type, study.raw_format) == ("NCT03204344", "iit", "ctgov_xml")

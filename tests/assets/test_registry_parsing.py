@@ -16,9 +16,8 @@ from assets.registry.mapping import map_phase, study_values
 from assets.registry.parse import parse_registry_file
 from assets.registry.records import Agency
 from assets.registry.text import site_fields, split_names
+from tests.fixtures import REGISTRY as FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "registry"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ctgov"
 D = dt.date
 
 
@@ -101,7 +100,7 @@ def test_a_sparse_minified_record_maps_what_it_has_and_puts_sites_back_in_their_
 
 
 def test_the_real_api_v2_record_with_a_month_date_and_a_hospital_sponsor():
-    (study,) = parse("NCT00973089.json", SHARED)
+    (study,) = parse("NCT00973089.json")
     values, _ = study_values(study)
     assert (values["start_date"], values["start_date_precision"], values["start_date_type"]) == (
         D(2010, 5, 1), "month", "")  # fmt: skip
@@ -115,7 +114,7 @@ def test_the_real_api_v2_record_with_a_month_date_and_a_hospital_sponsor():
 
 
 def test_the_real_legacy_xml_record():
-    (study,) = parse("NCT03204344.xml", SHARED)
+    (study,) = parse("NCT03204344.xml")
     values, flags = study_values(study)
     assert values["nct_id"] == "NCT03204344" and values["secondary_ids"] == ["2017[1362]"]
     assert values["official_title"].startswith("Impact of Preoperative Oral Carbohydrate on Recovery")

@@ -11,11 +11,10 @@ from django.urls import reverse
 
 from assets.models import Study
 from tests.factories import AssetFactory, MembershipFactory
+from tests.fixtures import REGISTRY as FIXTURES
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "registry"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ctgov"
 URL = reverse("registry_import")
 
 
@@ -40,7 +39,7 @@ def test_the_page_offers_only_teams_the_user_may_edit_and_loads_the_progress_scr
 def test_several_files_upload_to_a_result_page(world, client_as):
     asset = AssetFactory(team=world.phoenix)
     files = [upload(FIXTURES / "ctgov_search.json"), upload(FIXTURES / "chictr_ictrp.xml"),
-             upload(SHARED / "NCT03204344.xml"), upload(FIXTURES / "broken.xml")]  # fmt: skip
+             upload(FIXTURES / "NCT03204344.xml"), upload(FIXTURES / "broken.xml")]  # fmt: skip
 
     response = client_as("member").post(URL, {"team": world.phoenix.pk, "asset": asset.pk, "files": files})
 

@@ -10,6 +10,7 @@ import json
 import re
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +21,7 @@ from assets.models import Asset, DealTerms
 from assets.services import fact_save
 from diligence.memos.fetcher import MEMO_ORIGIN, MemoFetchRefused, MemoUrlFetcher
 from diligence.memos.render import STYLESHEET, RenderedPdf, render_memo_html, render_memo_pdf, stamp_pdf
-from diligence.memos.snapshot import DOMAIN_REGULATIONS, build_snapshot, snapshot_changes
+from diligence.memos.snapshot import CHECKED_REGULATIONS, build_snapshot, snapshot_changes
 from diligence.models import Finding, Review, User
 from diligence.rules.citations import CITATIONS
 from diligence.services.checklists import evidence_add, review_item_update, review_start
@@ -176,7 +177,7 @@ def test_snapshot_holds_what_the_memo_shows():
     assert len(deal["milestones"]) == 5
     assert any(site["hospital_zh"].startswith("云山县人民医院") for site in snapshot["sites"])
     regulations = {r["id"]: r for r in snapshot["regulations"]}
-    assert set(DOMAIN_REGULATIONS) | {"DEAL-TRAP", "DQ-OWNERSHIP"} <= set(regulations)
+    assert set(CHECKED_REGULATIONS) | {"DEAL-TRAP", "DQ-OWNERSHIP"} <= set(regulations)
     assert all(r["summary"] == CITATIONS[cid] for cid, r in regulations.items())
     assert snapshot["changes"]["since_version"] is None and snapshot["changes"]["count"] == 0
 
@@ -272,7 +273,7 @@ def test_user_text_is_escaped_and_never_fetched(monkeypatch):
         "http://127.0.0.1:9/x.png",
         "https://example.com/static/memos/memo.css",
         "file:///etc/passwd",
-        "file:///work/main/static/memos/memo.css",
+        (Path(__file__).resolve().parents[2] / "static" / "memos" / "memo.css").as_uri(),  # our own file, by path
         "https://memo.invalid/static/memos/../../../etc/passwd",
         "https://memo.invalid/static/css/app.css",
         "https://memo.invalid/static/memos/memo.css?x=1",

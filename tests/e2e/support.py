@@ -19,7 +19,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = BASE_DIR / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE_SUMMARY = ARTIFACTS / "axe-summary.json"
-FIXTURES = Path("/work/shared/fixtures/ctgov")
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = {"serious", "critical"}
