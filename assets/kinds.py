@@ -31,7 +31,7 @@ from assets.models import (
 from assets.models.common import VersionedFact
 
 if TYPE_CHECKING:
-    from diligence.models import User
+    from teams.models import User
 
 
 def save_plain(form: forms.FactForm, user: User) -> VersionedFact:

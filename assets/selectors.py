@@ -38,12 +38,12 @@ from assets.models import (
     StudySite,
 )
 from assets.models.common import VersionedFact
-from diligence import access
+from teams import access
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from diligence.models import User
+    from teams.models import User
 
     AnyUser = User | AnonymousUser
 

@@ -13,7 +13,7 @@ from assets.models.hospitals import normalise_name
 from assets.signals import announce
 
 if TYPE_CHECKING:
-    from diligence.models import User
+    from teams.models import User
 
 
 class StaleEdit(Exception):  # noqa: N818 - a refusal the user sees, not a programming error

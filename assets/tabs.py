@@ -17,7 +17,7 @@ class Tab:
     def href(self, asset_id: int) -> str:
         if self.url_name:
             return reverse(self.url_name, args=[asset_id])
-        return f"{reverse('asset_detail', args=[asset_id])}?tab={self.name}"
+        return f"{reverse('assets:asset_detail', args=[asset_id])}?tab={self.name}"
 
 
 OWN_TABS = [

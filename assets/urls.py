@@ -3,6 +3,8 @@ from django.urls import path
 from assets.kinds import KINDS, PARENT_PLURALS
 from assets.views import assets, dossiers, facts, hospitals, registry
 
+app_name = "assets"
+
 urlpatterns = [
     path("assets/", assets.asset_list, name="asset_list"),
     path("assets/new/", assets.asset_create, name="asset_create"),

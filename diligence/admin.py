@@ -1,11 +1,10 @@
-"""The Django admin: staff administer people, teams and checklist templates. Deal data is not registered here,
-so staff never see it unless they are members of a team (and then only in the app)."""
+"""The Django admin for checklist templates: staff draft, preview, diff and publish versions. Deal data is not
+registered here, so staff never see it unless they are members of a team (and then only in the app)."""
 
 from __future__ import annotations
 
 import nested_admin
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
@@ -13,45 +12,9 @@ from django.forms import Textarea
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
-from diligence.models import (
-    ChecklistTemplate,
-    DealTeam,
-    Membership,
-    TemplateItem,
-    TemplateQuestion,
-    TemplateVersion,
-    User,
-)
+from diligence.models import ChecklistTemplate, TemplateItem, TemplateQuestion, TemplateVersion
 from diligence.services.checklists import template_diff, template_new_draft, template_publish
-
-admin.site.register(User, UserAdmin)
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 1
-    autocomplete_fields = ["user"]
-
-
-@admin.register(DealTeam)
-class DealTeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
-
-
-@admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["team", "user", "role", "created_at"]
-    list_filter = ["team", "role"]
-    search_fields = ["user__username", "team__name"]
-    autocomplete_fields = ["user", "team"]
-
-
-# --- checklist templates ----------------------------------------------------------------------------------------
 
 
 class FrozenWhenPublishedInline:

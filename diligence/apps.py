@@ -9,6 +9,6 @@ class DiligenceConfig(AppConfig):
         from assets.tabs import Tab, register_tab
         from diligence import receivers  # noqa: F401 - connects the findings recompute to fact changes
 
-        register_tab(Tab("findings", "Findings & verdict", "asset_findings"), after="overview")
-        register_tab(Tab("checklist", "Checklist", "asset_checklist"), after="findings")
-        register_tab(Tab("memos", "Memos", "asset_memos"), after="checklist")
+        register_tab(Tab("findings", "Findings & verdict", "diligence:asset_findings"), after="overview")
+        register_tab(Tab("checklist", "Checklist", "diligence:asset_checklist"), after="findings")
+        register_tab(Tab("memos", "Memos", "diligence:asset_memos"), after="checklist")

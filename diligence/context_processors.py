@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from diligence.access import REVIEW_ROLES, team_roles, teams_of
 from diligence.models import Notification
+from teams.access import REVIEW_ROLES, team_roles, teams_of
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:

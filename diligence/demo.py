@@ -8,8 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from assets.models import Asset
-from diligence.models import DealTeam, Review, User
+from diligence.models import Review
 from diligence.services.checklists import review_item_update, review_start
+from teams.models import DealTeam, User
 
 # asset code -> [(item key, status, assignee username, due in days from today, notes or reason)]
 DEMO_PROGRESS: dict[str, list[tuple[str, str, str, int | None, str]]] = {

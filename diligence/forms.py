@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from assets.forms import DateInput
-from diligence.models import Finding, QuestionKey, ReviewItem, User
+from diligence.models import Finding, QuestionKey, ReviewItem
+from teams.models import User
 
 
 def team_members(team_id: int):  # -> QuerySet[User]

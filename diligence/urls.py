@@ -1,11 +1,12 @@
 from django.urls import path
 
-from diligence.views import access_log, exports, findings, memos, reviews, teams
+from diligence.views import exports, findings, memos, reviews, teams
+
+app_name = "diligence"
 
 urlpatterns = [
     path("", teams.home, name="home"),
     path("teams/<slug:team_slug>/", teams.team_home, name="team_home"),
-    path("teams/<slug:team_slug>/access-log/", access_log.access_log, name="access_log"),
     path("assets/<int:asset_id>/findings/", findings.asset_findings, name="asset_findings"),
     path("assets/<int:asset_id>/checklist/", findings.asset_checklist, name="asset_checklist"),
     path("assets/<int:asset_id>/checklist/start/", reviews.review_create, name="review_create"),

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils.crypto import get_random_string
 
 from config.middleware import SessionActivityMiddleware
-from diligence.models import DealTeam, Membership, User
+from teams.models import DealTeam, Membership, User
 from tests.factories import DealTeamFactory, MembershipFactory, UserFactory
 
 

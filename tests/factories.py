@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import factory
 
-from diligence.models import DealTeam, Membership, User
+from teams.models import DealTeam, Membership, User
 
 TEST_PASSWORD = "correct-horse-battery"
 

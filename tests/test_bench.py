@@ -12,7 +12,7 @@ import sys
 import pytest
 from django.db import connection
 
-from diligence.bench.processes import database_url
+from config.bench.processes import database_url
 from tests.workers import BASE_DIR, purge_task_queues
 
 pytestmark = pytest.mark.worker

@@ -49,13 +49,10 @@ from assets.kinds import KINDS
 from assets.models import Asset, Company, EfficacyClaim, EthicsApproval, Milestone, Study, StudySite
 from assets.registry.fetch import FetchedRecord
 from diligence.models import (
-    AccessLogEntry,
-    DealTeam,
     Evidence,
     EvidenceDownload,
     Finding,
     ItemComment,
-    Membership,
     Memo,
     MemoComment,
     MemoDownload,
@@ -65,6 +62,7 @@ from diligence.models import (
     TemplateVersion,
 )
 from diligence.services.checklists import template_new_draft
+from teams.models import AccessLogEntry, DealTeam, Membership
 from tests.conftest import MINIMAL_PDF, PhoenixFacts, World, client_for
 from tests.urlwalk import PARAMS, ROLES, declared_methods, iter_routes
 
@@ -296,13 +294,15 @@ def _review_version_kept(a: Arena, me: Side, them: Side) -> str | None:
 
 def query_probes() -> list[Probe]:
     def memo_diff(a: Arena, me: Side, them: Side) -> str:
-        return f"{reverse('memo_diff', args=[me.facts.memo.pk])}?against={them.facts.memo.pk}"
+        return f"{reverse('diligence:memo_diff', args=[me.facts.memo.pk])}?against={them.facts.memo.pk}"
 
     def review_filtered(param: str, value: Callable[[Side], object]):  # noqa: ANN202
-        return lambda a, me, them: f"{reverse('review_detail', args=[me.facts.review.pk])}?{param}={value(them)}"
+        return lambda a, me, them: (
+            f"{reverse('diligence:review_detail', args=[me.facts.review.pk])}?{param}={value(them)}"
+        )
 
     def asset_list(query: Callable[[Side], str]):  # noqa: ANN202
-        return lambda a, me, them: f"{reverse('asset_list')}?{query(them)}"
+        return lambda a, me, them: f"{reverse('assets:asset_list')}?{query(them)}"
 
     probes = []
     for attacker in ("atlas", "phoenix"):
@@ -312,7 +312,8 @@ def query_probes() -> list[Probe]:
             Probe("memo diff against it, as htmx", "htmx", "GET", memo_diff, htmx=True, expect="ignored",
                   attacker=attacker),
             Probe("memo diff against an id that is not a number", "query", "GET",
-                  lambda a, me, them: f"{reverse('memo_diff', args=[me.facts.memo.pk])}?against={them.facts.memo.pk}x",
+                  lambda a, me, them:
+                      f"{reverse('diligence:memo_diff', args=[me.facts.memo.pk])}?against={them.facts.memo.pk}x",
                   expect="ignored", attacker=attacker),
             Probe("asset list ?team= the other team", "query", "GET", asset_list(lambda t: f"team={t.team.slug}"),
                   expect="ignored", attacker=attacker),
@@ -323,7 +324,7 @@ def query_probes() -> list[Probe]:
             Probe("asset list searched for its registry id", "query", "GET",
                   asset_list(lambda t: f"q={t.facts.study.nct_id}"), expect="ignored", attacker=attacker),
             Probe("new asset ?team= the other team", "query", "GET",
-                  lambda a, me, them: f"{reverse('asset_create')}?team={them.team.slug}", expect="ignored",
+                  lambda a, me, them: f"{reverse('assets:asset_create')}?team={them.team.slug}", expect="ignored",
                   attacker=attacker),
             Probe("review ?assignee= a user of the other team", "query", "GET",
                   review_filtered("assignee", lambda t: Membership.objects.filter(team=t.team).first().user_id),
@@ -334,16 +335,16 @@ def query_probes() -> list[Probe]:
                   review_filtered("item", lambda t: t.facts.review_item.pk), htmx=True, expect="ignored",
                   attacker=attacker),
             Probe("findings ?asset= the other team's asset", "query", "GET",
-                  lambda a, me, them: f"{reverse('asset_findings', args=[me.facts.asset.pk])}?asset="
+                  lambda a, me, them: f"{reverse('diligence:asset_findings', args=[me.facts.asset.pk])}?asset="
                   f"{them.facts.asset.pk}&resolved=1", expect="ignored", attacker=attacker),
             Probe("memos ?review= the other team's review", "query", "GET",
-                  lambda a, me, them: f"{reverse('asset_memos', args=[me.facts.asset.pk])}?review="
+                  lambda a, me, them: f"{reverse('diligence:asset_memos', args=[me.facts.asset.pk])}?review="
                   f"{them.facts.review.pk}", expect="ignored", attacker=attacker),
             Probe("the other team's hospital in the shared directory", "query", "GET",
-                  lambda a, me, them: reverse("hospital_detail", args=[them.facts.site.hospital_id]),
+                  lambda a, me, them: reverse("assets:hospital_detail", args=[them.facts.site.hospital_id]),
                   expect="ignored", attacker=attacker),
             Probe("the directory searched for the other team's hospital", "query", "GET",
-                  lambda a, me, them: f"{reverse('hospital_list')}?q={quote(them.facts.site.hospital.name_en)}",
+                  lambda a, me, them: f"{reverse('assets:hospital_list')}?q={quote(them.facts.site.hospital.name_en)}",
                   expect="ignored", attacker=attacker),
         ]  # fmt: skip
     return probes
@@ -351,7 +352,7 @@ def query_probes() -> list[Probe]:
 
 def form_probes() -> list[Probe]:
     def item_edit(a: Arena, me: Side, them: Side) -> str:
-        return reverse("review_item_edit", args=[me.facts.review_item.pk])
+        return reverse("diligence:review_item_edit", args=[me.facts.review_item.pk])
 
     def their_user(them: Side) -> int:
         return Membership.objects.filter(team=them.team).order_by("pk").first().user_id
@@ -360,7 +361,7 @@ def form_probes() -> list[Probe]:
         return a.world.user(me.editor).pk
 
     def bulk(a: Arena, me: Side, them: Side) -> str:
-        return reverse("review_bulk_edit", args=[me.facts.review.pk])
+        return reverse("diligence:review_bulk_edit", args=[me.facts.review.pk])
 
     def my_items(me: Side, n: int = 2) -> list[int]:
         return list(me.facts.review.items.order_by("pk").values_list("pk", flat=True)[:n])
@@ -393,41 +394,43 @@ def form_probes() -> list[Probe]:
                   expect="refused", error="Assign the items to a member of this deal team.",
                   attacker=attacker,
                   control=lambda a, me, them: {"items": my_items(me), "assignee": my_user(a, me)}),
-            Probe("new asset in the other team", "form", "POST", lambda a, me, them: reverse("asset_create"),
+            Probe("new asset in the other team", "form", "POST", lambda a, me, them: reverse("assets:asset_create"),
                   data=lambda a, me, them: {"team": them.team.pk, "code": f"X-{me.name}", "name": "Probe asset",
                                             "modality": "car_t"},
                   expect="refused", error=choice, attacker=attacker,
                   control=lambda a, me, them: {"team": me.team.pk, "code": f"X-{me.name}", "name": "Probe asset",
                                                "modality": "car_t"}),
-            Probe("dossier upload into the other team", "form", "POST", lambda a, me, them: reverse("dossier_upload"),
+            Probe("dossier upload into the other team", "form", "POST",
+                  lambda a, me, them: reverse("assets:dossier_upload"),
                   data=lambda a, me, them: dossier_upload_data(them.team, f"DOS-{me.name}"),
                   expect="refused", error=choice, attacker=attacker,
                   control=lambda a, me, them: dossier_upload_data(me.team, f"DOS-{me.name}")),
             Probe("registry import into the other team", "form", "POST",
-                  lambda a, me, them: reverse("registry_import"),
+                  lambda a, me, them: reverse("assets:registry_import"),
                   data=lambda a, me, them: {"team": them.team.pk, "files": [registry_file()]},
                   expect="refused", error=choice, attacker=attacker,
                   control=lambda a, me, them: {"team": me.team.pk, "files": [registry_file()]}),
             Probe("registry import onto the other team's asset", "form", "POST",
-                  lambda a, me, them: reverse("registry_import"),
+                  lambda a, me, them: reverse("assets:registry_import"),
                   data=lambda a, me, them: {"team": me.team.pk, "asset": them.facts.asset.pk,
                                             "files": [registry_file()]},
                   expect="refused", error=choice, attacker=attacker,
                   control=lambda a, me, them: {"team": me.team.pk, "asset": me.facts.asset.pk,
                                                "files": [registry_file()]}),
             Probe("registry import onto the other team's asset, as htmx", "htmx", "POST",
-                  lambda a, me, them: reverse("registry_import"), htmx=True,
+                  lambda a, me, them: reverse("assets:registry_import"), htmx=True,
                   data=lambda a, me, them: {"team": me.team.pk, "asset": them.facts.asset.pk,
                                             "files": [registry_file()]},
                   expect="refused", error=choice, attacker=attacker,
                   control=lambda a, me, them: {"team": me.team.pk, "asset": me.facts.asset.pk,
                                                "files": [registry_file()]}),
-            Probe("registry fetch into the other team", "form", "POST", lambda a, me, them: reverse("registry_fetch"),
+            Probe("registry fetch into the other team", "form", "POST",
+                  lambda a, me, them: reverse("assets:registry_fetch"),
                   data=lambda a, me, them: {"fetch-team": them.team.pk, "fetch-nct_id": _fresh_nct()},
                   expect="refused", error=choice, attacker=attacker,
                   control=lambda a, me, them: {"fetch-team": me.team.pk, "fetch-nct_id": _fresh_nct()}),
             Probe("registry fetch onto the other team's asset", "form", "POST",
-                  lambda a, me, them: reverse("registry_fetch"),
+                  lambda a, me, them: reverse("assets:registry_fetch"),
                   data=lambda a, me, them: {"fetch-team": me.team.pk, "fetch-asset": them.facts.asset.pk,
                                             "fetch-nct_id": _fresh_nct()},
                   expect="refused", error=choice, attacker=attacker,
@@ -435,20 +438,20 @@ def form_probes() -> list[Probe]:
                                                "fetch-nct_id": _fresh_nct()}),
             # Ids a form does not have, added by hand: the parent comes from the URL (checked), never the body.
             Probe("new claim with study= the other team's study", "form", "POST",
-                  lambda a, me, them: reverse("claim_create", args=[me.facts.study.pk]),
+                  lambda a, me, them: reverse("assets:claim_create", args=[me.facts.study.pk]),
                   data=lambda a, me, them: {
                       **form_data(fact_forms.EfficacyClaimForm(instance=me.facts.claim), skip=("version",)),
                       "study": them.facts.study.pk},
                   expect="ignored", attacker=attacker,
                   then=_created_under(EfficacyClaim, "study", lambda s: s.facts.study)),
             Probe("new study with asset= and team= the other team's", "form", "POST",
-                  lambda a, me, them: reverse("study_create", args=[me.facts.asset.pk]),
+                  lambda a, me, them: reverse("assets:study_create", args=[me.facts.asset.pk]),
                   data=lambda a, me, them: {
                       **form_data(fact_forms.StudyForm(instance=me.facts.study), skip=("version",)),
                       "nct_id": f"NCT0777000{len(me.name)}", "asset": them.facts.asset.pk, "team": them.team.pk},
                   expect="ignored", attacker=attacker, then=_created_under(Study, "asset", lambda s: s.facts.asset)),
             Probe("new site with study= and hospital= the other team's", "form", "POST",
-                  lambda a, me, them: reverse("site_create", args=[me.facts.study.pk]),
+                  lambda a, me, them: reverse("assets:site_create", args=[me.facts.study.pk]),
                   data=lambda a, me, them: {
                       **form_data(fact_forms.StudySiteForm(instance=me.facts.site), skip=("version",)),
                       "hospital_name_en": f"Probe Hospital {me.name}", "hospital_city": "Wuhan",
@@ -456,50 +459,50 @@ def form_probes() -> list[Probe]:
                   expect="ignored", attacker=attacker,
                   then=_created_under(StudySite, "study", lambda s: s.facts.study)),
             Probe("new ethics approval with study_site= the other team's site", "form", "POST",
-                  lambda a, me, them: reverse("ethics_create", args=[me.facts.site.pk]),
+                  lambda a, me, them: reverse("assets:ethics_create", args=[me.facts.site.pk]),
                   data=lambda a, me, them: {
                       **form_data(fact_forms.EthicsApprovalForm(instance=me.facts.ethics), skip=("version",)),
                       "reference_number": f"EC-PROBE-{me.name}", "study_site": them.facts.site.pk},
                   expect="ignored", attacker=attacker,
                   then=_created_under(EthicsApproval, "study_site", lambda s: s.facts.site)),
             Probe("new milestone with deal= the other team's deal", "form", "POST",
-                  lambda a, me, them: reverse("milestone_create", args=[me.facts.deal.pk]),
+                  lambda a, me, them: reverse("assets:milestone_create", args=[me.facts.deal.pk]),
                   data=lambda a, me, them: {
                       **form_data(fact_forms.MilestoneForm(instance=me.facts.milestone), skip=("version",)),
                       "event": f"Probe milestone {me.name}", "deal": them.facts.deal.pk},
                   expect="ignored", attacker=attacker,
                   then=_created_under(Milestone, "deal", lambda s: s.facts.deal)),
             Probe("asset edit with team= the other team", "form", "POST",
-                  lambda a, me, them: reverse("asset_edit", args=[me.facts.asset.pk]),
+                  lambda a, me, them: reverse("assets:asset_edit", args=[me.facts.asset.pk]),
                   data=lambda a, me, them: {**form_data(fact_forms.AssetForm(instance=me.facts.asset)),
                                             "team": them.team.pk},
                   expect="ignored", attacker=attacker,
                   then=lambda a, me, them: None if Asset.objects.get(pk=me.facts.asset.pk).team_id == me.team.pk
                   else "the asset moved team"),
             Probe("item comment with item= the other team's item", "form", "POST",
-                  lambda a, me, them: reverse("item_comment_create", args=[me.facts.review_item.pk]),
+                  lambda a, me, them: reverse("diligence:item_comment_create", args=[me.facts.review_item.pk]),
                   data=lambda a, me, them: {"body": "probe comment", "item": them.facts.review_item.pk},
                   expect="ignored", attacker=attacker,
                   then=_created_under(ItemComment, "item", lambda s: s.facts.review_item)),
             Probe("evidence upload with item= the other team's item, as htmx", "htmx", "POST",
-                  lambda a, me, them: reverse("evidence_create", args=[me.facts.review_item.pk]), htmx=True,
+                  lambda a, me, them: reverse("diligence:evidence_create", args=[me.facts.review_item.pk]), htmx=True,
                   data=lambda a, me, them: {"file": SimpleUploadedFile("probe.pdf", MINIMAL_PDF),
                                             "item": them.facts.review_item.pk},
                   expect="ignored", attacker=attacker,
                   then=_created_under(Evidence, "item", lambda s: s.facts.review_item)),
             Probe("memo comment with memo= the other team's memo", "form", "POST",
-                  lambda a, me, them: reverse("memo_comment_create", args=[me.facts.memo.pk]),
+                  lambda a, me, them: reverse("diligence:memo_comment_create", args=[me.facts.memo.pk]),
                   data=lambda a, me, them: {"body": "probe comment", "section": "general",
                                             "memo": them.facts.memo.pk},
                   expect="ignored", attacker=attacker,
                   then=_created_under(MemoComment, "memo", lambda s: s.facts.memo)),
             Probe("finding status with finding= the other team's finding", "form", "POST",
-                  lambda a, me, them: reverse("finding_status_edit", args=[me.facts.finding.pk]),
+                  lambda a, me, them: reverse("diligence:finding_status_edit", args=[me.facts.finding.pk]),
                   data=lambda a, me, them: {"status": "acknowledged", "note": "probe",
                                             "finding": them.facts.finding.pk},
                   expect="ignored", attacker=attacker),
             Probe("checklist upgrade naming an unpublished template version", "form", "POST",
-                  lambda a, me, them: reverse("review_upgrade", args=[me.facts.review.pk]),
+                  lambda a, me, them: reverse("diligence:review_upgrade", args=[me.facts.review.pk]),
                   data=lambda a, me, them: {"version": _draft_version(me).pk,
                                             "template_version": _draft_version(me).pk},
                   expect="ignored", attacker=attacker, then=_review_version_kept),
@@ -691,9 +694,12 @@ def test_stored_evidence_and_memo_files_are_not_reachable_by_path(world):
         assert set(answers.values()) == {404}, f"{role}: {answers}"
     # The owning team gets the files through the views that check access and record the download.
     lead = client_for(world.lead)
-    evidence = lead.get(reverse("evidence_download", args=[facts.evidence_file.pk]))
+    evidence = lead.get(reverse("diligence:evidence_download", args=[facts.evidence_file.pk]))
     assert evidence.status_code == 200 and b"".join(evidence.streaming_content) == MINIMAL_PDF
-    assert lead.get(reverse("memo_download", args=[facts.memo.pk])).status_code == 200
+    assert lead.get(reverse("diligence:memo_download", args=[facts.memo.pk])).status_code == 200
     assert (
-        client_for(world.outsider).get(reverse("evidence_download", args=[facts.evidence_file.pk])).status_code == 404
+        client_for(world.outsider)
+        .get(reverse("diligence:evidence_download", args=[facts.evidence_file.pk]))
+        .status_code
+        == 404
     )

@@ -17,6 +17,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -26,8 +27,9 @@ from assets.models import Asset
 from assets.tabs import OWN_TAB_NAMES
 from config.client_ip import client_ip
 from config.middleware import SessionActivityMiddleware
-from diligence.models import Memo, Review, User
-from diligence.ratelimits import describe_rate
+from config.ratelimits import RateLimitMiddleware, describe_rate
+from diligence.models import Memo, Review
+from teams.models import User
 from tests.conftest import CsrfClient, client_for
 from tests.factories import TEST_PASSWORD, AssetFactory, UserFactory
 from tests.test_settings import setting
@@ -139,20 +141,20 @@ def demo(db: None) -> dict[str, object]:
 def demo_pages(demo: dict[str, object]) -> list[str]:
     asset, memo, review = demo["asset"], demo["memo"], demo["review"]
     return [
-        reverse("team_home", args=["phoenix"]),
-        reverse("asset_list"),
-        *(f"{reverse('asset_detail', args=[asset.pk])}?tab={tab}" for tab in sorted(OWN_TAB_NAMES)),
-        reverse("asset_findings", args=[asset.pk]),
-        reverse("asset_checklist", args=[asset.pk]),
-        reverse("asset_memos", args=[asset.pk]),
-        reverse("review_detail", args=[review.pk]),
-        reverse("memo_detail", args=[memo.pk]),
-        reverse("memo_read", args=[memo.pk]),
-        reverse("memo_diff", args=[memo.pk]),
-        reverse("hospital_list"),
-        reverse("notification_list"),
-        reverse("dossier_upload"),
-        reverse("access_log", args=["phoenix"]),
+        reverse("diligence:team_home", args=["phoenix"]),
+        reverse("assets:asset_list"),
+        *(f"{reverse('assets:asset_detail', args=[asset.pk])}?tab={tab}" for tab in sorted(OWN_TAB_NAMES)),
+        reverse("diligence:asset_findings", args=[asset.pk]),
+        reverse("diligence:asset_checklist", args=[asset.pk]),
+        reverse("diligence:asset_memos", args=[asset.pk]),
+        reverse("diligence:review_detail", args=[review.pk]),
+        reverse("diligence:memo_detail", args=[memo.pk]),
+        reverse("diligence:memo_read", args=[memo.pk]),
+        reverse("diligence:memo_diff", args=[memo.pk]),
+        reverse("assets:hospital_list"),
+        reverse("diligence:notification_list"),
+        reverse("assets:dossier_upload"),
+        reverse("teams:access_log", args=["phoenix"]),
         reverse("password_change"),
     ]
 
@@ -190,7 +192,7 @@ def test_every_page_of_every_route_is_inline_free(world):
 
 
 def test_htmx_is_configured_for_the_policy(demo):
-    html = client_for(demo["lead"]).get(reverse("asset_list")).content.decode()
+    html = client_for(demo["lead"]).get(reverse("assets:asset_list")).content.decode()
     meta = html.split('<meta name="htmx-config" content=\'', 1)[1].split("'>", 1)[0]
     config = json.loads(meta)
     assert config["includeIndicatorStyles"] is False  # htmx would inject a <style> the policy blocks
@@ -214,8 +216,8 @@ def test_admin_pages_run_under_the_same_policy_with_no_inline_script(world):
         "/admin/",
         "/admin/diligence/templateversion/",
         f"/admin/diligence/templateversion/{draft.pk}/change/",  # nested, orderable inlines (django-nested-admin)
-        "/admin/diligence/dealteam/",
-        "/admin/diligence/user/add/",
+        "/admin/teams/dealteam/",
+        "/admin/teams/user/add/",
     ):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -246,7 +248,7 @@ def test_repeated_failures_lock_the_login_out_even_for_the_right_password(world)
     refused = log_in(client, "member", TEST_PASSWORD)
     assert refused.status_code == 429
     assert "_auth_user_id" not in client.session
-    assert client.get(reverse("asset_list")).status_code == 302  # still sent to log in
+    assert client.get(reverse("assets:asset_list")).status_code == 302  # still sent to log in
 
 
 def test_lock_out_is_per_username_and_address(world):
@@ -311,7 +313,7 @@ def test_login_works_again_after_the_cool_off(world):
     long_ago = timezone.now() - settings.AXES_COOLOFF_TIME - dt.timedelta(seconds=1)
     AccessAttempt.objects.update(attempt_time=long_ago)
     assert log_in(client, "member", TEST_PASSWORD).status_code == 302
-    assert client.get(reverse("asset_list")).status_code == 200
+    assert client.get(reverse("assets:asset_list")).status_code == 200
 
 
 def test_a_successful_login_clears_earlier_failures(world):
@@ -328,13 +330,13 @@ def test_a_successful_login_clears_earlier_failures(world):
 def test_sessions_expire_after_inactivity_and_activity_extends_them(world):
     client = CsrfClient()
     client.force_login(world.member)
-    response = client.get(reverse("asset_list"))
+    response = client.get(reverse("assets:asset_list"))
     assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE == 8 * 60 * 60
     key = client.cookies["sessionid"].value
     first_expiry = Session.objects.get(session_key=key).expire_date
 
     # Within the resolution a page view writes nothing: the same expiry, no new cookie.
-    response = client.get(reverse("asset_list"))
+    response = client.get(reverse("assets:asset_list"))
     assert "sessionid" not in response.cookies
     assert Session.objects.get(session_key=key).expire_date == first_expiry
 
@@ -343,7 +345,7 @@ def test_sessions_expire_after_inactivity_and_activity_extends_them(world):
     session[SessionActivityMiddleware.KEY] -= settings.SESSION_ACTIVITY_RESOLUTION + 1
     session.save()
     Session.objects.filter(session_key=key).update(expire_date=first_expiry - dt.timedelta(hours=1))
-    response = client.get(reverse("asset_list"))
+    response = client.get(reverse("assets:asset_list"))
     assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
     assert Session.objects.get(session_key=key).expire_date >= first_expiry
 
@@ -352,20 +354,20 @@ def test_activity_is_recorded_at_least_four_times_per_session_age(world, setting
     settings.SESSION_COOKIE_AGE = 400  # shorter than the resolution's default: recorded every 100 s instead
     client = CsrfClient()
     client.force_login(world.member)
-    client.get(reverse("asset_list"))
+    client.get(reverse("assets:asset_list"))
     session = client.session
     session[SessionActivityMiddleware.KEY] -= 101
     session.save()
-    assert client.get(reverse("asset_list")).cookies["sessionid"]["max-age"] == 400
+    assert client.get(reverse("assets:asset_list")).cookies["sessionid"]["max-age"] == 400
 
 
 def test_an_expired_session_is_logged_out(world):
     client = client_for(world.member)
-    client.get(reverse("asset_list"))
+    client.get(reverse("assets:asset_list"))
     Session.objects.filter(session_key=client.cookies["sessionid"].value).update(
         expire_date=timezone.now() - dt.timedelta(seconds=1)
     )
-    response = client.get(reverse("asset_list"))
+    response = client.get(reverse("assets:asset_list"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
@@ -391,7 +393,7 @@ def small_rates(settings) -> None:
 
 def test_memo_requests_beyond_the_rate_get_429_and_no_memo(world, small_rates):
     asset = AssetFactory(team=world.phoenix)
-    url = reverse("memo_create", args=[asset.pk])
+    url = reverse("diligence:memo_create", args=[asset.pk])
     client = client_for(world.member)
     before = Memo.objects.filter(asset=asset).count()
     assert [client.post(url).status_code for _ in range(2)] == [302, 302]
@@ -412,12 +414,30 @@ def test_memo_requests_beyond_the_rate_get_429_and_no_memo(world, small_rates):
 
 def test_imports_beyond_the_rate_get_429_and_pages_are_not_counted(world, small_rates):
     client = client_for(world.member)
-    url = reverse("dossier_upload")
+    url = reverse("assets:dossier_upload")
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
     assert [client.post(url, {}).status_code for _ in range(2)] == [200, 200]  # form errors, but counted
     refused = client.post(url, {})
     assert refused.status_code == 429
     assert "reached the limit for imports" in refused.content.decode()
+
+
+def test_registry_imports_share_the_import_allowance(world, small_rates):
+    client = client_for(world.member)
+    client.post(reverse("assets:dossier_upload"), {})
+    assert client.post(reverse("assets:registry_import"), {}).status_code != 429
+    refused = client.post(reverse("assets:registry_fetch"), {})
+    assert refused.status_code == 429
+    assert "reached the limit for imports" in refused.content.decode()
+
+
+def test_every_rate_limited_view_is_a_routed_url_name_with_a_rate(settings):
+    """A misspelt name would switch its limit off without a word; an unknown group is refused at start-up."""
+    routed = {route.name for route in iter_routes()}
+    assert set(settings.DILIGENCE_RATE_LIMITED_VIEWS) <= routed
+    settings.DILIGENCE_RATE_LIMITED_VIEWS = {"assets:dossier_upload": "no-such-group"}
+    with pytest.raises(ImproperlyConfigured, match="no-such-group"):
+        RateLimitMiddleware(lambda request: None)
 
 
 def test_rates_are_said_as_people_say_them():
@@ -452,7 +472,7 @@ def test_unreachable_database_gives_a_plain_503_and_health_says_so(tmp_path, cap
     user = UserFactory(username="someone")
     client = client_for(user)
     with unreachable_database(tmp_path), caplog.at_level(logging.ERROR, logger="config.middleware"):
-        page = client.get(reverse("asset_list"))
+        page = client.get(reverse("assets:asset_list"))
         health = client.get(reverse("health"))
     assert page.status_code == 503
     body = page.content.decode()
@@ -465,4 +485,4 @@ def test_unreachable_database_gives_a_plain_503_and_health_says_so(tmp_path, cap
     assert health.json()["database"]["ok"] is False
     assert health.json()["status"] == "down"
 
-    assert client.get(reverse("asset_list")).status_code == 200  # back once the database is
+    assert client.get(reverse("assets:asset_list")).status_code == 200  # back once the database is

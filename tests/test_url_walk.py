@@ -14,14 +14,20 @@ def test_every_route_obeys_the_access_policy_on_every_method(world, capsys):
     report = walk(world)
     assert report.problems == []
     names = {route.name for route in report.walked}
-    assert {"home", "team_home", "password_change", "review_item_edit", "memo_create"} <= names
+    assert {
+        "diligence:home",
+        "diligence:team_home",
+        "password_change",
+        "diligence:review_item_edit",
+        "diligence:memo_create",
+    } <= names
     # Every pattern is walked on at least one method, as every role, and the count adds up.
     assert all(walked.methods for walked in report.routes)
     assert report.probes == report.route_methods * len(ROLES)
     assert report.route_methods > len(report.routes)  # some views take more than one method
     walked = {w.route.name: w.methods for w in report.routes}
-    assert walked["review_item_edit"] == ("GET", "POST")
-    assert walked["memo_create"] == ("POST",)
+    assert walked["diligence:review_item_edit"] == ("GET", "POST")
+    assert walked["diligence:memo_create"] == ("POST",)
     assert walked["password_change"] == ("GET", "HEAD", "POST", "PUT", "OPTIONS")
     with capsys.disabled():
         print(f"\n{report.summary()}")
@@ -29,9 +35,9 @@ def test_every_route_obeys_the_access_policy_on_every_method(world, capsys):
 
 def test_the_methods_a_view_declares_are_read_from_its_decorators_and_class():
     views = {route.name: route.view for route in iter_routes()}
-    assert declared_methods(views["review_detail"]) == {"GET"}  # require_GET, under login_required and vary
-    assert declared_methods(views["memo_create"]) == {"POST"}  # require_POST under the rate limit
-    assert declared_methods(views["asset_edit"]) == {"GET", "POST"}
+    assert declared_methods(views["diligence:review_detail"]) == {"GET"}  # require_GET, under login_required and vary
+    assert declared_methods(views["diligence:memo_create"]) == {"POST"}  # require_POST under the rate limit
+    assert declared_methods(views["assets:asset_edit"]) == {"GET", "POST"}
     assert declared_methods(views["password_change_done"]) == {"GET", "HEAD", "OPTIONS"}  # a TemplateView
     bad = {route.name: route.view for route in iter_routes("tests.urlwalk_bad_urls")}
     assert declared_methods(bad["leaky_team_page"]) == set(METHODS)  # no decorator: it takes anything
@@ -39,7 +45,7 @@ def test_the_methods_a_view_declares_are_read_from_its_decorators_and_class():
 
 def test_every_named_route_is_walked_or_public():
     names = {route.name for route in iter_routes()}
-    assert "team_home" in names
+    assert "diligence:team_home" in names
     assert all(name for name in names), "an unnamed route cannot be walked"
 
 

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.views.decorators.http import require_http_methods
 
-from diligence import access
-from diligence.models import DealTeam
+from teams import access
+from teams.models import DealTeam
 
 
 @login_required

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from config.bench.processes import database_url
 from config.celery import app as celery_app
-from diligence.bench.processes import database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -14,7 +14,7 @@ from assets.demo.public_cases import CT053, LCAR_B38M
 from assets.demo.risk import DEMO_RISK
 
 if TYPE_CHECKING:
-    from diligence.models import DealTeam, User
+    from teams.models import DealTeam, User
 
 PHOENIX_ASSETS = (LCAR_B38M, CT053, DEMO_RISK)
 ATLAS_ASSETS = (ATL_101,)

@@ -27,7 +27,7 @@ from assets.services import fact_save, hospital_get_or_create
 from assets.signals import facts_batch
 
 if TYPE_CHECKING:
-    from diligence.models import DealTeam, User
+    from teams.models import DealTeam, User
 
 
 def _save[F: VersionedFact](instance: F, user: User | None) -> F:

@@ -20,7 +20,7 @@ from assets.models import Asset
 from assets.signals import facts_batch
 
 if TYPE_CHECKING:
-    from diligence.models import DealTeam, User
+    from teams.models import DealTeam, User
 
 # Without these the rest of the document cannot be read as this format at all.
 _FATAL_PATHS = frozenset({"$", "$.format", "$.version"})

@@ -37,7 +37,7 @@ from assets.models.common import VersionedFact
 from assets.services import fact_delete, fact_save, hospital_get_or_create
 
 if TYPE_CHECKING:
-    from diligence.models import DealTeam, User
+    from teams.models import DealTeam, User
 
 # What the summary counts for each kind of object written.
 COUNTED: dict[type[models.Model], str] = {

@@ -26,7 +26,7 @@ class Company(VersionedFact):
 
     Kind = CompanyKind
 
-    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="companies")
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="companies")
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=80, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.BIOTECH)
@@ -84,7 +84,7 @@ class Asset(VersionedFact):
         }
     )
 
-    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="assets")
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="assets")
     code = models.CharField(max_length=40, help_text="The team's code for the asset, e.g. LCAR-B38M.")
     name = models.CharField(max_length=200)
     inn_name = models.CharField("generic / INN name", max_length=200, blank=True)
@@ -121,7 +121,7 @@ class Asset(VersionedFact):
         return f"{self.code}: {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("asset_detail", kwargs={"asset_id": self.pk})
+        return reverse("assets:asset_detail", kwargs={"asset_id": self.pk})
 
     @property
     def order818_scope_derived(self) -> bool:

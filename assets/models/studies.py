@@ -95,7 +95,7 @@ class Study(VersionedFact):
 
     RawFormat = RegistryFormat
 
-    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="studies")
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="studies")
     asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.CASCADE, related_name="studies")
     nct_id = models.CharField("NCT id", max_length=11, blank=True, validators=[NCT_ID])
     chictr_id = models.CharField("ChiCTR id", max_length=24, blank=True, validators=[CHICTR_ID])
@@ -202,8 +202,8 @@ class Study(VersionedFact):
 
     def get_absolute_url(self) -> str:
         if self.asset_id:
-            return reverse("asset_detail", kwargs={"asset_id": self.asset_id}) + "?tab=studies"
-        return reverse("team_home", kwargs={"team_slug": self.team.slug})
+            return reverse("assets:asset_detail", kwargs={"asset_id": self.asset_id}) + "?tab=studies"
+        return reverse("diligence:team_home", kwargs={"team_slug": self.team.slug})
 
     def clean(self) -> None:
         for field in self.PRECISION_OF:

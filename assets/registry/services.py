@@ -32,7 +32,7 @@ from assets.services import company_for_name, fact_save
 from assets.signals import announce, facts_batch
 
 if TYPE_CHECKING:
-    from diligence.models import DealTeam, User
+    from teams.models import DealTeam, User
 
 # Bookkeeping that changes on every import; a record that differs only here is unchanged.
 QUIET_FIELDS = frozenset({"provenance", "raw_source", "retrieved_at"})

@@ -25,7 +25,7 @@ from assets.registry.records import RegistryStudy, SiteRecord
 from assets.registry.text import split_names
 
 if TYPE_CHECKING:
-    from diligence.models import User
+    from teams.models import User
 
 Key = tuple[str, str]
 CHINA = frozenset({"china", "people s republic of china", "cn", "prc", "中国"})

@@ -16,9 +16,9 @@ def fact_actions(context: template.Context, fact: object, kind: str) -> dict[str
     pk = fact.pk  # type: ignore[attr-defined]
     return {
         "can_edit": context.get("can_edit", False),
-        "edit_url": reverse(f"{kind}_edit", args=[pk]),
-        "delete_url": reverse(f"{kind}_delete", args=[pk]),
-        "history_url": reverse(f"{kind}_history", args=[pk]),
+        "edit_url": reverse(f"assets:{kind}_edit", args=[pk]),
+        "delete_url": reverse(f"assets:{kind}_delete", args=[pk]),
+        "history_url": reverse(f"assets:{kind}_history", args=[pk]),
         "label": str(fact),
     }
 
@@ -27,7 +27,7 @@ def fact_actions(context: template.Context, fact: object, kind: str) -> dict[str
 def new_fact(context: template.Context, kind: str, parent: object, label: str) -> dict[str, object]:
     return {
         "can_edit": context.get("can_edit", False),
-        "url": reverse(f"{kind}_create", args=[parent.pk]),  # type: ignore[attr-defined]
+        "url": reverse(f"assets:{kind}_create", args=[parent.pk]),  # type: ignore[attr-defined]
         "label": label,
     }
 

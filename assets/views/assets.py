@@ -19,9 +19,9 @@ from assets.models.common import Phase
 from assets.services import StaleEdit
 from assets.tabs import OWN_TAB_NAMES
 from assets.views.common import add_service_errors, stale_author, stale_changes, tab_page_context
-from diligence import access
-from diligence.models import DealTeam
-from diligence.services.access_log import access_log_record
+from teams import access
+from teams.models import DealTeam
+from teams.services.access_log import access_log_record
 
 PAGE_SIZE = 25
 
@@ -142,5 +142,5 @@ def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
             asset, stale = refused.current, stale_author(refused)
         else:
             messages.success(request, f"Asset {asset.code} and everything under it deleted.")
-            return redirect("asset_list")
+            return redirect("assets:asset_list")
     return render(request, "assets/asset_confirm_delete.html", {"asset": asset, "stale": stale})

@@ -59,7 +59,7 @@ def saved_response(request: HttpRequest, *, asset: Asset, tab: str) -> HttpRespo
 
 
 def tab_page_context(request: HttpRequest, *, asset: Asset, tab: str) -> dict[str, object]:
-    from diligence import access
+    from teams import access
 
     return {
         "asset": asset,

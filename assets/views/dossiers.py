@@ -11,9 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from assets import selectors
 from assets.dossier import DossierError, dossier_dumps, dossier_export, dossier_import, dossier_loads
-from diligence import access
-from diligence.ratelimits import rate_limited
-from diligence.services.access_log import access_log_record
+from teams import access
+from teams.services.access_log import access_log_record
 
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 
@@ -47,7 +46,6 @@ class DossierUploadForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@rate_limited("import")
 def dossier_upload(request: HttpRequest) -> HttpResponse:
     teams = access.teams_editable_by(request.user)
     form = DossierUploadForm(request.POST or None, request.FILES or None, teams=teams)

@@ -19,7 +19,7 @@ from assets.kinds import KINDS_BY_SLUG, FactKind
 from assets.models.common import VersionedFact
 from assets.services import StaleEdit
 from assets.views.common import add_service_errors, saved_response, stale_author, stale_changes
-from diligence import access
+from teams import access
 
 
 def _fact_for_edit(request: HttpRequest, model: type[Model], pk: int) -> VersionedFact:

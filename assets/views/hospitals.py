@@ -15,7 +15,7 @@ from assets import selectors, services
 from assets.forms import HospitalForm
 from assets.services import StaleEdit
 from assets.views.common import add_service_errors, stale_author, stale_changes
-from diligence import access
+from teams import access
 
 
 @login_required
@@ -62,7 +62,7 @@ def hospital_edit(request: HttpRequest, hospital_id: int) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, "Hospital saved.")
-            return redirect("hospital_detail", hospital_id=hospital.pk)
+            return redirect("assets:hospital_detail", hospital_id=hospital.pk)
     return render(request, "assets/hospital_form.html", {"form": form, "hospital": hospital, "stale": stale},
                   status=409 if stale else 200)  # fmt: skip
 

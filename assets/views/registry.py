@@ -13,13 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from assets.registry import ImportReport, RegistryFetchError, RegistryFile, ctgov_fetch, registry_import
 from assets.registry.forms import RegistryFetchForm, RegistryUploadForm
-from diligence import access
+from teams import access
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
     from django.core.files.uploadedfile import UploadedFile
 
-    from diligence.models import User
+    from teams.models import User
 
 
 @login_required

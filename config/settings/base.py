@@ -36,8 +36,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "nested_admin",
-    "diligence",
+    # The house, bottom up: each app imports only those above it in this list (make lint checks it).
+    "teams",
     "assets",
+    "diligence",
+    "config.bench",  # `manage.py bench` (the project's benchmark; its dev-only needs are imported when it runs)
 ]
 
 MIDDLEWARE = [
@@ -53,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Per-user rate limits on the views named in DILIGENCE_RATE_LIMITED_VIEWS (config/ratelimits.py).
+    "config.ratelimits.RateLimitMiddleware",
     # Turns a view's "database unreachable" into a plain 503 page (no database needed to render it).
     "config.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lock-out page.
@@ -91,10 +96,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_USER_MODEL = "diligence.User"
+AUTH_USER_MODEL = "teams.User"
 # django-axes first: it refuses a locked-out username+IP before the password is even checked.
 AUTHENTICATION_BACKENDS = [
-    "diligence.ratelimits.LoginThrottleBackend",  # axes's AxesStandaloneBackend, see there
+    "config.ratelimits.LoginThrottleBackend",  # axes's AxesStandaloneBackend, see there
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -104,7 +109,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "diligence:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after this long without a request; activity pushes the expiry forward at most once per resolution
@@ -162,10 +167,17 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.SELF],
 }
 
-# --- Rate limits per user (diligence.ratelimits), "count/period" as django-ratelimit reads them ----------
+# --- Rate limits per user (config.ratelimits), "count/period" as django-ratelimit reads them ----------
 DILIGENCE_RATE_LIMITS = {
     "memo_create": env("DILIGENCE_RATE_MEMO_CREATE", default="20/h"),  # each memo is a CPU-heavy PDF render
     "import": env("DILIGENCE_RATE_IMPORT", default="30/h"),  # dossier uploads and registry imports together
+}
+# Which views count against which rate, by URL name (POSTs of signed-in users only).
+DILIGENCE_RATE_LIMITED_VIEWS = {
+    "assets:dossier_upload": "import",
+    "assets:registry_import": "import",
+    "assets:registry_fetch": "import",
+    "diligence:memo_create": "memo_create",
 }
 
 # Registry import (assets.registry): the largest record file accepted, and the ClinicalTrials.gov API it fetches from.

@@ -26,7 +26,8 @@ from diligence.selectors.reviews import FINISHED, asset_findings
 from diligence.verdict import QuestionLight, verdict_from
 
 if TYPE_CHECKING:
-    from diligence.models import DealTeam, Review
+    from diligence.models import Review
+    from teams.models import DealTeam
 
 __all__ = ["FORMAT", "SCHEMA_VERSION", "build_snapshot", "snapshot_changes"]
 

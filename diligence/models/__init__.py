@@ -1,6 +1,5 @@
 """The work: people and teams, checklist templates and reviews, findings."""
 
-from diligence.models.access_log import AccessLogEntry, AppendOnlyError
 from diligence.models.checklists import (
     ChecklistTemplate,
     Evidence,
@@ -15,7 +14,8 @@ from diligence.models.checklists import (
 )
 from diligence.models.findings import Finding, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
-from diligence.models.teams import DealTeam, Membership, User
+from teams.models.access_log import AccessLogEntry, AppendOnlyError
+from teams.models.teams import DealTeam, Membership, User
 
 __all__ = [
     "AccessLogEntry",

@@ -170,7 +170,7 @@ class TemplateItem(FrozenWhenPublished):
 class Review(models.Model):
     """One team's checklist for one asset, pinned to a template version."""
 
-    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="reviews")
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="reviews")
     asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="reviews")
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="+")
     template_version = models.ForeignKey(TemplateVersion, on_delete=models.PROTECT, related_name="reviews")
@@ -188,7 +188,7 @@ class Review(models.Model):
         return f"{self.template} for {self.asset.code}"
 
     def get_absolute_url(self) -> str:
-        return reverse("review_detail", kwargs={"review_id": self.pk})
+        return reverse("diligence:review_detail", kwargs={"review_id": self.pk})
 
 
 class ReviewItem(models.Model):

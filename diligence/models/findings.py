@@ -30,7 +30,7 @@ class Finding(models.Model):
 
     ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED, Status.MITIGATED)
 
-    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="findings")
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="findings")
     asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="findings")
     rule_id = models.CharField(max_length=60)
     subject = models.CharField(max_length=120, help_text="What the finding is about, e.g. site:12 or deal.")

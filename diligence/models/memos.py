@@ -41,7 +41,7 @@ class Memo(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
 
-    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="memos")
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="memos")
     asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="memos")
     review = models.ForeignKey(
         "diligence.Review", null=True, blank=True, on_delete=models.SET_NULL, related_name="memos"
@@ -104,7 +104,7 @@ class Memo(models.Model):
         return f"Memo v{self.version} on {self.asset.code}"
 
     def get_absolute_url(self) -> str:
-        return reverse("memo_detail", kwargs={"memo_id": self.pk})
+        return reverse("diligence:memo_detail", kwargs={"memo_id": self.pk})
 
     @property
     def progress(self) -> int:
@@ -166,7 +166,7 @@ class Notification(models.Model):
         APPROVED = "approved", "Approved"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    team = models.ForeignKey("diligence.DealTeam", on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     memo = models.ForeignKey(Memo, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
     message = models.CharField(max_length=300)

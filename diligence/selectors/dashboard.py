@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from assets.models import Asset
-from diligence.models import DealTeam, Finding, ReviewItem, Severity
+from diligence.models import Finding, ReviewItem, Severity
 from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_by_question
 from diligence.verdict import ANSWERS, light_conditions, overall_light
+from teams.models import DealTeam
 
 DUE_SOON_DAYS = 7
 LIST_LIMIT = 50

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from diligence import access
-from diligence.models import Membership, Memo, Notification
+from diligence.models import Memo, Notification
+from teams import access
+from teams.models import Membership
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from diligence.models import User
+    from teams.models import User
 
     AnyUser = User | AnonymousUser
 

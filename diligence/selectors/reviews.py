@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from diligence import access
 from diligence.models import Evidence, Finding, QuestionKey, Review, ReviewItem, TemplateVersion
 from diligence.models.findings import SEVERITY_ORDER
 from diligence.services.checklists import TemplateDiff, template_diff
+from teams import access
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from diligence.models import User
+    from teams.models import User
 
     AnyUser = User | AnonymousUser
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from assets.models import Asset
 from assets.services import StaleEdit
-from diligence import access
 from diligence.checklist_defaults import TEMPLATE_SLUG, build_default_template
 from diligence.models import (
     ChecklistTemplate,
@@ -27,9 +26,10 @@ from diligence.models import (
     TemplateVersion,
 )
 from diligence.uploads import check_upload
+from teams import access
 
 if TYPE_CHECKING:
-    from diligence.models import User
+    from teams.models import User
 
 
 # --- templates ------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from diligence.rules import RuleFinding, evaluate
 from diligence.rules.facts import load_asset_facts
 
 if TYPE_CHECKING:
-    from diligence.models import User
+    from teams.models import User
 
 
 @dataclass

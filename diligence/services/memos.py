@@ -21,10 +21,11 @@ from django.utils import timezone
 from assets.models import Asset
 from diligence.memos.render import render_memo_html, render_memo_pdf, stamp_pdf
 from diligence.memos.snapshot import build_snapshot
-from diligence.models import Membership, Memo, MemoComment, MemoDownload, Notification, Review
+from diligence.models import Memo, MemoComment, MemoDownload, Notification, Review
+from teams.models import Membership
 
 if TYPE_CHECKING:
-    from diligence.models import User
+    from teams.models import User
 
 logger = logging.getLogger(__name__)
 

@@ -27,16 +27,7 @@ from django.utils import timezone
 from assets.dossier import dossier_dumps, dossier_export
 from assets.dossier.fields import values_of
 from assets.models import Asset, Company
-from diligence.models import (
-    Finding,
-    Membership,
-    Memo,
-    MemoComment,
-    Review,
-    ReviewItem,
-    TemplateQuestion,
-    TemplateVersion,
-)
+from diligence.models import Finding, Memo, MemoComment, Review, ReviewItem, TemplateQuestion, TemplateVersion
 from diligence.team_archive.layout import (
     FINDINGS,
     FORMAT,
@@ -57,9 +48,10 @@ from diligence.team_archive.layout import (
     moment,
 )
 from diligence.team_archive.subjects import Subjects, translate_snapshot
+from teams.models import Membership
 
 if TYPE_CHECKING:
-    from diligence.models import DealTeam, User
+    from teams.models import DealTeam, User
 
 _CHUNK = 1024 * 1024
 

@@ -34,7 +34,6 @@ from assets.models import Asset, Company
 from assets.services import fact_save
 from diligence.models import (
     ChecklistTemplate,
-    DealTeam,
     Evidence,
     Finding,
     ItemComment,
@@ -45,9 +44,7 @@ from diligence.models import (
     TemplateItem,
     TemplateQuestion,
     TemplateVersion,
-    User,
 )
-from diligence.services.teams import membership_set, team_create
 from diligence.team_archive.export import template_version_document
 from diligence.team_archive.layout import (
     FINDINGS,
@@ -62,6 +59,8 @@ from diligence.team_archive.layout import (
 )
 from diligence.team_archive.reader import TeamArchive, archive_open
 from diligence.team_archive.subjects import Subjects, translate_snapshot
+from teams.models import DealTeam, User
+from teams.services.memberships import membership_set, team_create
 
 if TYPE_CHECKING:
     from django.db import models

@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 
 from diligence.models import Review
 from diligence.selectors import reviews as selectors
-from diligence.services.access_log import access_log_record
+from teams.services.access_log import access_log_record
 
 ITEM_HEADER = ["question", "key", "item", "criticality", "evidence required", "status", "not applicable because",
                "assignee", "due", "notes", "evidence files", "comments", "related rules"]  # fmt: skip

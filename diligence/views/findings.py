@@ -13,14 +13,14 @@ from django.views.decorators.vary import vary_on_headers
 from assets import selectors as asset_selectors
 from assets.models import Asset
 from assets.tabs import asset_tabs
-from diligence import access
 from diligence.forms import FindingStatusForm
 from diligence.models import Review
 from diligence.rules.citations import CITATIONS
 from diligence.selectors import reviews as selectors
-from diligence.services.access_log import access_log_record
 from diligence.services.findings import finding_set_status
 from diligence.verdict import verdict_from
+from teams import access
+from teams.services.access_log import access_log_record
 
 
 def _tab_page(request: HttpRequest, asset: Asset, tab: str, context: dict[str, object]) -> HttpResponse:
@@ -77,7 +77,7 @@ def finding_status_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error.messages)
     if not request.htmx:
-        return redirect("asset_findings", asset_id=finding.asset_id)
+        return redirect("diligence:asset_findings", asset_id=finding.asset_id)
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=finding.asset_id)
     forms = {finding.pk: form} if form.errors else {}
     return _tab_page(request, asset, "findings", findings_context(asset, forms=forms))

@@ -13,14 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from assets import selectors as asset_selectors
-from diligence import access
 from diligence.memo_diff import snapshot_diff
 from diligence.models import Memo, Notification
-from diligence.ratelimits import rate_limited
 from diligence.selectors import memos as selectors
 from diligence.services import memos as services
-from diligence.services.access_log import access_log_record
 from diligence.views.findings import _tab_page
+from teams import access
+from teams.services.access_log import access_log_record
 
 SECTIONS = [
     ("verdict", "Verdict"),
@@ -44,7 +43,6 @@ def asset_memos(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@rate_limited("memo_create")
 def memo_create(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     access.require_edit(request.user, asset.team_id)
@@ -209,7 +207,7 @@ def memo_review_queue(request: HttpRequest) -> HttpResponse:
 def notification_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("notification_list")
+        return redirect("diligence:notification_list")
     return render(
         request, "diligence/notifications.html", {"notifications": selectors.notifications_for(user=request.user)}
     )

@@ -13,13 +13,13 @@ from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors as asset_selectors
 from assets.services import StaleEdit
-from diligence import access
 from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceForm, ReviewItemForm, team_members
 from diligence.models import ReviewItem
 from diligence.selectors import reviews as selectors
 from diligence.services import checklists as services
-from diligence.services.access_log import access_log_record
 from diligence.urls_ids import id_url
+from teams import access
+from teams.services.access_log import access_log_record
 
 PAGE = "diligence/review_detail.html"
 
@@ -46,7 +46,7 @@ def _filters(request: HttpRequest) -> selectors.ItemFilters:
 def _with_links(items: list[ReviewItem]) -> list[ReviewItem]:
     """Each row's detail and edit links, reversed once for the whole list: a reversal per link per row was a
     third of the time of a 300-item page."""
-    detail, edit = id_url("review_item_detail"), id_url("review_item_edit")
+    detail, edit = id_url("diligence:review_item_detail"), id_url("diligence:review_item_edit")
     for item in items:
         item.detail_url, item.edit_url = detail(item.pk), edit(item.pk)
     return items

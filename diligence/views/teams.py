@@ -1,4 +1,4 @@
-"""Team pages. Views are thin: access check through ``diligence.access``, selector, render."""
+"""Team pages. Views are thin: access check through ``teams.access``, selector, render."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from diligence import access, selectors
 from diligence.selectors.dashboard import team_dashboard
 from diligence.urls_ids import id_url
+from teams import access, selectors
 
 
 @login_required
@@ -18,7 +18,7 @@ from diligence.urls_ids import id_url
 def home(request: HttpRequest) -> HttpResponse:
     teams = list(access.teams_visible_to(request.user))
     if len(teams) == 1:
-        return redirect(teams[0])
+        return redirect("diligence:team_home", team_slug=teams[0].slug)
     return render(request, "diligence/home.html", {"teams": teams})
 
 
@@ -27,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def team_home(request: HttpRequest, team_slug: str) -> HttpResponse:
     team = access.team_get_for_user_or_404(user=request.user, slug=team_slug)
     dashboard = team_dashboard(team=team, today=timezone.localdate())
-    review_url, findings_url = id_url("review_detail"), id_url("asset_findings")
+    review_url, findings_url = id_url("diligence:review_detail"), id_url("diligence:asset_findings")
     for item in (*dashboard.overdue, *dashboard.due_soon):
         item.review_url = review_url(item.review_id)
     for asset, _light, _answer in dashboard.assets:

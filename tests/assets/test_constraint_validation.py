@@ -49,7 +49,7 @@ def test_a_held_foreign_key_is_not_read_again_but_an_unknown_id_still_is(world):
     study = StudyFactory.build(team=world.phoenix, asset=None)
     with CaptureQueriesContext(connection) as held:
         study.clean_fields()
-    assert not [q for q in held if "diligence_dealteam" in q["sql"]]
+    assert not [q for q in held if "teams_dealteam" in q["sql"]]
     orphan = StudyFactory.build(team=None, asset=None)
     orphan.team_id = 987_654
     with pytest.raises(ValidationError) as raised:

@@ -27,8 +27,8 @@ from assets.models import (
     TriState,
 )
 from assets.services import hospital_get_or_create
-from diligence import access
-from diligence.models import DealTeam, User
+from teams import access
+from teams.models import DealTeam, User
 
 pytestmark = pytest.mark.django_db
 

@@ -15,19 +15,19 @@ pytestmark = pytest.mark.django_db
 def test_download_is_an_attachment_with_the_whole_asset(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix, hospital__name_zh="西安交通大学第二附属医院")
     asset = site.study.asset
-    response = client_as("partner").get(reverse("dossier_download", args=[asset.pk]))
+    response = client_as("partner").get(reverse("assets:dossier_download", args=[asset.pk]))
     assert response["Content-Disposition"] == f'attachment; filename="{asset.code}-dossier.json"'
     document = json.loads(response.content)
     assert document["asset"]["code"] == asset.code
     assert document["studies"][0]["sites"][0]["hospital"]["name_zh"] == "西安交通大学第二附属医院"
-    assert client_as("outsider").get(reverse("dossier_download", args=[asset.pk])).status_code == 404
+    assert client_as("outsider").get(reverse("assets:dossier_download", args=[asset.pk])).status_code == 404
 
 
 def test_upload_round_trip_into_another_team(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
-    exported = client_as("member").get(reverse("dossier_download", args=[site.study.asset_id])).content
+    exported = client_as("member").get(reverse("assets:dossier_download", args=[site.study.asset_id])).content
     upload = SimpleUploadedFile("dossier.json", exported, content_type="application/json")
-    response = client_as("outsider").post(reverse("dossier_upload"), {"team": world.atlas.pk, "file": upload})
+    response = client_as("outsider").post(reverse("assets:dossier_upload"), {"team": world.atlas.pk, "file": upload})
     copy = Asset.objects.get(team=world.atlas, code=site.study.asset.code)
     assert response.status_code == 302 and response["Location"] == copy.get_absolute_url()
     assert Hospital.objects.count() == 1  # matched by name and city, not duplicated
@@ -38,7 +38,7 @@ def test_a_bad_dossier_writes_nothing_and_names_each_problem(world, client_as):
            "asset": {"code": "BAD-1", "name": "Bad", "modality": "car_t"},
            "studies": [{"title": "T", "nct_id": "NCT123"}]}  # fmt: skip
     upload = SimpleUploadedFile("bad.json", json.dumps(bad).encode())
-    response = client_as("member").post(reverse("dossier_upload"), {"team": world.phoenix.pk, "file": upload})
+    response = client_as("member").post(reverse("assets:dossier_upload"), {"team": world.phoenix.pk, "file": upload})
     assert response.status_code == 400
     assert "$.studies[0].nct_id" in response.content.decode()
     assert not Asset.objects.filter(code="BAD-1").exists()
@@ -46,11 +46,11 @@ def test_a_bad_dossier_writes_nothing_and_names_each_problem(world, client_as):
 
 def test_not_json_gets_a_clear_error(world, client_as):
     upload = SimpleUploadedFile("notes.json", b"\xff\xfe not json")
-    response = client_as("member").post(reverse("dossier_upload"), {"team": world.phoenix.pk, "file": upload})
+    response = client_as("member").post(reverse("assets:dossier_upload"), {"team": world.phoenix.pk, "file": upload})
     assert response.status_code == 400 and "not UTF-8" in response.content.decode()
 
 
 def test_upload_cannot_target_a_team_the_user_is_not_on(world, client_as):
     upload = SimpleUploadedFile("d.json", b"{}")
-    response = client_as("member").post(reverse("dossier_upload"), {"team": world.atlas.pk, "file": upload})
+    response = client_as("member").post(reverse("assets:dossier_upload"), {"team": world.atlas.pk, "file": upload})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()

@@ -123,7 +123,7 @@ def test_an_id_that_is_not_an_nct_id_is_refused_before_any_request(ctgov_api):
 
 
 def test_the_fetch_button_imports_the_study(world, client_as, ctgov_api):
-    response = client_as("member").post(reverse("registry_fetch"), {"fetch-team": world.phoenix.pk,
+    response = client_as("member").post(reverse("assets:registry_fetch"), {"fetch-team": world.phoenix.pk,
                                                                      "fetch-nct_id": "NCT00973089"})  # fmt: skip
 
     assert response.status_code == 200
@@ -135,7 +135,7 @@ def test_the_fetch_button_imports_the_study(world, client_as, ctgov_api):
 
 def test_the_fetch_button_shows_why_when_the_api_is_unreachable(world, client_as, nothing_listening):
     response = client_as("member").post(
-        reverse("registry_fetch"),
+        reverse("assets:registry_fetch"),
         {"fetch-team": world.phoenix.pk, "fetch-nct_id": "NCT03090659"},
         HTTP_HX_REQUEST="true",
     )
@@ -146,10 +146,12 @@ def test_the_fetch_button_shows_why_when_the_api_is_unreachable(world, client_as
 
 
 def test_the_fetch_form_refuses_a_bad_id_and_another_team(world, client_as, ctgov_api):
-    bad_id = client_as("member").post(reverse("registry_fetch"), {"fetch-team": world.phoenix.pk, "fetch-nct_id": "12"})
+    bad_id = client_as("member").post(
+        reverse("assets:registry_fetch"), {"fetch-team": world.phoenix.pk, "fetch-nct_id": "12"}
+    )
     assert bad_id.status_code == 400 and "is not an NCT id" in bad_id.content.decode()
     other_team = client_as("outsider").post(
-        reverse("registry_fetch"), {"fetch-team": world.phoenix.pk, "fetch-nct_id": "NCT03090659"}
+        reverse("assets:registry_fetch"), {"fetch-team": world.phoenix.pk, "fetch-nct_id": "NCT03090659"}
     )
     assert other_team.status_code == 400 and "Select a valid choice" in other_team.content.decode()
     assert ctgov_api == [] and not Study.objects.exists()

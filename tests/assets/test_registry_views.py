@@ -15,7 +15,7 @@ from tests.fixtures import REGISTRY as FIXTURES
 
 pytestmark = pytest.mark.django_db
 
-URL = reverse("registry_import")
+URL = reverse("assets:registry_import")
 
 
 def upload(path: Path, name: str | None = None) -> SimpleUploadedFile:
@@ -91,7 +91,7 @@ def test_an_outsider_cannot_import_into_another_team_nor_see_what_was_imported(w
                                               "files": [upload(FIXTURES / "chictr_ictrp.xml")]})  # fmt: skip
     assert sneaky.status_code == 400 and "Select a valid choice" in sneaky.content.decode()
     assert not Study.objects.filter(chictr_id__startswith="ChiCTR").exists()
-    assert client_as("outsider").get(reverse("asset_detail", args=[asset.pk])).status_code == 404
+    assert client_as("outsider").get(reverse("assets:asset_detail", args=[asset.pk])).status_code == 404
 
 
 def test_an_asset_of_the_other_team_is_refused_for_someone_on_both(world, client_as):

@@ -40,8 +40,8 @@ def queries(client, url: str, **extra) -> int:
 def test_asset_list_shows_own_teams_assets_only(world, client_as):
     AssetFactory(team=world.phoenix, code="PHX-ONE", name="Phoenix one")
     AssetFactory(team=world.atlas, code="ATL-ONE", name="Atlas one")
-    member_page = client_as("member").get(reverse("asset_list")).content.decode()
-    outsider_page = client_as("outsider").get(reverse("asset_list")).content.decode()
+    member_page = client_as("member").get(reverse("assets:asset_list")).content.decode()
+    outsider_page = client_as("outsider").get(reverse("assets:asset_list")).content.decode()
     assert "PHX-ONE" in member_page and "ATL-ONE" not in member_page
     assert "ATL-ONE" in outsider_page and "PHX-ONE" not in outsider_page
 
@@ -50,10 +50,12 @@ def test_outsider_search_for_code_name_or_nct_id_finds_nothing(world, client_as)
     StudyFactory(asset__team=world.phoenix, asset__code="SECRET-1", asset__name="Secret CAR-T", nct_id="NCT03090659")
     client = client_as("outsider")
     for term in ("SECRET-1", "Secret CAR-T", "NCT03090659"):
-        response = client.get(reverse("asset_list"), {"q": term}, **HTMX)
+        response = client.get(reverse("assets:asset_list"), {"q": term}, **HTMX)
         assert "SECRET-1" not in response.content.decode()
         assert response.context["page"].paginator.count == 0
-    assert client_as("member").get(reverse("asset_list"), {"q": "NCT03090659"}).context["page"].paginator.count == 1
+    assert (
+        client_as("member").get(reverse("assets:asset_list"), {"q": "NCT03090659"}).context["page"].paginator.count == 1
+    )
 
 
 def test_filters_and_sorting(world, client_as):
@@ -63,7 +65,7 @@ def test_filters_and_sorting(world, client_as):
     client = client_as("member")
 
     def codes(**params):
-        return [a.code for a in client.get(reverse("asset_list"), params).context["page"].object_list]
+        return [a.code for a in client.get(reverse("assets:asset_list"), params).context["page"].object_list]
 
     assert codes() == ["A-1", "B-2", "C-3"]
     assert codes(sort="-code") == ["C-3", "B-2", "A-1"]
@@ -75,7 +77,7 @@ def test_filters_and_sorting(world, client_as):
 
 def test_asset_list_htmx_returns_the_results_fragment_only(world, client_as):
     AssetFactory(team=world.phoenix, code="FRAG-1")
-    response = client_as("member").get(reverse("asset_list"), {"q": "FRAG"}, **HTMX)
+    response = client_as("member").get(reverse("assets:asset_list"), {"q": "FRAG"}, **HTMX)
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="results"')
     assert "<html" not in body and "FRAG-1" in body
@@ -84,7 +86,7 @@ def test_asset_list_htmx_returns_the_results_fragment_only(world, client_as):
 
 def test_asset_list_paginates(world, client_as):
     AssetFactory.create_batch(30, team=world.phoenix)
-    page_two = client_as("member").get(reverse("asset_list"), {"page": 2}).context["page"]
+    page_two = client_as("member").get(reverse("assets:asset_list"), {"page": 2}).context["page"]
     assert (page_two.number, len(page_two.object_list), page_two.paginator.count) == (2, 5, 30)
 
 
@@ -92,10 +94,10 @@ def test_asset_list_query_count_is_the_same_for_2_and_50_assets(world, client_as
     client = client_as("member")
     for _ in range(2):
         StudySiteFactory(study__asset__team=world.phoenix)
-    few = queries(client, reverse("asset_list"))
+    few = queries(client, reverse("assets:asset_list"))
     for _ in range(48):
         StudySiteFactory(study__asset__team=world.phoenix)
-    assert queries(client, reverse("asset_list")) == few
+    assert queries(client, reverse("assets:asset_list")) == few
 
 
 # --- the asset page -------------------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ def test_every_tab_runs_the_same_queries_for_2_and_50_rows(world, client_as, tab
     client = client_as("member")
     asset = AssetFactory(team=world.phoenix)
     populate(asset, 2)
-    url = f"{reverse('asset_detail', args=[asset.pk])}?tab={tab}"
+    url = f"{reverse('assets:asset_detail', args=[asset.pk])}?tab={tab}"
     few = queries(client, url)
     populate(Asset.objects.get(pk=asset.pk), 48)
     assert queries(client, url) == few
@@ -126,7 +128,7 @@ def test_every_tab_runs_the_same_queries_for_2_and_50_rows(world, client_as, tab
 
 def test_tab_switch_over_htmx_returns_the_panel_only(world, client_as):
     asset = StudyFactory(asset__team=world.phoenix).asset
-    response = client_as("member").get(reverse("asset_detail", args=[asset.pk]), {"tab": "studies"}, **HTMX)
+    response = client_as("member").get(reverse("assets:asset_detail", args=[asset.pk]), {"tab": "studies"}, **HTMX)
     body = response.content.decode()
     assert "<html" not in body
     assert 'aria-current="page">Studies</a>' in body
@@ -135,12 +137,14 @@ def test_tab_switch_over_htmx_returns_the_panel_only(world, client_as):
 
 def test_unknown_tab_is_404(world, client_as):
     asset = AssetFactory(team=world.phoenix)
-    assert client_as("member").get(reverse("asset_detail", args=[asset.pk]), {"tab": "secrets"}).status_code == 404
+    assert (
+        client_as("member").get(reverse("assets:asset_detail", args=[asset.pk]), {"tab": "secrets"}).status_code == 404
+    )
 
 
 def test_chinese_hospital_names_render(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix, hospital__name_zh="西安交通大学第二附属医院")
-    body = client_as("member").get(reverse("asset_detail", args=[site.study.asset_id]), {"tab": "sites"})
+    body = client_as("member").get(reverse("assets:asset_detail", args=[site.study.asset_id]), {"tab": "sites"})
     assert "西安交通大学第二附属医院" in body.content.decode()
 
 
@@ -149,7 +153,7 @@ def test_nhc_filing_tab_shows_the_deadline_on_the_make_up_saturday(world, client
         study__asset__team=world.phoenix, academic_review_on=dt.date(2026, 9, 25),
         ethics_approved_on=dt.date(2026, 9, 28), filed_on=dt.date(2026, 10, 12),
     )  # fmt: skip
-    body = client_as("member").get(reverse("asset_detail", args=[filing.study.asset_id]), {"tab": "filings"})
+    body = client_as("member").get(reverse("assets:asset_detail", args=[filing.study.asset_id]), {"tab": "filings"})
     text = body.content.decode()
     assert "2026-10-10" in text and "late" in text
 
@@ -160,7 +164,7 @@ def test_ethics_after_first_enrolment_is_marked(world, client_as):
         approval_date=dt.date(2024, 4, 2),
     )  # fmt: skip
     asset_id = approval.study_site.study.asset_id
-    body = client_as("member").get(reverse("asset_detail", args=[asset_id]), {"tab": "ethics"}).content.decode()
+    body = client_as("member").get(reverse("assets:asset_detail", args=[asset_id]), {"tab": "ethics"}).content.decode()
     assert "after first enrolment" in body
 
 
@@ -171,12 +175,12 @@ def test_create_an_asset_and_refuse_a_duplicate_code(world, client_as):
     client = client_as("member")
     data = {"team": world.phoenix.pk, "code": "NEW-1", "name": "New", "modality": "car_t",
             "originator_name": "Acme Bio", "order818_scope_override": "unknown"}  # fmt: skip
-    response = client.post(reverse("asset_create"), data)
+    response = client.post(reverse("assets:asset_create"), data)
     asset = Asset.objects.get(code="NEW-1")
     assert response.status_code == 302 and response["Location"] == asset.get_absolute_url()
     assert asset.originator.name == "Acme Bio" and asset.originator.team == world.phoenix
     assert asset.history.get().history_user == world.member
-    again = client.post(reverse("asset_create"), data)
+    again = client.post(reverse("assets:asset_create"), data)
     assert again.status_code == 200
     assert "The team already has an asset with this code." in again.content.decode()
     assert Asset.objects.filter(code="NEW-1").count() == 1
@@ -190,20 +194,20 @@ def test_asset_create_cannot_target_another_team(world, client_as):
         "modality": "car_t",
         "order818_scope_override": "unknown",
     }
-    response = client_as("member").post(reverse("asset_create"), data)
+    response = client_as("member").post(reverse("assets:asset_create"), data)
     assert response.status_code == 200
     assert not Asset.objects.filter(code="X-1").exists()
 
 
 def test_partner_sees_no_create_form(world, client_as):
-    response = client_as("partner").get(reverse("asset_create"))
+    response = client_as("partner").get(reverse("assets:asset_create"))
     assert "not on a deal team where you can add assets" in response.content.decode()
 
 
 def test_inline_edit_over_htmx_returns_fragments(world, client_as):
     study = StudyFactory(asset__team=world.phoenix, title="Old title")
     client = client_as("member")
-    url = reverse("study_edit", args=[study.pk])
+    url = reverse("assets:study_edit", args=[study.pk])
     form = client.get(url, **HTMX).content.decode()
     assert "<html" not in form and 'hx-post="' in form and 'name="version" value="1"' in form
 
@@ -221,7 +225,9 @@ def test_inline_edit_over_htmx_returns_fragments(world, client_as):
 
 def test_inline_edit_without_htmx_redirects_to_the_tab(world, client_as):
     study = StudyFactory(asset__team=world.phoenix)
-    response = client_as("lead").post(reverse("study_edit", args=[study.pk]), {**study_form_data(study), "title": "T"})
+    response = client_as("lead").post(
+        reverse("assets:study_edit", args=[study.pk]), {**study_form_data(study), "title": "T"}
+    )
     assert response.status_code == 302
     assert response["Location"].endswith("?tab=studies")
 
@@ -237,7 +243,7 @@ def study_form_data(study: Study) -> dict[str, object]:
 
 def test_second_save_of_the_same_record_is_refused_with_the_newer_values(world, client_as):
     study = StudyFactory(asset__team=world.phoenix, title="Original title")
-    url = reverse("study_edit", args=[study.pk])
+    url = reverse("assets:study_edit", args=[study.pk])
     first, second = client_as("member"), client_as("lead")
     first.post(url, {**study_form_data(study), "title": "Member's title"})
     refused = second.post(url, {**study_form_data(study), "title": "Lead's title"}, **HTMX)
@@ -258,7 +264,7 @@ def test_second_save_of_the_same_record_is_refused_with_the_newer_values(world, 
 def test_delete_asks_then_deletes_and_refuses_a_stale_delete(world, client_as):
     approval = EthicsApprovalFactory(study_site__study__asset__team=world.phoenix)
     client = client_as("member")
-    url = reverse("ethics_delete", args=[approval.pk])
+    url = reverse("assets:ethics_delete", args=[approval.pk])
     confirm = client.get(url, **HTMX).content.decode()
     assert "Delete ethics approval" in confirm and 'name="version"' in confirm
     approval.committee = "Renamed"
@@ -277,7 +283,7 @@ def test_create_a_site_matches_the_hospital_in_the_directory(world, client_as):
     new_study = StudyFactory(asset=existing.study.asset)
     data = {"hospital_name_en": "ruijin hospital", "hospital_city": "shanghai", "hospital_grade": "unknown",
             "role": "lead", "principal_investigator": "Dr Li"}  # fmt: skip
-    response = client_as("member").post(reverse("site_create", args=[new_study.pk]), data, **HTMX)
+    response = client_as("member").post(reverse("assets:site_create", args=[new_study.pk]), data, **HTMX)
     assert response.status_code == 200
     assert new_study.sites.get().hospital == existing.hospital
 
@@ -287,8 +293,8 @@ def test_singular_facts_are_edited_not_duplicated(world, client_as):
     client = client_as("member")
     data = {"direction": "in", "counterparty": "Acme", "currency": "USD", "upfront": "1000000", "equity": "0",
             "technical_data_sharing": "yes"}  # fmt: skip
-    client.post(reverse("deal_create", args=[asset.pk]), data, **HTMX)
-    form = client.get(reverse("deal_create", args=[asset.pk]), **HTMX).content.decode()
+    client.post(reverse("assets:deal_create", args=[asset.pk]), data, **HTMX)
+    form = client.get(reverse("assets:deal_create", args=[asset.pk]), **HTMX).content.decode()
     assert 'value="Acme"' in form and 'name="version" value="1"' in form
 
 
@@ -296,23 +302,23 @@ def test_negative_money_gets_a_clear_error(world, client_as):
     asset = AssetFactory(team=world.phoenix)
     data = {"direction": "in", "counterparty": "Acme", "currency": "USD", "upfront": "-5", "equity": "0",
             "technical_data_sharing": "yes"}  # fmt: skip
-    response = client_as("member").post(reverse("deal_create", args=[asset.pk]), data, **HTMX)
+    response = client_as("member").post(reverse("assets:deal_create", args=[asset.pk]), data, **HTMX)
     assert "Amounts cannot be negative." in response.content.decode()
 
 
 def test_dates_out_of_order_get_an_error_beside_the_later_field(world, client_as):
     asset = AssetFactory(team=world.phoenix)
     data = {"authority": "nmpa", "pathway": "standard", "submitted_on": "2026-03-02", "cleared_on": "2026-03-01"}
-    response = client_as("member").post(reverse("ind_create", args=[asset.pk]), data, **HTMX)
+    response = client_as("member").post(reverse("assets:ind_create", args=[asset.pk]), data, **HTMX)
     assert "Must be on or after the submitted on (2026-03-02)." in response.content.decode()
 
 
 def test_partner_reads_but_cannot_write(world, client_as):
     study = StudyFactory(asset__team=world.phoenix)
     client = client_as("partner")
-    assert client.get(reverse("asset_detail", args=[study.asset_id])).status_code == 200
-    assert client.get(reverse("study_edit", args=[study.pk])).status_code == 404
-    assert client.post(reverse("study_edit", args=[study.pk]), study_form_data(study)).status_code == 404
+    assert client.get(reverse("assets:asset_detail", args=[study.asset_id])).status_code == 200
+    assert client.get(reverse("assets:study_edit", args=[study.pk])).status_code == 404
+    assert client.post(reverse("assets:study_edit", args=[study.pk]), study_form_data(study)).status_code == 404
 
 
 # --- history --------------------------------------------------------------------------------------------------
@@ -320,18 +326,18 @@ def test_partner_reads_but_cannot_write(world, client_as):
 
 def test_history_shows_who_changed_what(world, client_as):
     study = StudyFactory(asset__team=world.phoenix, title="Before")
-    client_as("lead").post(reverse("study_edit", args=[study.pk]), {**study_form_data(study), "title": "After"})
-    body = client_as("member").get(reverse("study_history", args=[study.pk]), **HTMX).content.decode()
+    client_as("lead").post(reverse("assets:study_edit", args=[study.pk]), {**study_form_data(study), "title": "After"})
+    body = client_as("member").get(reverse("assets:study_history", args=[study.pk]), **HTMX).content.decode()
     assert str(world.lead) in body and "Before" in body and "After" in body
-    asset_history = client_as("member").get(reverse("asset_detail", args=[study.asset_id]), {"tab": "history"})
+    asset_history = client_as("member").get(reverse("assets:asset_detail", args=[study.asset_id]), {"tab": "history"})
     assert "After" in asset_history.content.decode()
 
 
 def test_outsider_sees_no_history(world, client_as):
     study = StudyFactory(asset__team=world.phoenix)
     client = client_as("outsider")
-    assert client.get(reverse("study_history", args=[study.pk])).status_code == 404
-    assert client.get(reverse("asset_detail", args=[study.asset_id]), {"tab": "history"}).status_code == 404
+    assert client.get(reverse("assets:study_history", args=[study.pk])).status_code == 404
+    assert client.get(reverse("assets:asset_detail", args=[study.asset_id]), {"tab": "history"}).status_code == 404
 
 
 # --- the shared hospital directory ----------------------------------------------------------------------------
@@ -340,9 +346,9 @@ def test_outsider_sees_no_history(world, client_as):
 def test_hospital_directory_counts_only_my_teams_sites(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
     StudySiteFactory(study__asset__team=world.atlas, hospital=site.hospital)
-    rows = client_as("outsider").get(reverse("hospital_list")).context["page"].object_list
+    rows = client_as("outsider").get(reverse("assets:hospital_list")).context["page"].object_list
     assert [h.my_site_count for h in rows] == [1]
-    detail = client_as("outsider").get(reverse("hospital_detail", args=[site.hospital_id])).content.decode()
+    detail = client_as("outsider").get(reverse("assets:hospital_detail", args=[site.hospital_id])).content.decode()
     assert site.study.asset.code not in detail
 
 
@@ -352,9 +358,9 @@ def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(wo
     data = {"version": hospital.version, "name_en": hospital.name_en, "name_zh": hospital.name_zh,
             "city": hospital.city, "province": "Shaanxi", "country": "China", "grade": "grade_a_tertiary",
             "grade_verified": "on", "grade_verified_on": "2026-11-01"}  # fmt: skip
-    assert client_as("member").post(reverse("hospital_edit", args=[hospital.pk]), data).status_code == 302
-    own_team_view = client_as("lead").get(reverse("hospital_detail", args=[hospital.pk])).content.decode()
-    other_team_view = client_as("outsider").get(reverse("hospital_detail", args=[hospital.pk])).content.decode()
+    assert client_as("member").post(reverse("assets:hospital_edit", args=[hospital.pk]), data).status_code == 302
+    own_team_view = client_as("lead").get(reverse("assets:hospital_detail", args=[hospital.pk])).content.decode()
+    other_team_view = client_as("outsider").get(reverse("assets:hospital_detail", args=[hospital.pk])).content.decode()
     assert str(world.member) in own_team_view and "Shaanxi" in own_team_view
     assert str(world.member) not in other_team_view and "a user of another team" in other_team_view
 
@@ -368,7 +374,7 @@ def test_red_flag_filter(world, client_as):
     client = client_as("member")
 
     def codes(**params):
-        return [a.code for a in client.get(reverse("asset_list"), params).context["page"].object_list]
+        return [a.code for a in client.get(reverse("assets:asset_list"), params).context["page"].object_list]
 
     assert codes(flags="high") == ["FLAG-1"]
     assert codes(flags="none") == ["CLEAN-1"]
@@ -380,8 +386,8 @@ def test_deleting_the_deal_terms_or_plan_shows_the_tab_without_it(world, client_
     asset = AssetFactory(team=world.phoenix, code="PHX-9")
     fact = DealTermsFactory(asset=asset) if kind == "deal" else RegistrationPlanFactory(asset=asset)
     response = client_as("member").post(
-        reverse(f"{kind}_delete", args=[fact.pk]), {"version": fact.version}, HTTP_HX_REQUEST="true"
+        reverse(f"assets:{kind}_delete", args=[fact.pk]), {"version": fact.version}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
     assert type(fact).objects.filter(pk=fact.pk).count() == 0
-    assert reverse(f"{kind}_edit", args=[fact.pk]) not in response.content.decode()
+    assert reverse(f"assets:{kind}_edit", args=[fact.pk]) not in response.content.decode()

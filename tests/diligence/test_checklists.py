@@ -233,7 +233,7 @@ def test_oversized_evidence_is_refused(world, item, settings):
 
 def test_a_user_factory_member_can_be_assigned(world):
     newcomer = UserFactory(username="newcomer")
-    from diligence.services import membership_set
+    from teams.services import membership_set
 
     membership_set(team=world.phoenix, user=newcomer, role="member", actor=world.lead)
     item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.first()

@@ -22,9 +22,10 @@ from assets.services import fact_save
 from diligence.memos.fetcher import MEMO_ORIGIN, MemoFetchRefused, MemoUrlFetcher
 from diligence.memos.render import STYLESHEET, RenderedPdf, render_memo_html, render_memo_pdf, stamp_pdf
 from diligence.memos.snapshot import CHECKED_REGULATIONS, build_snapshot, snapshot_changes
-from diligence.models import Finding, Review, User
+from diligence.models import Finding, Review
 from diligence.rules.citations import CITATIONS
 from diligence.services.checklists import evidence_add, review_item_update, review_start
+from teams.models import User
 from tests.conftest import MINIMAL_PDF
 from tests.factories import AssetFactory, DealTeamFactory
 

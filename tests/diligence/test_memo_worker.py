@@ -11,9 +11,10 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from assets.models import Asset
-from diligence.models import Finding, Memo, User
+from diligence.models import Finding, Memo
 from diligence.services import memos
 from diligence.services.checklists import review_start
+from teams.models import User
 from tests.workers import purge_task_queues, running_worker, start_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

@@ -131,52 +131,65 @@ def test_review_flow_request_changes_new_version_approve(world, asset):
 
 def test_download_is_stamped_recorded_and_an_attachment(world, asset, client_as):
     memo = rendered(asset, world.member)
-    response = client_as("partner").get(reverse("memo_download", args=[memo.pk]))
+    response = client_as("partner").get(reverse("diligence:memo_download", args=[memo.pk]))
     assert response["Content-Disposition"] == f'attachment; filename="MEMO-1-memo-v{memo.version}.pdf"'
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == memo.pages
     assert all("Downloaded by" in page.extract_text() and str(world.partner) in page.extract_text()
                for page in reader.pages)  # fmt: skip
     assert MemoDownload.objects.get().user == world.partner
-    assert client_as("outsider").get(reverse("memo_download", args=[memo.pk])).status_code == 404
+    assert client_as("outsider").get(reverse("diligence:memo_download", args=[memo.pk])).status_code == 404
 
 
 def test_progress_fragment_polls_until_finished(world, asset, client_as):
     client = client_as("member")
-    response = client.post(reverse("memo_create", args=[asset.pk]), **HTMX)
+    response = client.post(reverse("diligence:memo_create", args=[asset.pk]), **HTMX)
     memo = Memo.objects.get(asset=asset)
     assert 'hx-trigger="every 1s"' in response.content.decode()
-    polling = client.get(reverse("memo_status", args=[memo.pk]), **HTMX)
+    polling = client.get(reverse("diligence:memo_status", args=[memo.pk]), **HTMX)
     assert polling.status_code == 200 and "Waiting for a worker" in polling.content.decode()
     memos.memo_render(memo_id=memo.pk)
-    done = client.get(reverse("memo_status", args=[memo.pk]), **HTMX)
+    done = client.get(reverse("diligence:memo_status", args=[memo.pk]), **HTMX)
     assert done.status_code == 286 and "every 1s" not in done.content.decode() and "Ready" in done.content.decode()
 
 
 def test_partner_review_in_the_browser(world, asset, client_as):
     memo = rendered(asset, world.member)
-    client_as("member").post(reverse("memo_submit_edit", args=[memo.pk]))
-    queue = client_as("partner").get(reverse("memo_review_queue")).content.decode()
+    client_as("member").post(reverse("diligence:memo_submit_edit", args=[memo.pk]))
+    queue = client_as("partner").get(reverse("diligence:memo_review_queue")).content.decode()
     assert f"v{memo.version}" in queue
     assert (
-        client_as("member").post(reverse("memo_review_edit", args=[memo.pk]), {"decision": "approve"}).status_code
+        client_as("member")
+        .post(reverse("diligence:memo_review_edit", args=[memo.pk]), {"decision": "approve"})
+        .status_code
         == 404
     )
-    client_as("partner").post(reverse("memo_review_edit", args=[memo.pk]), {"decision": "approve"})
+    client_as("partner").post(reverse("diligence:memo_review_edit", args=[memo.pk]), {"decision": "approve"})
     memo.refresh_from_db()
     assert memo.review_state == "approved"
-    page = client_as("member").get(reverse("memo_detail", args=[memo.pk])).content.decode()
+    page = client_as("member").get(reverse("diligence:memo_detail", args=[memo.pk])).content.decode()
     assert "Signed off by" in page and "locked" in page
 
 
 def test_outsiders_cannot_list_poll_read_or_review(world, asset, client_as):
     memo = rendered(asset, world.member)
     client = client_as("outsider")
-    for name in ("memo_detail", "memo_status", "memo_read", "memo_download", "memo_diff"):
+    for name in (
+        "diligence:memo_detail",
+        "diligence:memo_status",
+        "diligence:memo_read",
+        "diligence:memo_download",
+        "diligence:memo_diff",
+    ):
         assert client.get(reverse(name, args=[memo.pk])).status_code == 404
-    assert client.get(reverse("asset_memos", args=[asset.pk])).status_code == 404
-    assert client.post(reverse("memo_review_edit", args=[memo.pk]), {"decision": "approve"}).status_code == 404
-    assert reverse("memo_detail", args=[memo.pk]) not in client.get(reverse("memo_review_queue")).content.decode()
+    assert client.get(reverse("diligence:asset_memos", args=[asset.pk])).status_code == 404
+    assert (
+        client.post(reverse("diligence:memo_review_edit", args=[memo.pk]), {"decision": "approve"}).status_code == 404
+    )
+    assert (
+        reverse("diligence:memo_detail", args=[memo.pk])
+        not in client.get(reverse("diligence:memo_review_queue")).content.decode()
+    )
 
 
 def test_memo_diff_shows_what_changed_between_versions(world, asset, client_as):
@@ -185,5 +198,5 @@ def test_memo_diff_shows_what_changed_between_versions(world, asset, client_as):
     site.hospital.name_en = "Renamed Hospital"
     site.hospital.save()
     second = rendered(asset, world.member)
-    body = client_as("partner").get(reverse("memo_diff", args=[second.pk])).content.decode()
+    body = client_as("partner").get(reverse("diligence:memo_diff", args=[second.pk])).content.decode()
     assert "Renamed Hospital" in body

@@ -36,12 +36,12 @@ def item_data(item: ReviewItem, **changes) -> dict[str, object]:
 
 def test_start_a_review_from_the_asset_checklist_tab(world, client_as):
     asset = AssetFactory(team=world.phoenix)
-    tab = client_as("member").get(reverse("asset_checklist", args=[asset.pk])).content.decode()
+    tab = client_as("member").get(reverse("diligence:asset_checklist", args=[asset.pk])).content.decode()
     assert "Start the diligence checklist" in tab
-    response = client_as("member").post(reverse("review_create", args=[asset.pk]))
+    response = client_as("member").post(reverse("diligence:review_create", args=[asset.pk]))
     review = Review.objects.get(asset=asset)
     assert response["Location"] == review.get_absolute_url()
-    assert client_as("partner").post(reverse("review_create", args=[asset.pk])).status_code == 404
+    assert client_as("partner").post(reverse("diligence:review_create", args=[asset.pk])).status_code == 404
 
 
 def test_review_page_groups_items_by_question(world, client_as, review):
@@ -65,10 +65,10 @@ def test_filters_return_the_items_fragment(world, client_as, review):
 def test_inline_item_edit_returns_the_row(world, client_as, review):
     item = review.items.get(key="consent-cross-border")
     client = client_as("member")
-    form = client.get(reverse("review_item_edit", args=[item.pk]), **HTMX).content.decode()
+    form = client.get(reverse("diligence:review_item_edit", args=[item.pk]), **HTMX).content.decode()
     assert form.lstrip().startswith(f'<tr id="item-{item.pk}" class="editing">')
     data = item_data(item, status="in_progress", assignee=world.lead.pk, notes="Asked the PI")
-    response = client.post(reverse("review_item_edit", args=[item.pk]), data, **HTMX)
+    response = client.post(reverse("diligence:review_item_edit", args=[item.pk]), data, **HTMX)
     assert response.status_code == 200
     assert response.content.decode().lstrip().startswith(f'<tr id="item-{item.pk}" class="status-in_progress">')
     item.refresh_from_db()
@@ -77,7 +77,7 @@ def test_inline_item_edit_returns_the_row(world, client_as, review):
 
 def test_not_applicable_without_reason_is_a_field_error(world, client_as, review):
     item = review.items.first()
-    response = client_as("member").post(reverse("review_item_edit", args=[item.pk]),
+    response = client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]),
                                         item_data(item, status="not_applicable"), **HTMX)  # fmt: skip
     assert "Say why the item does not apply." in response.content.decode()
     assert ReviewItem.objects.get(pk=item.pk).status == "not_started"
@@ -86,9 +86,9 @@ def test_not_applicable_without_reason_is_a_field_error(world, client_as, review
 def test_two_reviewers_editing_the_same_item(world, client_as, review):
     item = review.items.first()
     stale_form = item_data(item, status="done", notes="Lead's note")
-    client_as("member").post(reverse("review_item_edit", args=[item.pk]), item_data(item, status="blocked",
+    client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]), item_data(item, status="blocked",
                              notes="Member's note"), **HTMX)  # fmt: skip
-    refused = client_as("lead").post(reverse("review_item_edit", args=[item.pk]), stale_form, **HTMX)
+    refused = client_as("lead").post(reverse("diligence:review_item_edit", args=[item.pk]), stale_form, **HTMX)
     body = refused.content.decode()
     assert refused.status_code == 409
     assert "changed this item while you were editing" in body and "Member&#x27;s note" in body
@@ -98,14 +98,14 @@ def test_two_reviewers_editing_the_same_item(world, client_as, review):
 
 def test_assignee_choices_are_the_team_only(world, client_as, review):
     item = review.items.first()
-    response = client_as("member").post(reverse("review_item_edit", args=[item.pk]),
+    response = client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]),
                                         item_data(item, assignee=world.outsider.pk), **HTMX)  # fmt: skip
     assert "Select a valid choice" in response.content.decode()
 
 
 def test_bulk_assign(world, client_as, review):
     ids = list(review.items.values_list("pk", flat=True)[:4])
-    response = client_as("lead").post(reverse("review_bulk_edit", args=[review.pk]),
+    response = client_as("lead").post(reverse("diligence:review_bulk_edit", args=[review.pk]),
                                       {"items": ids, "assignee": world.member.pk, "due_on": "2026-12-15"})  # fmt: skip
     assert response.status_code == 302
     assert review.items.filter(assignee=world.member, due_on="2026-12-15").count() == 4
@@ -114,23 +114,23 @@ def test_bulk_assign(world, client_as, review):
 def test_comment_and_evidence_upload_and_download(world, client_as, review):
     item = review.items.first()
     client = client_as("member")
-    detail = client.post(reverse("item_comment_create", args=[item.pk]), {"body": "Letter requested"}, **HTMX)
+    detail = client.post(reverse("diligence:item_comment_create", args=[item.pk]), {"body": "Letter requested"}, **HTMX)
     assert "Letter requested" in detail.content.decode()
     upload = SimpleUploadedFile("ethics-letter.pdf", MINIMAL_PDF, content_type="application/pdf")
-    detail = client.post(reverse("evidence_create", args=[item.pk]), {"file": upload}, **HTMX)
+    detail = client.post(reverse("diligence:evidence_create", args=[item.pk]), {"file": upload}, **HTMX)
     assert "ethics-letter.pdf" in detail.content.decode()
     evidence = item.evidence.get()
-    download = client_as("partner").get(reverse("evidence_download", args=[evidence.pk]))
+    download = client_as("partner").get(reverse("diligence:evidence_download", args=[evidence.pk]))
     assert download["Content-Disposition"] == 'attachment; filename="ethics-letter.pdf"'
     assert b"".join(download.streaming_content) == MINIMAL_PDF
     assert EvidenceDownload.objects.get().user == world.partner
-    assert client_as("outsider").get(reverse("evidence_download", args=[evidence.pk])).status_code == 404
+    assert client_as("outsider").get(reverse("diligence:evidence_download", args=[evidence.pk])).status_code == 404
 
 
 def test_an_upload_of_the_wrong_type_is_refused_beside_the_field(world, client_as, review):
     item = review.items.first()
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00" + b"\x00" * 100)
-    response = client_as("member").post(reverse("evidence_create", args=[item.pk]), {"file": fake}, **HTMX)
+    response = client_as("member").post(reverse("diligence:evidence_create", args=[item.pk]), {"file": fake}, **HTMX)
     assert response.status_code == 400 and "not an accepted file type" in response.content.decode()
     assert item.evidence.count() == 0
 
@@ -138,7 +138,7 @@ def test_an_upload_of_the_wrong_type_is_refused_beside_the_field(world, client_a
 def test_evidence_files_are_not_reachable_by_path(world, client_as, review, settings):
     item = review.items.first()
     upload = SimpleUploadedFile("letter.pdf", MINIMAL_PDF)
-    client_as("member").post(reverse("evidence_create", args=[item.pk]), {"file": upload}, **HTMX)
+    client_as("member").post(reverse("diligence:evidence_create", args=[item.pk]), {"file": upload}, **HTMX)
     stored = item.evidence.get().file.name
     for url in (f"/media/{stored}", f"/static/{stored}", f"/{stored}"):
         assert client_as("member").get(url).status_code == 404
@@ -150,13 +150,13 @@ def test_exports(world, client_as, review):
     item.save()
     StudySiteFactory(study__asset=review.asset)
     findings_recompute(asset_id=review.asset_id)
-    response = client_as("partner").get(reverse("review_export_csv", args=[review.pk]))
+    response = client_as("partner").get(reverse("diligence:review_export_csv", args=[review.pk]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert response["Content-Disposition"].endswith('-checklist-v1.csv"')
     assert sum(1 for row in rows if row[:1] == ["item"]) == review.items.count()
     assert any(row[:1] == ["finding"] and "ethics-coverage" in row for row in rows)
     assert any("'=HYPERLINK" in cell for row in rows for cell in row)  # never a live formula
-    xlsx = client_as("partner").get(reverse("review_export_xlsx", args=[review.pk]))
+    xlsx = client_as("partner").get(reverse("diligence:review_export_xlsx", args=[review.pk]))
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["Checklist", "Findings"]
     assert book["Checklist"].max_row == review.items.count() + 1
@@ -193,10 +193,10 @@ def test_upgrade_offer_and_upgrade_in_the_browser(world, client_as, review):
     template_publish(version=draft, user=world.staff)
     page = client_as("member").get(review.get_absolute_url()).content.decode()
     assert "Version 2 of China IIT diligence is published." in page
-    offer = client_as("partner").get(reverse("review_upgrade", args=[review.pk])).content.decode()
+    offer = client_as("partner").get(reverse("diligence:review_upgrade", args=[review.pk])).content.decode()
     assert "licensor-standing" in offer and "Upgrade this checklist" not in offer
-    assert client_as("partner").post(reverse("review_upgrade", args=[review.pk])).status_code == 404
-    client_as("lead").post(reverse("review_upgrade", args=[review.pk]))
+    assert client_as("partner").post(reverse("diligence:review_upgrade", args=[review.pk])).status_code == 404
+    client_as("lead").post(reverse("diligence:review_upgrade", args=[review.pk]))
     review.refresh_from_db()
     assert review.template_version.number == 2
 
@@ -207,7 +207,7 @@ def test_upgrade_offer_and_upgrade_in_the_browser(world, client_as, review):
 def test_findings_tab_shows_the_verdict_and_each_finding_with_its_citation(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
     findings_recompute(asset_id=site.study.asset_id)
-    response = client_as("partner").get(reverse("asset_findings", args=[site.study.asset_id]))
+    response = client_as("partner").get(reverse("diligence:asset_findings", args=[site.study.asset_id]))
     body = response.content.decode()
     assert "Does this data travel?" in body and "No" in body
     assert "CFR-312.120" in body and "No ethics approval on file" in body
@@ -218,7 +218,7 @@ def test_acknowledge_a_finding_over_htmx(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
     findings_recompute(asset_id=site.study.asset_id)
     finding = Finding.objects.get(rule_id="ethics-coverage")
-    url = reverse("finding_status_edit", args=[finding.pk])
+    url = reverse("diligence:finding_status_edit", args=[finding.pk])
     refused = client_as("member").post(url, {"status": "acknowledged", "note": ""}, **HTMX)
     assert "Say why you acknowledge it." in refused.content.decode()
     client_as("member").post(url, {"status": "acknowledged", "note": "Requested from the site"}, **HTMX)
@@ -234,7 +234,7 @@ def test_acknowledge_a_finding_over_htmx(world, client_as):
 def test_row_links_built_from_one_reversal_match_reverse(world):
     from diligence.urls_ids import id_url
 
-    for name in ("review_item_detail", "review_item_edit", "memo_detail"):
+    for name in ("diligence:review_item_detail", "diligence:review_item_edit", "diligence:memo_detail"):
         for pk in (1, 42, 2_147_483_646):
             assert id_url(name)(pk) == reverse(name, args=[pk])
 

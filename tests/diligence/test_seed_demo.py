@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from diligence import access
-from diligence.models import DealTeam, Membership, User
+from teams import access
+from teams.models import DealTeam, Membership, User
 
 pytestmark = pytest.mark.django_db
 

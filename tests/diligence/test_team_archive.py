@@ -28,17 +28,14 @@ from assets.services import fact_delete, fact_save
 from diligence.checklist_defaults import TEMPLATE_SLUG
 from diligence.models import (
     ChecklistTemplate,
-    DealTeam,
     Evidence,
     Finding,
     ItemComment,
-    Membership,
     Memo,
     MemoComment,
     Review,
     ReviewItem,
     TemplateVersion,
-    User,
 )
 from diligence.services.checklists import evidence_add, item_comment_add, review_item_update, review_start
 from diligence.services.findings import finding_set_status, findings_recompute
@@ -50,9 +47,10 @@ from diligence.services.memos import (
     memo_request_changes,
     memo_submit,
 )
-from diligence.services.teams import membership_remove, membership_set
 from diligence.team_archive import restore
 from diligence.team_archive.subjects import Subjects
+from teams.models import DealTeam, Membership, User
+from teams.services.memberships import membership_remove, membership_set
 from tests import factories as f
 from tests.conftest import MINIMAL_PDF
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from diligence.services import membership_set
+from teams.services import membership_set
 from tests.conftest import CsrfClient
 from tests.factories import TEST_PASSWORD, MembershipFactory
 
@@ -35,23 +35,23 @@ def test_logout_is_a_post(client_as):
     client = client_as("member")
     assert client.get(reverse("logout")).status_code == 405
     assert client.post(reverse("logout")).status_code == 302
-    assert client.get(reverse("team_home", args=["phoenix"])).status_code == 302
+    assert client.get(reverse("diligence:team_home", args=["phoenix"])).status_code == 302
 
 
 def test_home_lists_teams_when_there_are_several(world, client_as):
     membership_set(team=world.atlas, user=world.lead, role="member", actor=None)
-    response = client_as("lead").get(reverse("home"))
+    response = client_as("lead").get(reverse("diligence:home"))
     assert response.status_code == 200
     assert [team.slug for team in response.context["teams"]] == ["atlas", "phoenix"]
 
 
 def test_home_explains_when_the_user_is_on_no_team(client_as):
-    response = client_as("staff").get(reverse("home"))
+    response = client_as("staff").get(reverse("diligence:home"))
     assert b"not on any deal team" in response.content
 
 
 def test_team_home_shows_members_and_navigation_of_own_teams_only(world, client_as):
-    response = client_as("member").get(reverse("team_home", args=["phoenix"]))
+    response = client_as("member").get(reverse("diligence:team_home", args=["phoenix"]))
     body = response.content.decode()
     assert response.status_code == 200
     for username in ("member", "lead", "partner"):
@@ -62,20 +62,20 @@ def test_team_home_shows_members_and_navigation_of_own_teams_only(world, client_
 
 
 def test_only_the_lead_sees_membership_changes(client_as):
-    url = reverse("team_home", args=["phoenix"])
+    url = reverse("diligence:team_home", args=["phoenix"])
     assert b"Membership changes" in client_as("lead").get(url).content
     assert b"Membership changes" not in client_as("member").get(url).content
 
 
 def test_pages_send_the_csrf_token_for_htmx_and_load_htmx_from_our_static_files(client_as):
-    body = client_as("member").get(reverse("team_home", args=["phoenix"])).content.decode()
+    body = client_as("member").get(reverse("diligence:team_home", args=["phoenix"])).content.decode()
     assert 'hx-headers=\'{"X-CSRFToken": "' in body
     assert '<script src="/static/django_htmx/htmx-2.min.js"' in body
     assert "https://" not in body
 
 
 def test_team_home_query_count_does_not_grow_with_members(world, client_as):
-    url = reverse("team_home", args=["phoenix"])
+    url = reverse("diligence:team_home", args=["phoenix"])
     client = client_as("lead")
     client.get(url)
     with CaptureQueriesContext(connection) as few:
@@ -87,7 +87,7 @@ def test_team_home_query_count_does_not_grow_with_members(world, client_as):
 
 
 def test_outsider_gets_the_plain_404_page(client_as):
-    response = client_as("outsider").get(reverse("team_home", args=["phoenix"]))
+    response = client_as("outsider").get(reverse("diligence:team_home", args=["phoenix"]))
     assert response.status_code == 404
     assert b"nothing you have access to" in response.content
 
@@ -106,7 +106,7 @@ def test_dashboard_shows_answers_red_flags_and_due_items(world, client_as):
     item = review_start(asset=site.study.asset, user=world.member).items.first()
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     review_item_update(item=item, user=world.member, changes={"due_on": yesterday}, expected_version=None)
-    response = client_as("partner").get(reverse("team_home", args=["phoenix"]))
+    response = client_as("partner").get(reverse("diligence:team_home", args=["phoenix"]))
     dashboard = response.context["dashboard"]
     assert [(a.code, light) for a, light, _answer in dashboard.assets] == [("DASH-1", "red")]
     assert dict((s, n) for s, _label, n in dashboard.findings_by_severity)["high"] >= 1
@@ -127,7 +127,7 @@ def test_dashboard_query_count_does_not_grow_with_assets(world, client_as):
             review_start(asset=site.study.asset, user=None)
 
     client = client_as("member")
-    url = reverse("team_home", args=["phoenix"])
+    url = reverse("diligence:team_home", args=["phoenix"])
     add_assets(2)
     client.get(url)
     with CaptureQueriesContext(connection) as few:

@@ -19,14 +19,15 @@ from diligence.services.findings import findings_recompute
 from diligence.services.memos import memo_request, memo_submit
 from tests import factories as f
 from tests.conftest import MINIMAL_PDF
-from tests.e2e.support import FIXTURES, Session
+from tests.e2e.support import Session
+from tests.fixtures import REGISTRY
 from tests.workers import running_worker, wait_for
 
 pytestmark = pytest.mark.e2e
 
 TEMPLATE_MODELS = ["checklisttemplate", "templateversion", "templatequestion", "templateitem"]
 
-CTGOV_RECORD = FIXTURES / "NCT00973089.json"  # hospital sponsor (class OTHER), one site in Israel
+CTGOV_RECORD = REGISTRY / "NCT00973089.json"  # hospital sponsor (class OTHER), one site in Israel
 RENDER_TIMEOUT = 180.0  # seconds; a cold worker's first WeasyPrint render on a busy machine
 
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.dossier import dossier_dumps, dossier_export
 from assets.models import Asset
-from diligence import access
+from teams import access
 
 
 class Command(BaseCommand):

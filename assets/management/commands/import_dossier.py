@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.dossier import DossierError, dossier_import, dossier_loads
-from diligence import access
+from teams import access
 
 if TYPE_CHECKING:
-    from diligence.models import User
+    from teams.models import User
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from diligence import access
 from diligence.team_archive import ArchiveError, team_export
+from teams import access
 
 
 class Command(BaseCommand):

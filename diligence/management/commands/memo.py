@@ -8,8 +8,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.models import Asset
-from diligence.models import Membership, Memo
+from diligence.models import Memo
 from diligence.services import memos
+from teams.models import Membership
 
 
 class Command(BaseCommand):

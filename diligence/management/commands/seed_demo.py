@@ -8,8 +8,8 @@ from django.db import transaction
 
 from assets.demo import seed_demo_facts
 from diligence.demo import seed_demo_reviews
-from diligence.models import DealTeam, Membership, User
-from diligence.services import membership_set, team_create
+from teams.models import DealTeam, Membership, User
+from teams.services import membership_set, team_create
 
 DEMO_PASSWORD = "demo"
 
@@ -28,11 +28,9 @@ PEOPLE = [
 
 # Staff manage people, teams and checklist templates, never deal data: they get these models only.
 ADMIN_MODELS = {
-    "diligence": [
-        "user", "dealteam", "membership", "historicalmembership",
-        "checklisttemplate", "templateversion", "templatequestion", "templateitem",
-    ]
-}  # fmt: skip
+    "teams": ["user", "dealteam", "membership", "historicalmembership"],
+    "diligence": ["checklisttemplate", "templateversion", "templatequestion", "templateitem"],
+}
 
 
 class Command(BaseCommand):

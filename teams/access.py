@@ -1,0 +1,147 @@
+"""The access policy: the one place that answers "may this user see or change this?".
+
+Deal teams are information barriers. Everything a team owns is reachable only through the querysets and
+getters here, and an outsider gets 404 (never 403) so they do not learn that an object exists. Staff
+administer users, teams and templates but see no team's deal data unless they are members.
+
+It sits at the bottom of the house (``teams`` <- ``assets`` <- ``diligence``): the team is the unit of access for
+the facts as well as for the work, and this module knows nothing of either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from teams.models import DealTeam, Membership
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from teams.models import User
+
+
+VIEW_ROLES = frozenset({Membership.Role.MEMBER, Membership.Role.LEAD, Membership.Role.PARTNER})
+EDIT_ROLES = frozenset({Membership.Role.MEMBER, Membership.Role.LEAD})
+LEAD_ROLES = frozenset({Membership.Role.LEAD})
+REVIEW_ROLES = frozenset({Membership.Role.PARTNER})
+
+_ROLES_CACHE = "_team_roles"
+_TEAMS_CACHE = "_teams"
+
+
+def _memberships(user: User) -> None:
+    """Read the user's memberships with their teams once per user object: one query however many checks a page
+    makes, the navigation's list of teams included."""
+    memberships = list(Membership.objects.filter(user=user).select_related("team").order_by("team__name"))
+    setattr(user, _ROLES_CACHE, {m.team_id: m.role for m in memberships})
+    setattr(user, _TEAMS_CACHE, [m.team for m in memberships])
+
+
+def team_roles(user: User | AnonymousUser) -> dict[int, str]:
+    """The user's role per team id."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    if not hasattr(user, _ROLES_CACHE):
+        _memberships(user)
+    return getattr(user, _ROLES_CACHE)
+
+
+def teams_of(user: User | AnonymousUser) -> list[DealTeam]:
+    """The user's teams by name, from the same read as their roles."""
+    if not team_roles(user):
+        return []
+    return getattr(user, _TEAMS_CACHE)
+
+
+def forget_roles(user: User) -> None:
+    """Drop the cached roles after a membership change in the same request or task."""
+    for name in (_ROLES_CACHE, _TEAMS_CACHE):
+        if hasattr(user, name):
+            delattr(user, name)
+
+
+def role_on(user: User | AnonymousUser, team: DealTeam | int) -> str | None:
+    team_id = team if isinstance(team, int) else team.pk
+    return team_roles(user).get(team_id)
+
+
+def can_view(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    return role_on(user, team) in VIEW_ROLES
+
+
+def can_edit(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    """Members and leads change the team's facts and checklists; partners review and sign off."""
+    return role_on(user, team) in EDIT_ROLES
+
+
+def can_lead(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    return role_on(user, team) in LEAD_ROLES
+
+
+def can_review(user: User | AnonymousUser, team: DealTeam | int) -> bool:
+    return role_on(user, team) in REVIEW_ROLES
+
+
+def teams_visible_to(user: User | AnonymousUser) -> QuerySet[DealTeam]:
+    return DealTeam.objects.filter(pk__in=list(team_roles(user)))
+
+
+def teams_editable_by(user: User | AnonymousUser) -> QuerySet[DealTeam]:
+    """The teams where the user may add and change facts (member or lead): the choices for a new asset or import."""
+    return DealTeam.objects.filter(pk__in=[team for team, role in team_roles(user).items() if role in EDIT_ROLES])
+
+
+def team_by_slug(slug: str) -> DealTeam | None:
+    """For trusted callers acting for the team (management commands), not for requests: no user is checked."""
+    return DealTeam.objects.filter(slug=slug).first()
+
+
+def user_by_username(username: str) -> User | None:
+    """For management commands that record who acted."""
+    from teams.models import User
+
+    return User.objects.filter(username=username).first()
+
+
+def team_get_for_user_or_404(*, user: User | AnonymousUser, slug: str) -> DealTeam:
+    team = DealTeam.objects.filter(slug=slug).first()
+    if team is None or not can_view(user, team):
+        raise Http404("No such team.")
+    return team
+
+
+def scope[M: Model](queryset: QuerySet[M], *, user: User | AnonymousUser, team_field: str = "team") -> QuerySet[M]:
+    """Restrict any team-owned queryset to the teams the user belongs to."""
+    return queryset.filter(**{f"{team_field}__in": list(team_roles(user))})
+
+
+def get_for_user_or_404[M: Model](
+    queryset: QuerySet[M], *, user: User | AnonymousUser, team_field: str = "team", **lookup: object
+) -> M:
+    """Fetch one team-owned object the user may see, or 404 whether it is missing or someone else's."""
+    obj = scope(queryset, user=user, team_field=team_field).filter(**lookup).first()
+    if obj is None:
+        raise Http404("Not found.")
+    return obj
+
+
+def colleagues_among(user: User | AnonymousUser, user_ids: set[int]) -> set[int]:
+    """Which of these users share a team with ``user``: only their names may be shown to ``user``."""
+    if not user_ids or not team_roles(user):
+        return set()
+    shared = Membership.objects.filter(team_id__in=list(team_roles(user)), user_id__in=user_ids)
+    return set(shared.values_list("user_id", flat=True))
+
+
+def can_edit_shared_directory(user: User | AnonymousUser) -> bool:
+    """Shared public facts (the hospital directory) may be edited by anyone who edits facts on some team."""
+    return any(role in EDIT_ROLES for role in team_roles(user).values())
+
+
+def require_edit(user: User | AnonymousUser, team: DealTeam | int) -> None:
+    """Raise 404 unless the user may change the team's data (a partner who may only read also gets 404)."""
+    if not can_edit(user, team):
+        raise Http404("Not found.")
