@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "teams",
     "assets",
     "diligence",
+    "config.demo",  # `manage.py seed_demo`: demo teams, logins and facts
     "config.bench",  # `manage.py bench` (the project's benchmark; its dev-only needs are imported when it runs)
 ]
 

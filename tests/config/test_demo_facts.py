@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 
 from assets.deadlines import NMPA_FIRST_DOSE_WINDOW, add_working_days, working_days_between
-from assets.demo import seed_demo_facts
 from assets.models import (
     Asset,
     Company,
@@ -27,6 +26,7 @@ from assets.models import (
     TriState,
 )
 from assets.services import hospital_get_or_create
+from config.demo.facts import seed_demo_facts
 from teams import access
 from teams.models import DealTeam, User
 

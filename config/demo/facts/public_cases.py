@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from assets.demo.specs import AssetSpec, CompanySpec, DealSpec, HospitalSpec, SiteSpec, StudySpec, milestone
 from assets.models import DatePrecision, TriState
 from assets.models.common import Phase
 from assets.models.deals import DealTermsDirection, MilestoneKind, RegistrationPlanMarket
 from assets.models.filings import HGRFilingKind, HGRFilingStatus
 from assets.models.hospitals import HospitalGrade, StudySiteRole
 from assets.models.studies import StudySponsorType, StudyStatus
+from config.demo.facts.specs import AssetSpec, CompanySpec, DealSpec, HospitalSpec, SiteSpec, StudySpec, milestone
 
 Grade = HospitalGrade
 Market = RegistrationPlanMarket

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assets.demo.atlas import ATL_101
-from assets.demo.build import asset_seed
-from assets.demo.public_cases import CT053, LCAR_B38M
-from assets.demo.risk import DEMO_RISK
+from config.demo.facts.atlas import ATL_101
+from config.demo.facts.build import asset_seed
+from config.demo.facts.public_cases import CT053, LCAR_B38M
+from config.demo.facts.risk import DEMO_RISK
 
 if TYPE_CHECKING:
     from teams.models import DealTeam, User

@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from assets.demo.specs import AssetSpec, CompanySpec, DealSpec, HospitalSpec, SiteSpec, StudySpec, milestone
 from assets.models import DatePrecision, TriState
 from assets.models.common import Phase
 from assets.models.deals import DealTermsDirection, MilestoneKind, RegistrationPlanMarket
 from assets.models.filings import HGRFilingKind, HGRFilingStatus, INDApplicationAuthority, INDApplicationPathway
 from assets.models.hospitals import HospitalGrade, StudySiteRole
 from assets.models.studies import StudySponsorType, StudyStatus
+from config.demo.facts.specs import AssetSpec, CompanySpec, DealSpec, HospitalSpec, SiteSpec, StudySpec, milestone
 
 SYNTHETIC = "Synthetic demo data: invented to trip the diligence rules; not a real study, hospital or company."
 LICENSOR = "Yunshan CellTech Co., Ltd. (fictional)"

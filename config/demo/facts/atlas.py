@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from assets.demo.specs import AssetSpec, CompanySpec, HospitalSpec, SiteSpec, StudySpec
 from assets.models import DatePrecision, TriState
 from assets.models.common import Phase
 from assets.models.hospitals import HospitalGrade, StudySiteRole
 from assets.models.studies import StudySponsorType, StudyStatus
+from config.demo.facts.specs import AssetSpec, CompanySpec, HospitalSpec, SiteSpec, StudySpec
 
 ORIGINATOR = CompanySpec("Atlas Demo Biologics (fictional)", "China")
 

@@ -1,7 +1,7 @@
 """The shape of a demo asset: plain data, one small dataclass per family of facts.
 
 Each ``facts`` mapping holds model field values as they are passed to the model; the builder in
-``assets.demo.build`` adds the links (team, asset, study, site, hospital) and writes through the fact services.
+``config.demo.facts.build`` adds the links (team, asset, study, site, hospital) and writes through the fact services.
 """
 
 from __future__ import annotations

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from assets.demo.specs import AssetSpec, CompanySpec, DealSpec, SiteSpec, StudySpec
 from assets.models import (
     Asset,
     Company,
@@ -25,6 +24,7 @@ from assets.models import (
 from assets.models.common import VersionedFact
 from assets.services import fact_save, hospital_get_or_create
 from assets.signals import facts_batch
+from config.demo.facts.specs import AssetSpec, CompanySpec, DealSpec, SiteSpec, StudySpec
 
 if TYPE_CHECKING:
     from teams.models import DealTeam, User

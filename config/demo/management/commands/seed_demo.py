@@ -6,8 +6,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from assets.demo import seed_demo_facts
-from diligence.demo import seed_demo_reviews
+from config.demo.facts import seed_demo_facts
+from config.demo.reviews import seed_demo_reviews
 from teams.models import DealTeam, Membership, User
 from teams.services import membership_set, team_create
 
