@@ -14,7 +14,7 @@ SYSTEM_LIBS := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2
 
 help:
 	@echo "make run      set up, migrate, load demo data, start web (127.0.0.1:8000) and a Celery worker"
-	@echo "make test     set up, then lint (ruff, import layers), makemigrations --check and the pytest suite"
+	@echo "make test     set up, then lint (ruff, import layers, mypy), makemigrations --check and the pytest suite"
 	@echo "make install  create .venv and install the project"
 	@echo "make worker   start a Celery worker alone"
 	@echo "make bench    benchmark at deal-firm scale in a scratch database (BENCH_SCALE=small: seconds)"
@@ -64,6 +64,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -26,7 +26,7 @@ def _is_working_day(day: dt.date) -> tuple[bool, bool]:
     try:
         return chinese_calendar.is_workday(day), False
     except NotImplementedError:
-        return day.weekday() < 5, True  # noqa: PLR2004
+        return day.weekday() < 5, True
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from teams.models import User
 
 
-class StaleEdit(Exception):  # noqa: N818 - a refusal the user sees, not a programming error
+class StaleEdit(Exception):  # a refusal the user sees, not a programming error
     """Someone saved the record after this edit began. ``current`` is the record as it now stands."""
 
     def __init__(self, current: VersionedFact) -> None:

@@ -59,7 +59,7 @@ class SessionActivityMiddleware:
 
     KEY = "_activity"
 
-    def __init__(self, get_response) -> None:  # noqa: ANN001 - the next handler in the chain
+    def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

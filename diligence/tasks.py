@@ -21,7 +21,7 @@ from diligence.services import memos
     soft_time_limit=settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT,
     time_limit=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT,
 )
-def memo_render(self, memo_id: int) -> None:  # noqa: ANN001
+def memo_render(self, memo_id: int) -> None:
     """Idempotent: a redelivered task finds the memo claimed or done and returns."""
     _hard, soft = self.request.timelimit or (None, None)
     memos.memo_render(memo_id=memo_id, worker=self.request.hostname or "worker", soft_limit=soft)

@@ -274,7 +274,7 @@ def registry_file() -> SimpleUploadedFile:
     return SimpleUploadedFile(REGISTRY_FILE.name, registry_record(), content_type="application/json")
 
 
-def _created_under(model: type, parent_field: str, parent: Callable[[Side], object]):  # noqa: ANN202
+def _created_under(model: type, parent_field: str, parent: Callable[[Side], object]):
     """``then`` check: the newest object of ``model`` hangs under the attacker's own parent, not the victim's."""
 
     def check(a: Arena, me: Side, them: Side) -> str | None:
@@ -296,12 +296,12 @@ def query_probes() -> list[Probe]:
     def memo_diff(a: Arena, me: Side, them: Side) -> str:
         return f"{reverse('diligence:memo_diff', args=[me.facts.memo.pk])}?against={them.facts.memo.pk}"
 
-    def review_filtered(param: str, value: Callable[[Side], object]):  # noqa: ANN202
+    def review_filtered(param: str, value: Callable[[Side], object]):
         return lambda a, me, them: (
             f"{reverse('diligence:review_detail', args=[me.facts.review.pk])}?{param}={value(them)}"
         )
 
-    def asset_list(query: Callable[[Side], str]):  # noqa: ANN202
+    def asset_list(query: Callable[[Side], str]):
         return lambda a, me, them: f"{reverse('assets:asset_list')}?{query(them)}"
 
     probes = []
@@ -554,7 +554,7 @@ def _kwargs(side: Side, params: tuple[str, ...]) -> dict[str, object]:
 # --- running them --------------------------------------------------------------------------------------------
 
 
-def _send(client: object, probe: Probe, url: str, data: dict[str, object] | None):  # noqa: ANN202
+def _send(client: object, probe: Probe, url: str, data: dict[str, object] | None):
     extra = HTMX if probe.htmx else {}
     if probe.method == "POST":
         return client.post(url, data or {}, **extra)  # type: ignore[attr-defined]
@@ -566,7 +566,7 @@ def _send(client: object, probe: Probe, url: str, data: dict[str, object] | None
     return client.generic(probe.method, url, body, "application/x-www-form-urlencoded", **extra)  # type: ignore[attr-defined]
 
 
-def _body(response) -> str:  # noqa: ANN001
+def _body(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode("utf-8", "replace")
     return response.content.decode("utf-8", "replace")

@@ -60,7 +60,7 @@ def purge_task_queues() -> int:
         for queue in ("default", "memos"):
             try:
                 purged += channel.queue_purge(queue) or 0
-            except Exception:  # noqa: BLE001,S112 - a queue never declared has nothing to purge
+            except Exception:  # noqa: S112 - a queue never declared has nothing to purge
                 continue
     return purged
 

@@ -105,7 +105,7 @@ class NHCFiling(VersionedFact):
     def reviews_complete_on(self):  # -> date | None
         """The later of the academic and ethics approvals: the day the 5-working-day clock starts."""
         dates = [d for d in (self.academic_review_on, self.ethics_approved_on) if d]
-        return max(dates) if len(dates) == 2 else None  # noqa: PLR2004
+        return max(dates) if len(dates) == 2 else None
 
 
 class INDApplicationAuthority(models.TextChoices):

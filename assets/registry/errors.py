@@ -26,7 +26,7 @@ class RegistryError(Exception):
         super().__init__(str(problem))
 
 
-class RecordProblem(Exception):  # noqa: N818 - raised by parsers, turned into a RegistryError with the file's name
+class RecordProblem(Exception):  # raised by parsers, turned into a RegistryError with the file's name
     """A problem found while reading a record, located by the parser; the caller knows the file's name."""
 
     def __init__(self, place: str, message: str) -> None:

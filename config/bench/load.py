@@ -61,7 +61,7 @@ def _paths(subjects: TeamSubjects) -> list[str]:
 
 def _check(port: int, cookie: str, path: str) -> None:
     """Every URL in the mix answers 200 for its user before the load starts (a redirect would be a cheap lie)."""
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"sessionid={cookie}"})  # noqa: S310 - loopback
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Cookie": f"sessionid={cookie}"})
     with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - loopback, our own server
         if response.status != 200 or response.url != request.full_url:
             raise RuntimeError(f"{path} answered {response.status} at {response.url}")

@@ -11,7 +11,7 @@ from .base import *  # noqa: F403
 from .base import CACHE_REDIS_URL, CELERY_BROKER_URL, DATABASES, VAR_DIR, cache_config, filesystem_broker_options
 
 DEBUG = False
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S303 - speed; tests only
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 if CELERY_BROKER_URL.startswith("filesystem://"):

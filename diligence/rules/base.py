@@ -37,7 +37,7 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(*, id: str, question: QuestionKey, severity: Severity, citation: str, title: str, remedy: str = ""):  # noqa: A002
+def rule(*, id: str, question: QuestionKey, severity: Severity, citation: str, title: str, remedy: str = ""):
     """Register a rule function. Rules read facts and return findings; they never write."""
     if citation not in CITATIONS:
         raise ValueError(f"rule {id} cites {citation!r}, which is not in the citation catalogue")

@@ -151,7 +151,7 @@ def review_item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
     return _detail(request, item)
 
 
-def _detail(request: HttpRequest, item: ReviewItem, *, comment_form=None, evidence_form=None, status=200):  # noqa: ANN001, ANN202
+def _detail(request: HttpRequest, item: ReviewItem, *, comment_form=None, evidence_form=None, status=200):
     context = {
         "item": item,
         "can_edit": access.can_edit(request.user, item.review.team_id),

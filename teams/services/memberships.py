@@ -26,7 +26,7 @@ def membership_set(*, team: DealTeam, user: User, role: str, actor: User | None)
         membership = Membership(team=team, user=user)
     membership.role = role
     membership.full_clean(validate_unique=False)
-    membership._history_user = actor  # noqa: SLF001 - simple-history's documented hook for the actor
+    membership._history_user = actor  # simple-history's documented hook for the actor
     membership.save()
     forget_roles(user)
     return membership
@@ -38,6 +38,6 @@ def membership_remove(*, membership: Membership, actor: User | None) -> None:
     current = Membership.objects.select_for_update().filter(pk=membership.pk).first()
     if current is None:
         return
-    current._history_user = actor  # noqa: SLF001
+    current._history_user = actor
     current.delete()
     forget_roles(membership.user)

@@ -36,7 +36,7 @@ class RecordedApi(BaseHTTPRequestHandler):
 
     requests: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         self.requests.append(self.path)
         nct_id = self.path.split("?")[0].rsplit("/", 1)[-1]
         if nct_id == SLOW:
@@ -56,7 +56,7 @@ class RecordedApi(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (the timeout test)
             self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: object) -> None:  # http.server's signature
         return
 
 

@@ -387,7 +387,7 @@ def test_a_study_with_1148_sites_imports_in_a_bounded_number_of_queries(world, d
     assert (outcome.sites.hospitals_created, outcome.sites.hospitals_matched) == (1143, 5)  # 4 from the small one
     assert StudySite.history.filter(study_id=outcome.study.pk).count() == 1148
     real = [q for q in captured.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
-    print(f"\n1,148 sites: {seconds:.2f} s, {len(captured)} queries ({len(real)} without savepoints)")  # noqa: T201
+    print(f"\n1,148 sites: {seconds:.2f} s, {len(captured)} queries ({len(real)} without savepoints)")
 
     with django_assert_max_num_queries(12):  # the same record again: read, compare, nothing written
         again = registry_import(team=world.phoenix, files=[file], user=world.member)
@@ -404,7 +404,7 @@ def test_1148_sites_attached_to_an_asset_feed_the_findings(world, django_assert_
     seconds = time.perf_counter() - started
 
     assert Finding.objects.filter(asset=asset).exists()
-    print(f"\n1,148 sites with findings: {seconds:.2f} s, {len(captured)} queries")  # noqa: T201
+    print(f"\n1,148 sites with findings: {seconds:.2f} s, {len(captured)} queries")
 
 
 def test_an_imported_study_travels_in_a_dossier_and_back(world):

@@ -20,7 +20,7 @@ def test_non_staff_are_sent_to_the_admin_login(client_as):
 
 
 def test_demo_admin_manages_teams_and_memberships(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     client = client_for(User.objects.get(username="admin"))
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/teams/dealteam/").status_code == 200
@@ -40,7 +40,7 @@ def test_only_people_and_teams_are_registered_in_the_admin():
 
 @pytest.fixture
 def admin_client(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     return client_for(User.objects.get(username="admin"))
 
 
