@@ -47,6 +47,8 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
+    # simple-history's documented hook for naming who made the next save or delete (it ships no types).
+    _history_user: User | None
 
     class Meta:
         ordering = ["team__name", "user__username"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Model
 from django.http import HttpRequest
@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from teams.models import AccessLogEntry
 
 if TYPE_CHECKING:
+    from teams.http import AuthenticatedHttpRequest
     from teams.models import User
 
 Action = AccessLogEntry.Action
@@ -19,7 +20,7 @@ _PATH_MAX = AccessLogEntry._meta.get_field("path").max_length
 
 
 def access_log_record(
-    *, request_or_user: HttpRequest | User, team_id: int, action: str, obj: Model, kind: str | None = None
+    *, request_or_user: AuthenticatedHttpRequest | User, team_id: int, action: str, obj: Model, kind: str | None = None
 ) -> AccessLogEntry:
     """Append who reached ``obj`` of team ``team_id``, how, and (given a request) by which URL.
 
@@ -34,7 +35,8 @@ def access_log_record(
         team_id=team_id,
         user=user,
         action=Action(action),
-        object_kind=kind or obj._meta.model_name,
+        # A model's name is unset only while its class is being built, never on an instance.
+        object_kind=kind or cast(str, obj._meta.model_name),
         object_id=obj.pk,
         object_label=str(obj)[:_LABEL_MAX],
         path=path[:_PATH_MAX],
