@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.http import QueryDict
 
 from assets.models import (
     Asset,
@@ -25,7 +28,7 @@ from assets.models import (
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
@@ -43,8 +46,9 @@ class CommaSeparatedListField(forms.CharField):
     def prepare_value(self, value: object) -> object:
         return ", ".join(value) if isinstance(value, list) else value
 
-    def to_python(self, value: object) -> list[str]:
-        text = super().to_python(value)
+    # The cleaned value is a list where CharField's is text, which the stubs cannot express for a subclass.
+    def to_python(self, value: object) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
         return [part.strip() for part in text.split(",") if part.strip()]
 
 
@@ -53,7 +57,7 @@ class FactForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
@@ -68,7 +72,7 @@ class FactForm(forms.ModelForm):
 
     def refresh_version(self, version: int) -> None:
         """After a refused stale save: keep the user's input, but let a deliberate second save go through."""
-        data = self.data.copy()
+        data = cast(QueryDict, self.data).copy()  # bound to request.POST: the save that was refused
         data[self.add_prefix("version")] = str(version)
         self.data = data
 
@@ -90,7 +94,7 @@ class AssetForm(FactForm):
             "order818_scope_override": DerivedOrOverrideSelect(),
         }
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.originator_id and not self.is_bound:
             self.initial["originator_name"] = self.instance.originator.name
@@ -109,7 +113,7 @@ class StudyForm(FactForm):
             "actual_enrollment", "countries", "data_cutoff_on", "provenance",
         ]  # fmt: skip
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and self.instance.funding_company_id and not self.is_bound:
             self.initial["funding_company_name"] = self.instance.funding_company.name
@@ -128,7 +132,7 @@ class StudySiteForm(FactForm):
         model = StudySite
         fields = ["role", "principal_investigator", "enrollment", "activation_date", "first_enrolled_on"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             hospital = self.instance.hospital

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from django.db.models import Model
+from typing import TYPE_CHECKING, Any
 
 from assets import forms, services
 from assets.models import (
@@ -47,21 +45,21 @@ def save_study(form: forms.FactForm, user: User) -> VersionedFact:
     )
 
 
-def save_site(form: forms.FactForm, user: User) -> VersionedFact:
+def save_site(form: forms.StudySiteForm, user: User) -> VersionedFact:
     return services.study_site_save(
         site=form.instance, hospital=form.hospital_facts(), user=user, expected_version=form.expected_version
     )
 
 
 @dataclass(frozen=True)
-class FactKind:
+class FactKind[Form: forms.FactForm]:
     slug: str  # URL names (``site_edit``) and the id parameter (``site_id``)
     plural: str  # URL segment
     model: type[VersionedFact]
-    form: type[forms.FactForm]
+    form: type[Form]
     tab: str  # the asset page tab that lists it
     parent: str  # slug of the parent: "asset", "study", "site" or "deal"
-    save: Callable[[forms.FactForm, User], VersionedFact] = save_plain
+    save: Callable[[Form, User], VersionedFact] = save_plain
     singular: bool = False  # one per parent: "new" edits the existing one
 
     @property
@@ -69,30 +67,30 @@ class FactKind:
         return str(self.model._meta.verbose_name)
 
     @property
-    def parent_model(self) -> type[Model]:
+    def parent_model(self) -> type[VersionedFact]:
         return PARENT_MODELS[self.parent]
 
     @property
     def parent_field(self) -> str:
         return {"site": "study_site"}.get(self.parent, self.parent)
 
-    def build(self, parent: Model) -> VersionedFact:
+    def build(self, parent: VersionedFact) -> VersionedFact:
         """A new, unsaved fact under ``parent``."""
         instance = self.model(**{self.parent_field: parent})
-        if isinstance(instance, Study):
+        if isinstance(instance, Study) and isinstance(parent, Asset):
             instance.team_id = parent.team_id
             instance.source = Study.Source.ENTERED
         return instance
 
-    def existing(self, parent: Model) -> VersionedFact | None:
+    def existing(self, parent: VersionedFact) -> VersionedFact | None:
         """For a singular kind, the one that already exists under ``parent``."""
-        return self.model.objects.filter(**{self.parent_field: parent}).first() if self.singular else None
+        return self.model._default_manager.filter(**{self.parent_field: parent}).first() if self.singular else None
 
 
-PARENT_MODELS: dict[str, type[Model]] = {"asset": Asset, "study": Study, "site": StudySite, "deal": DealTerms}
+PARENT_MODELS: dict[str, type[VersionedFact]] = {"asset": Asset, "study": Study, "site": StudySite, "deal": DealTerms}
 PARENT_PLURALS = {"asset": "assets", "study": "studies", "site": "sites", "deal": "deal-terms"}
 
-KINDS: list[FactKind] = [
+KINDS: list[FactKind[Any]] = [
     FactKind("study", "studies", Study, forms.StudyForm, "studies", "asset", save=save_study),
     FactKind("claim", "claims", EfficacyClaim, forms.EfficacyClaimForm, "studies", "study"),
     FactKind("evidence", "evidence", EvidenceQuality, forms.EvidenceQualityForm, "studies", "study", singular=True),

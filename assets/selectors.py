@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
@@ -60,7 +60,9 @@ def asset_get_for_user_or_404(*, user: AnyUser, asset_id: int) -> Asset:
 
 def fact_get_for_user_or_404[F: VersionedFact](*, user: AnyUser, model: type[F], pk: int) -> F:
     """Any team-owned fact by id, or 404 whether it is missing or another team's."""
-    return access.get_for_user_or_404(model.objects.all(), user=user, team_field=model.team_path, pk=pk)
+    if model.team_path is None:
+        raise TypeError(f"{model.__name__} is not owned by a team")
+    return access.get_for_user_or_404(model._default_manager.all(), user=user, team_field=model.team_path, pk=pk)
 
 
 # --- the asset list ------------------------------------------------------------------------------------------
@@ -98,7 +100,7 @@ class SubqueryCount(Subquery):
     template = "(SELECT count(*) FROM (%(subquery)s) _count)"
     output_field = IntegerField()
 
-    def __init__(self, queryset: QuerySet, **extra: object) -> None:
+    def __init__(self, queryset: QuerySet, **extra: Any) -> None:
         super().__init__(queryset.order_by().values("pk"), **extra)
 
 
@@ -128,7 +130,7 @@ def asset_list(*, user: AnyUser, filters: AssetFilters) -> QuerySet[Asset]:
         assets = assets.filter(Exists(Study.objects.filter(asset=OuterRef("pk"), sponsor_type=filters.sponsor_type)))
     # Findings belong to the diligence app; they are reached here through the relation, not an import.
     finding_model = Asset._meta.get_field("findings").related_model
-    open_findings = finding_model.objects.filter(asset=OuterRef("pk"), status__in=OPEN_FINDING_STATUSES)
+    open_findings = finding_model._default_manager.filter(asset=OuterRef("pk"), status__in=OPEN_FINDING_STATUSES)
     studies = Study.objects.filter(asset=OuterRef("pk"))
     assets = assets.annotate(
         red_flags=SubqueryCount(open_findings.filter(severity="high")),
@@ -219,9 +221,9 @@ def tab_context(*, asset: Asset, tab: str, today: dt.date) -> dict[str, object]:
         filings = HGRFiling.objects.order_by("submitted_on", "pk")
         return {"studies": _studies(asset).prefetch_related(Prefetch("hgr_filings", queryset=filings))}
     if tab == "filings":
-        studies = list(_studies(asset).prefetch_related(Prefetch("nhc_filings", queryset=NHCFiling.objects.all())))
-        dated = {s.pk: [DatedFiling(f, _nhc_deadlines(f)) for f in s.nhc_filings.all()] for s in studies}
-        return {"studies": studies, "nhc_by_study": dated, "in_scope": asset.in_order818_scope}
+        filed = list(_studies(asset).prefetch_related(Prefetch("nhc_filings", queryset=NHCFiling.objects.all())))
+        dated = {s.pk: [DatedFiling(f, _nhc_deadlines(f)) for f in s.nhc_filings.all()] for s in filed}
+        return {"studies": filed, "nhc_by_study": dated, "in_scope": asset.in_order818_scope}
     if tab == "ind":
         inds = [DatedFiling(ind, ind_deadlines(ind)) for ind in asset.ind_applications.order_by("submitted_on", "pk")]
         return {"inds": inds}
@@ -244,8 +246,9 @@ def _one_to_one(asset: Asset, name: str) -> object | None:
 def _deal_terms(asset: Asset, *related: str) -> DealTerms | None:
     """The asset's deal terms, read with the asset, with ``related`` (milestones, royalty tiers) fetched for them."""
     deal = _one_to_one(asset, "deal_terms")
-    if deal is not None:
-        prefetch_related_objects([deal], *related)
+    if not isinstance(deal, DealTerms):
+        return None
+    prefetch_related_objects([deal], *related)
     return deal
 
 
@@ -313,19 +316,21 @@ HISTORY_RELATED: dict[type[VersionedFact], tuple[str, ...]] = {
 }
 
 
-def history_label(record: object) -> str:
-    """A short name for the fact a history record is about, read from the record itself (never a fresh query)."""
-    model = record.instance_type  # type: ignore[attr-defined]
+def history_label(record: Any) -> str:
+    """A short name for the fact a history record is about, read from the record itself (never a fresh query).
+
+    ``record`` is one of simple-history's generated historical models, which have no types."""
+    model = record.instance_type
     if model is StudySite:
-        hospital = record.hospital.name_en if record.hospital else "a hospital"  # type: ignore[attr-defined]
-        return f"{hospital} in {record.study or 'a deleted study'}"  # type: ignore[attr-defined]
+        hospital = record.hospital.name_en if record.hospital else "a hospital"
+        return f"{hospital} in {record.study or 'a deleted study'}"
     if model is EvidenceQuality:
-        return f"evidence for {record.study or 'a deleted study'}"  # type: ignore[attr-defined]
+        return f"evidence for {record.study or 'a deleted study'}"
     if model is NHCFiling:
-        return record.filing_number or f"for {record.study or 'a deleted study'}"  # type: ignore[attr-defined]
+        return record.filing_number or f"for {record.study or 'a deleted study'}"
     if model is RegistrationPlan:
         return "registration plan"
-    return str(record.instance)  # type: ignore[attr-defined]
+    return str(record.instance)
 
 
 def record_history(*, instance: VersionedFact) -> list[HistoryEntry]:

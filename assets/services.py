@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 
 from assets.models import Asset, Company, Hospital, Study, StudySite
 from assets.models.common import VersionedFact
@@ -24,12 +25,12 @@ class StaleEdit(Exception):  # a refusal the user sees, not a programming error
         super().__init__(f"{current._meta.verbose_name} was changed by someone else; your edit was not saved.")
 
 
-def follow(instance: object, path: str | None) -> int | None:
+def follow(instance: Model, path: str | None) -> int | None:
     """The id at the end of an ORM path such as ``study__team`` (``""``: the instance itself)."""
     if path is None:
         return None
     if path == "":
-        return instance.pk  # type: ignore[attr-defined]
+        return instance.pk
     *hops, last = path.split("__")
     for hop in hops:
         instance = getattr(instance, hop)

@@ -37,14 +37,18 @@ def _problems(violation: SchemaViolation) -> Iterator[DossierProblem]:
     """Point at the value to fix: a missing or unexpected key gets its own path, not its object's."""
     parts = list(violation.absolute_path)
     instance = violation.instance
-    if violation.validator == "required" and isinstance(instance, dict):
+    if violation.validator == "required" and isinstance(instance, dict) and isinstance(violation.validator_value, list):
         missing = [key for key in violation.validator_value if key not in instance]
         # jsonschema reports each missing key separately; its message names the key, so match on that.
         key = next((key for key in missing if repr(key) in violation.message), None)
         if key is not None:
             yield DossierProblem(json_path([*parts, key]), "is required but missing")
             return
-    if violation.validator == "additionalProperties" and isinstance(instance, dict):
+    if (
+        violation.validator == "additionalProperties"
+        and isinstance(instance, dict)
+        and isinstance(violation.schema, dict)
+    ):
         known = set(violation.schema.get("properties", {}))
         for key in sorted(set(instance) - known):
             yield DossierProblem(json_path([*parts, key]), "is not a field of this object")
@@ -58,7 +62,7 @@ def _message(violation: SchemaViolation) -> str:
     shaped = isinstance(violation.schema, dict) and ("pattern" in violation.schema or "format" in violation.schema)
     if description and shaped and violation.validator in {"pattern", "format", "type"}:
         return f"{json.dumps(violation.instance, ensure_ascii=False)} is not {description}"
-    if violation.validator == "enum":
+    if violation.validator == "enum" and isinstance(violation.validator_value, list):
         allowed = ", ".join(json.dumps(value, ensure_ascii=False) for value in violation.validator_value)
         return f"{json.dumps(violation.instance, ensure_ascii=False)} is not one of {allowed}"
     return violation.message

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models
@@ -191,7 +191,10 @@ class DossierWriter:
         model = type(instance)
         present = self._present(model, document, path)
         for name in FIELDS[model]:
-            setattr(instance, name, present[name] if name in present else model._meta.get_field(name).get_default())
+            if name in present:
+                setattr(instance, name, present[name])
+            else:  # FIELDS names the model's own fields, never a reverse relation
+                setattr(instance, name, cast(models.Field, model._meta.get_field(name)).get_default())
 
     def _present(self, model: type[models.Model], document: dict[str, Any], path: str) -> dict[str, Any]:
         """The document's values for the model's fields, leaving out those the schema refused."""

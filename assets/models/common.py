@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from assets.models.constraints import validate_constraints_batched
+
+if TYPE_CHECKING:
+    from teams.models import User
 
 
 class TriState(models.TextChoices):
@@ -50,6 +55,10 @@ class VersionedFact(models.Model):
 
     team_path: ClassVar[str | None] = None
     asset_path: ClassVar[str | None] = None
+    # Each concrete fact has its own ``history = HistoricalRecords()``; simple-history ships no types, so the
+    # manager is Any. ``_history_user`` is its documented hook for naming who made the next save.
+    history: Any
+    _history_user: User | None
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -58,21 +67,22 @@ class VersionedFact(models.Model):
     class Meta:
         abstract = True
 
-    def clean_fields(self, exclude: set[str] | None = None) -> None:
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         """Django checks that each foreign key's target exists with a query. A target this instance holds was read
         from (or written to) the database in this request, so that query is skipped; the database's foreign key
         constraint still guards the write."""
         exclude = set(exclude or ())
         for field in self._meta.concrete_fields:
-            if field.many_to_one and field.is_cached(self):
+            if field.many_to_one and isinstance(field, models.ForeignKey) and field.is_cached(self):
                 target = field.get_cached_value(self)
-                held = target is not None and target.pk is not None and not target._state.adding
-                if held and target.pk == getattr(self, field.attname):
+                if target is None or target._state.adding:
+                    continue
+                if target.pk is not None and target.pk == getattr(self, field.attname):
                     exclude.add(field.name)
         super().clean_fields(exclude=exclude)
 
-    def validate_constraints(self, exclude: set[str] | None = None) -> None:
-        validate_constraints_batched(self, exclude)
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
+        validate_constraints_batched(self, None if exclude is None else set(exclude))
 
 
 def tri_state_field(verbose_name: str) -> models.CharField:
@@ -97,19 +107,20 @@ def date_order_constraint(earlier: str, later: str, name: str) -> models.CheckCo
     )
 
 
-def check_date_order(instance: object, pairs: list[tuple[str, str]]) -> None:
+def check_date_order(instance: models.Model, pairs: list[tuple[str, str]]) -> None:
     """The same rule as ``date_order_constraint``, as a form error beside the later field."""
     errors = {}
     for earlier, later in pairs:
         first, second = getattr(instance, earlier), getattr(instance, later)
         if first and second and second < first:
-            label_first = instance._meta.get_field(earlier).verbose_name  # type: ignore[attr-defined]
+            # get_field also finds reverse relations, which a date never is.
+            label_first = cast(models.Field, instance._meta.get_field(earlier)).verbose_name
             errors[later] = f"Must be on or after the {label_first} ({first:%Y-%m-%d})."
     if errors:
         raise ValidationError(errors)
 
 
-def format_partial_date(value: object, precision: str) -> str:
+def format_partial_date(value: dt.date | None, precision: str) -> str:
     if value is None:
         return ""
     if precision == DatePrecision.YEAR:
@@ -119,12 +130,12 @@ def format_partial_date(value: object, precision: str) -> str:
     return f"{value:%Y-%m-%d}"
 
 
-def truncate_to_precision(value: object, precision: str) -> object:
+def truncate_to_precision(value: dt.date | None, precision: str) -> dt.date | None:
     """A partial date is stored as the first day of what is known: 2010-05 as 2010-05-01, 2010 as 2010-01-01."""
     if value is None:
         return None
     if precision == DatePrecision.YEAR:
-        return value.replace(month=1, day=1)  # type: ignore[attr-defined]
+        return value.replace(month=1, day=1)
     if precision == DatePrecision.MONTH:
-        return value.replace(day=1)  # type: ignore[attr-defined]
+        return value.replace(day=1)
     return value

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, models, router, transaction
-from django.db.models import BooleanField, CheckConstraint, Q, Value
+from django.db.models import BooleanField, CheckConstraint, Q, UniqueConstraint, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 from django.db.models.sql.constants import SINGLE
@@ -27,7 +27,8 @@ def _checks(instance: models.Model, exclude: set[str] | None) -> list[CheckConst
         for model, constraints in instance.get_constraints()
         for constraint in constraints
         if isinstance(constraint, CheckConstraint)
-        and not (exclude and constraint._expression_refs_exclude(model, constraint.condition, exclude))
+        # A private helper of Django's own validation, which django-stubs does not describe.
+        and not (exclude and constraint._expression_refs_exclude(model, constraint.condition, exclude))  # type: ignore[attr-defined]
     ]
 
 
@@ -38,7 +39,8 @@ def check_constraints_hold(instance: models.Model, *, exclude: set[str] | None, 
     if not checks:
         return True
     query = Query(None)
-    for name, value in instance._get_field_expression_map(meta=instance._meta, exclude=exclude).items():
+    field_values = instance._get_field_expression_map(meta=instance._meta, exclude=exclude)  # type: ignore[attr-defined]
+    for name, value in field_values.items():
         query.add_annotation(value if hasattr(value, "resolve_expression") else Value(value), name, select=False)
     for n, constraint in enumerate(checks):
         query.add_annotation(Coalesce(Q(constraint.condition), True, output_field=BooleanField()), f"check_{n}")
@@ -68,7 +70,11 @@ def validate_constraints_batched(instance: models.Model, exclude: set[str] | Non
                 constraint.validate(model, instance, exclude=exclude, using=using)
             except ValidationError as error:
                 # As Model.validate_constraints files them: a one-field unique error under its field.
-                if getattr(error, "code", None) == "unique" and len(getattr(constraint, "fields", ())) == 1:
+                if (
+                    isinstance(constraint, UniqueConstraint)
+                    and getattr(error, "code", None) == "unique"
+                    and len(constraint.fields) == 1
+                ):
                     errors.setdefault(constraint.fields[0], []).append(error)
                 else:
                     errors = error.update_error_dict(errors)

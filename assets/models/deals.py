@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -14,7 +15,7 @@ from assets.models.common import TriState, VersionedFact, choice_constraint, tri
 NOT_NEGATIVE = MinValueValidator(Decimal("0"), "Amounts cannot be negative.")
 
 
-def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
+def money_field(verbose_name: str, **kwargs: Any) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=16, decimal_places=2, validators=[NOT_NEGATIVE], **kwargs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -68,7 +69,7 @@ class Hospital(VersionedFact):
     def __str__(self) -> str:
         return f"{self.name_en} ({self.city})" if self.city else self.name_en
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name_key = normalise_name(self.name_en)
         self.city_key = normalise_name(self.city)
         super().save(*args, **kwargs)

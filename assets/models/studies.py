@@ -209,7 +209,7 @@ class Study(VersionedFact):
         for field in self.PRECISION_OF:
             setattr(self, field, truncate_to_precision(getattr(self, field), getattr(self, self.PRECISION_OF[field])))
         check_date_order(self, self.DATE_ORDER)
-        if self.asset_id and self.team_id and self.asset.team_id != self.team_id:
+        if self.asset is not None and self.team_id and self.asset.team_id != self.team_id:
             # A study must sit behind the same information barrier as its asset.
             raise ValidationError({"asset": "The asset belongs to another team."})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from assets.models import Asset
 from assets.registry.fetch import normalise_nct_id
+from teams.models import DealTeam
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -28,21 +29,30 @@ class MultipleFileField(forms.FileField):
         return [file for file in cleaned if file]
 
 
+class AssetChoiceField(forms.ModelChoiceField):
+    """An asset named with its code and team, as the import's target."""
+
+    def label_from_instance(self, obj: Asset) -> str:
+        return f"{obj.code} · {obj.name} ({obj.team.name})"
+
+
 class _TargetForm(forms.Form):
-    team = forms.ModelChoiceField(queryset=None, empty_label=None)
-    asset = forms.ModelChoiceField(
+    # Their querysets are the user's, set per form below.
+    team: forms.ModelChoiceField[DealTeam] = forms.ModelChoiceField(queryset=None, empty_label=None)
+    asset = AssetChoiceField(
         queryset=None, required=False, empty_label="(none: attach later)", help_text="The asset the studies are about."
     )
 
-    def __init__(self, *args: Any, teams: QuerySet, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[DealTeam], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        # self.fields holds this form's copies of the fields declared above.
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams
         assets = Asset.objects.filter(team__in=teams).select_related("team").order_by("team__name", "code")
-        self.fields["asset"].queryset = assets
-        self.fields["asset"].label_from_instance = lambda a: f"{a.code} · {a.name} ({a.team.name})"
+        cast(AssetChoiceField, self.fields["asset"]).queryset = assets
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         team, asset = cleaned.get("team"), cleaned.get("asset")
         if team is not None and asset is not None and asset.team_id != team.pk:
             self.add_error("asset", "This asset belongs to another team.")
@@ -50,7 +60,8 @@ class _TargetForm(forms.Form):
 
 
 class RegistryUploadForm(_TargetForm):
-    files = MultipleFileField(
+    # The form's metaclass moves declared fields into base_fields, so this does not replace Form.files.
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Registry files",
         help_text=(
             "ClinicalTrials.gov JSON (a study or search results) or XML; ChiCTR records as WHO ICTRP XML. "

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from xml.etree.ElementTree import Element, tostring
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+
 from assets.models import Study
 from assets.models.studies import CHICTR_ID, NCT_ID
 from assets.registry.dates import parse_partial_date
@@ -61,7 +64,7 @@ def _trial(document: XmlDocument, node: Element) -> RegistryStudy:
 
 def _registry_id(document: XmlDocument, node: Element | None, study: RegistryStudy) -> None:
     trial_id = clean(node.text or "") if node is not None else ""
-    where = document.place(node) if node is not None else study.place
+    where = document.place(node) if node is not None else str(study.place)
     if not trial_id:
         raise RecordProblem(where, "the record has no registry id (<TrialID>)")
     if _valid(NCT_ID, trial_id):
@@ -72,8 +75,12 @@ def _registry_id(document: XmlDocument, node: Element | None, study: RegistryStu
         raise RecordProblem(where, f"{trial_id!r} is neither a ChiCTR nor a ClinicalTrials.gov id")
 
 
-def _valid(validator: object, value: str) -> bool:
-    return bool(validator.regex.match(value))  # type: ignore[attr-defined]
+def _valid(validator: RegexValidator, value: str) -> bool:
+    try:
+        validator(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _date(document: XmlDocument, node: Element | None) -> PartialDate:

@@ -180,7 +180,7 @@ class _LinedParser(DefusedXMLParser):
         self.positions: dict[int, tuple[int, int]] = {}
 
     def _start(self, tag: str, attr_list: list[str]) -> Element:  # called by expat for each start tag
-        element = super()._start(tag, attr_list)
+        element = super()._start(tag, attr_list)  # type: ignore[misc]  # XMLParser's private hook, not in typeshed
         self.positions[id(element)] = (self.parser.CurrentLineNumber, self.parser.CurrentColumnNumber + 1)
         return element
 

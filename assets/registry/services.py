@@ -13,12 +13,12 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 
 from assets.models import Asset, Study, StudySite
@@ -79,7 +79,7 @@ class StudyOutcome:
             "status": self.status,
             "changed": self.changed,
             "flags": self.flags,
-            "asset": study.asset.code if study.asset_id else None,
+            "asset": study.asset.code if study.asset is not None else None,
         }
 
 
@@ -251,6 +251,6 @@ def same_record(stored: str, incoming: str) -> bool:
 
 def _label(name: str) -> str:
     try:
-        return str(Study._meta.get_field(name).verbose_name)
+        return str(cast(Field, Study._meta.get_field(name)).verbose_name)  # errors are about the study's own fields
     except FieldDoesNotExist:  # a model-wide error (NON_FIELD_ERRORS) has no field
         return name

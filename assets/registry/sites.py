@@ -10,11 +10,11 @@ since its ethics approvals hang off it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -79,8 +79,8 @@ def wanted_sites(record: RegistryStudy) -> list[WantedSite]:
             merged[wanted.key] = wanted
     sites = list(merged.values())
     _mark_lead(sites, record)
-    for site in sites:
-        _check(site)
+    for wanted in sites:
+        _check(wanted)
     return sites
 
 
@@ -113,8 +113,9 @@ def _mark_lead(sites: list[WantedSite], record: RegistryStudy) -> None:
             return
 
 
-# The model fields a site's values go into: checked by the fields themselves (lengths, required names), which for
-# a thousand sites is much cheaper than building and full_clean()ing two model instances each.
+# The model fields (never reverse relations) a site's values go into: checked by the fields themselves (lengths,
+# required names), which for a thousand sites is much cheaper than building and full_clean()ing two model instances
+# each.
 _CHECKED = [
     (Hospital, "name_en", "name_en"),
     (Hospital, "name_zh", "name_zh"),
@@ -130,7 +131,7 @@ def _check(site: WantedSite) -> None:
     problems = []
     for model, name, attribute in _CHECKED:
         try:
-            model._meta.get_field(name).clean(getattr(site, attribute), None)
+            cast(Field, model._meta.get_field(name)).clean(getattr(site, attribute), None)
         except ValidationError as error:
             problems.append(f"{name}: {' '.join(error.messages)}")
     if problems:

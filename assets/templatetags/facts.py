@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import template
+from django.db.models import Model
 from django.urls import reverse
+
+from assets.deadlines import Deadline
 
 register = template.Library()
 
 
 @register.inclusion_tag("assets/_fact_actions.html", takes_context=True)
-def fact_actions(context: template.Context, fact: object, kind: str) -> dict[str, object]:
+def fact_actions(context: template.Context, fact: Model, kind: str) -> dict[str, object]:
     """Edit / delete / history buttons for one fact; they load into the tab's form slot over htmx."""
-    pk = fact.pk  # type: ignore[attr-defined]
+    pk = fact.pk
     return {
         "can_edit": context.get("can_edit", False),
         "edit_url": reverse(f"assets:{kind}_edit", args=[pk]),
@@ -24,10 +28,10 @@ def fact_actions(context: template.Context, fact: object, kind: str) -> dict[str
 
 
 @register.inclusion_tag("assets/_new_fact.html", takes_context=True)
-def new_fact(context: template.Context, kind: str, parent: object, label: str) -> dict[str, object]:
+def new_fact(context: template.Context, kind: str, parent: Model, label: str) -> dict[str, object]:
     return {
         "can_edit": context.get("can_edit", False),
-        "url": reverse(f"assets:{kind}_create", args=[parent.pk]),  # type: ignore[attr-defined]
+        "url": reverse(f"assets:{kind}_create", args=[parent.pk]),
         "label": label,
     }
 
@@ -57,13 +61,13 @@ def deadline_badge(status: str) -> str:
 
 
 @register.filter
-def deadline_status(deadline: object, today: object) -> str:
-    return deadline.status(today)  # type: ignore[attr-defined]
+def deadline_status(deadline: Deadline, today: dt.date) -> str:
+    return deadline.status(today)
 
 
 @register.filter
-def days_left(deadline: object, today: object) -> int:
-    return deadline.days_left(today)  # type: ignore[attr-defined]
+def days_left(deadline: Deadline, today: dt.date) -> int:
+    return deadline.days_left(today)
 
 
 @register.filter

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -20,6 +23,7 @@ from assets.services import StaleEdit
 from assets.tabs import OWN_TAB_NAMES
 from assets.views.common import add_service_errors, stale_author, stale_changes, tab_page_context
 from teams import access
+from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from teams.models import DealTeam
 from teams.services.access_log import access_log_record
 
@@ -29,7 +33,7 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def asset_list(request: HttpRequest) -> HttpResponse:
+def asset_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = selectors.AssetFilters(
         search=request.GET.get("q", "")[:100],
         team=request.GET.get("team", ""),
@@ -62,15 +66,15 @@ def asset_list(request: HttpRequest) -> HttpResponse:
 class AssetCreateForm(AssetForm):
     team = forms.ModelChoiceField(queryset=DealTeam.objects.none(), empty_label=None)
 
-    def __init__(self, *args: object, teams: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[DealTeam], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        cast(forms.ModelChoiceField, self.fields["team"]).queryset = teams  # the field declared above
         self.order_fields(["team"])
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def asset_create(request: HttpRequest) -> HttpResponse:
+def asset_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = access.teams_editable_by(request.user)
     initial = {"team": teams.filter(slug=request.GET.get("team")).first()}
     form = AssetCreateForm(request.POST or None, teams=teams, initial=initial)
@@ -92,7 +96,7 @@ def asset_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_detail(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     tab = request.GET.get("tab", "overview")
     if tab not in OWN_TAB_NAMES:
@@ -105,7 +109,7 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_edit(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     access.require_edit(request.user, asset.team_id)
     form = AssetForm(request.POST or None, instance=asset)
@@ -130,7 +134,7 @@ def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_delete(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     access.require_edit(request.user, asset.team_id)
     stale = None
@@ -139,7 +143,8 @@ def asset_delete(request: HttpRequest, asset_id: int) -> HttpResponse:
         try:
             services.fact_delete(instance=asset, user=request.user, expected_version=int(version) if version else None)
         except StaleEdit as refused:
-            asset, stale = refused.current, stale_author(refused)
+            # Refused on the asset it was given, so what it holds is that asset as it now stands.
+            asset, stale = cast(Asset, refused.current), stale_author(refused)
         else:
             messages.success(request, f"Asset {asset.code} and everything under it deleted.")
             return redirect("assets:asset_list")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.forms import BaseForm
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import reswap, retarget
@@ -13,15 +13,16 @@ from assets import selectors
 from assets.models import Asset
 from assets.services import StaleEdit
 from assets.tabs import asset_tabs
+from teams.http import HtmxHttpRequest
 
 
-def add_service_errors(form: Form, error: ValidationError) -> None:
+def add_service_errors(form: BaseForm, error: ValidationError) -> None:
     """Errors from the model's full validation beside their field where the form has it, above the form otherwise."""
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None, messages)
 
 
-def stale_changes(form: Form, stale: StaleEdit) -> list[tuple[str, str, str]]:
+def stale_changes(form: BaseForm, stale: StaleEdit) -> list[tuple[str, str, str]]:
     """The fields where the stored record now differs from what this user submitted: (label, theirs, yours)."""
     changes = []
     for name, field in form.fields.items():
@@ -50,7 +51,7 @@ def _display(value: object) -> str:
     return str(value)
 
 
-def saved_response(request: HttpRequest, *, asset: Asset, tab: str) -> HttpResponse:
+def saved_response(request: HtmxHttpRequest, *, asset: Asset, tab: str) -> HttpResponse:
     """After a write: htmx gets the refreshed tab in place; a plain browser is redirected to it."""
     if not request.htmx:
         return redirect(f"{asset.get_absolute_url()}?tab={tab}")
@@ -58,7 +59,7 @@ def saved_response(request: HttpRequest, *, asset: Asset, tab: str) -> HttpRespo
     return reswap(retarget(response, "#tab-panel"), "innerHTML")
 
 
-def tab_page_context(request: HttpRequest, *, asset: Asset, tab: str) -> dict[str, object]:
+def tab_page_context(request: HtmxHttpRequest, *, asset: Asset, tab: str) -> dict[str, object]:
     from teams import access
 
     return {

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assets import selectors
 from assets.dossier import DossierError, dossier_dumps, dossier_export, dossier_import, dossier_loads
 from teams import access
+from teams.http import AuthenticatedHttpRequest
+from teams.models import DealTeam
 from teams.services.access_log import access_log_record
 
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
@@ -19,7 +24,7 @@ MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 
 @login_required
 @require_GET
-def dossier_download(request: HttpRequest, asset_id: int) -> HttpResponse:
+def dossier_download(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
     asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     access_log_record(request_or_user=request, team_id=asset.team_id, action="download", obj=asset, kind="dossier")
     response = HttpResponse(dossier_dumps(dossier_export(asset=asset)), content_type="application/json; charset=utf-8")
@@ -30,7 +35,7 @@ def dossier_download(request: HttpRequest, asset_id: int) -> HttpResponse:
 class DossierUploadForm(forms.Form):
     file = forms.FileField(label="Dossier (JSON)")
 
-    def __init__(self, *args: object, teams: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, teams: QuerySet[DealTeam], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"] = forms.ModelChoiceField(queryset=teams, empty_label=None)
         self.order_fields(["team", "file"])
@@ -46,7 +51,7 @@ class DossierUploadForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dossier_upload(request: HttpRequest) -> HttpResponse:
+def dossier_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = access.teams_editable_by(request.user)
     form = DossierUploadForm(request.POST or None, request.FILES or None, teams=teams)
     problems = []

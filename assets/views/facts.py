@@ -6,37 +6,46 @@ service, and a fragment for htmx or a full page otherwise.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
 from assets.kinds import KINDS_BY_SLUG, FactKind
+from assets.models import Asset
 from assets.models.common import VersionedFact
 from assets.services import StaleEdit
 from assets.views.common import add_service_errors, saved_response, stale_author, stale_changes
 from teams import access
+from teams.http import HtmxHttpRequest
 
 
-def _fact_for_edit(request: HttpRequest, model: type[Model], pk: int) -> VersionedFact:
+def _fact_for_edit(request: HtmxHttpRequest, model: type[VersionedFact], pk: int) -> VersionedFact:
     fact = selectors.fact_get_for_user_or_404(user=request.user, model=model, pk=pk)
-    access.require_edit(request.user, services.team_id_of(fact))
+    team_id = services.team_id_of(fact)
+    if team_id is None:
+        raise Http404("Not found.")
+    access.require_edit(request.user, team_id)
     return fact
 
 
-def _asset_of(request: HttpRequest, fact: VersionedFact):  # -> Asset
-    return selectors.asset_get_for_user_or_404(user=request.user, asset_id=services.asset_id_of(fact))
+def _asset_of(request: HtmxHttpRequest, fact: VersionedFact) -> Asset:
+    asset_id = services.asset_id_of(fact)
+    if asset_id is None:  # a study not (or no longer) under an asset
+        raise Http404("Not found.")
+    return selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
 
 
-def _template(request: HttpRequest, name: str) -> str:
+def _template(request: HtmxHttpRequest, name: str) -> str:
     return f"assets/{name}.html#fragment" if request.htmx else f"assets/{name}.html"
 
 
-def _form_page(request: HttpRequest, kind: FactKind, instance: VersionedFact) -> HttpResponse:
+def _form_page(request: HtmxHttpRequest, kind: FactKind[Any], instance: VersionedFact) -> HttpResponse:
     asset = _asset_of(request, instance) if instance.pk else None
     form = kind.form(request.POST or None, instance=instance)
     stale = None
@@ -57,7 +66,7 @@ def _form_page(request: HttpRequest, kind: FactKind, instance: VersionedFact) ->
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def fact_create(request: HttpRequest, kind: str, **parent_id: int) -> HttpResponse:
+def fact_create(request: HtmxHttpRequest, kind: str, **parent_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
     parent = _fact_for_edit(request, spec.parent_model, _only(parent_id))
     return _form_page(request, spec, spec.existing(parent) or spec.build(parent))
@@ -66,7 +75,7 @@ def fact_create(request: HttpRequest, kind: str, **parent_id: int) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def fact_edit(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse:
+def fact_edit(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
     return _form_page(request, spec, _fact_for_edit(request, spec.model, _only(fact_id)))
 
@@ -74,7 +83,7 @@ def fact_edit(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def fact_delete(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse:
+def fact_delete(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
     fact = _fact_for_edit(request, spec.model, _only(fact_id))
     asset = _asset_of(request, fact)
@@ -95,7 +104,7 @@ def fact_delete(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def fact_history(request: HttpRequest, kind: str, **fact_id: int) -> HttpResponse:
+def fact_history(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
     fact = selectors.fact_get_for_user_or_404(user=request.user, model=spec.model, pk=_only(fact_id))
     entries = selectors.record_history(instance=fact)

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -16,12 +16,13 @@ from assets.forms import HospitalForm
 from assets.services import StaleEdit
 from assets.views.common import add_service_errors, stale_author, stale_changes
 from teams import access
+from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def hospital_list(request: HttpRequest) -> HttpResponse:
+def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
     search = request.GET.get("q", "")[:100]
     hospitals = selectors.hospital_directory(user=request.user, search=search)
     page = Paginator(hospitals, 50).get_page(request.GET.get("page"))
@@ -31,7 +32,7 @@ def hospital_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def hospital_detail(request: HttpRequest, hospital_id: int) -> HttpResponse:
+def hospital_detail(request: AuthenticatedHttpRequest, hospital_id: int) -> HttpResponse:
     hospital = selectors.hospital_get_or_404(hospital_id=hospital_id)
     context = {
         "hospital": hospital,
@@ -44,7 +45,7 @@ def hospital_detail(request: HttpRequest, hospital_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def hospital_edit(request: HttpRequest, hospital_id: int) -> HttpResponse:
+def hospital_edit(request: AuthenticatedHttpRequest, hospital_id: int) -> HttpResponse:
     if not access.can_edit_shared_directory(request.user):
         raise Http404("Not found.")
     hospital = selectors.hospital_get_or_404(hospital_id=hospital_id)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -14,6 +14,8 @@ from django.views.decorators.vary import vary_on_headers
 from assets.registry import ImportReport, RegistryFetchError, RegistryFile, ctgov_fetch, registry_import
 from assets.registry.forms import RegistryFetchForm, RegistryUploadForm
 from teams import access
+from teams.http import HtmxHttpRequest
+from teams.models import DealTeam
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def registry_import_page(request: HttpRequest) -> HttpResponse:
+def registry_import_page(request: HtmxHttpRequest) -> HttpResponse:
     teams = editable_teams(request.user)
     upload = RegistryUploadForm(request.POST or None, request.FILES or None, teams=teams)
     report = None
@@ -41,7 +43,7 @@ def registry_import_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
-def registry_fetch(request: HttpRequest) -> HttpResponse:
+def registry_fetch(request: HtmxHttpRequest) -> HttpResponse:
     teams = editable_teams(request.user)
     fetch = RegistryFetchForm(request.POST, teams=teams, prefix="fetch")
     report = None
@@ -57,7 +59,7 @@ def registry_fetch(request: HttpRequest) -> HttpResponse:
     return _page(request, teams=teams, upload=RegistryUploadForm(teams=teams), fetch=fetch, report=report)
 
 
-def editable_teams(user: User | AnonymousUser) -> QuerySet:
+def editable_teams(user: User | AnonymousUser) -> QuerySet[DealTeam]:
     """The teams where the user may add studies (members and leads): the only targets offered or accepted."""
     return access.teams_editable_by(user)
 
@@ -68,9 +70,9 @@ def _uploaded(file: UploadedFile) -> RegistryFile:
 
 
 def _page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     *,
-    teams: QuerySet,
+    teams: QuerySet[DealTeam],
     upload: RegistryUploadForm,
     fetch: RegistryFetchForm,
     report: ImportReport | None,

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from assets.models import Asset, Study
+from assets.models import Asset
 from assets.registry import (
     FileOutcome,
     RegistryFetchError,
@@ -23,6 +22,10 @@ from assets.registry import (
     ctgov_fetch,
     registry_import,
 )
+from teams import access
+
+if TYPE_CHECKING:
+    from teams.models import DealTeam, User
 
 
 class Command(BaseCommand):
@@ -82,14 +85,13 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(_line(outcome.name, study))
 
-    def _team(self, slug: str) -> Any:
-        team_model = Study._meta.get_field("team").related_model  # assets reaches teams through the model only
-        team = team_model.objects.filter(slug=slug).first()
+    def _team(self, slug: str) -> DealTeam:
+        team = access.team_by_slug(slug)
         if team is None:
             raise CommandError(f"No deal team with the slug {slug!r}.")
         return team
 
-    def _asset(self, team: Any, code: str | None) -> Asset | None:
+    def _asset(self, team: DealTeam, code: str | None) -> Asset | None:
         if code is None:
             return None
         asset = Asset.objects.filter(team=team, code=code).first()
@@ -97,10 +99,10 @@ class Command(BaseCommand):
             raise CommandError(f"Team {team.slug!r} has no asset with the code {code!r}.")
         return asset
 
-    def _user(self, username: str | None) -> Any:
+    def _user(self, username: str | None) -> User | None:
         if username is None:
             return None
-        user = get_user_model().objects.filter(username=username).first()
+        user = access.user_by_username(username)
         if user is None:
             raise CommandError(f"No user with the username {username!r}.")
         return user
