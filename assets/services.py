@@ -17,10 +17,11 @@ if TYPE_CHECKING:
     from teams.models import User
 
 
-class StaleEdit(Exception):  # a refusal the user sees, not a programming error
-    """Someone saved the record after this edit began. ``current`` is the record as it now stands."""
+class StaleEdit[M: Model](Exception):  # a refusal the user sees, not a programming error
+    """Someone saved the record after this edit began. ``current`` is the record as it now stands: a fact, or any
+    other model kept with a ``version`` and a ``history`` (a checklist item)."""
 
-    def __init__(self, current: VersionedFact) -> None:
+    def __init__(self, current: M) -> None:
         self.current = current
         super().__init__(f"{current._meta.verbose_name} was changed by someone else; your edit was not saved.")
 

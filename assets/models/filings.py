@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -102,7 +104,7 @@ class NHCFiling(VersionedFact):
         check_date_order(self, [("academic_review_on", "filed_on"), ("ethics_approved_on", "filed_on")])
 
     @property
-    def reviews_complete_on(self):  # -> date | None
+    def reviews_complete_on(self) -> dt.date | None:
         """The later of the academic and ethics approvals: the day the 5-working-day clock starts."""
         dates = [d for d in (self.academic_review_on, self.ethics_approved_on) if d]
         return max(dates) if len(dates) == 2 else None

@@ -143,8 +143,7 @@ def asset_delete(request: AuthenticatedHttpRequest, asset_id: int) -> HttpRespon
         try:
             services.fact_delete(instance=asset, user=request.user, expected_version=int(version) if version else None)
         except StaleEdit as refused:
-            # Refused on the asset it was given, so what it holds is that asset as it now stands.
-            asset, stale = cast(Asset, refused.current), stale_author(refused)
+            asset, stale = refused.current, stale_author(refused)
         else:
             messages.success(request, f"Asset {asset.code} and everything under it deleted.")
             return redirect("assets:asset_list")
