@@ -15,12 +15,15 @@ from django.urls import path, reverse
 
 from diligence.models import ChecklistTemplate, TemplateItem, TemplateQuestion, TemplateVersion
 from diligence.services.checklists import template_diff, template_new_draft, template_publish
+from teams.http import AuthenticatedHttpRequest
 
 
 class FrozenWhenPublishedInline:
-    """Inlines of a published version are read-only: a published version never changes."""
+    """Inlines of a published version are read-only: a published version never changes.
 
-    def _editable(self, obj: TemplateVersion | None) -> bool:
+    A mixin: ``super()`` is the inline class it is mixed into, which the type checker cannot see from here."""
+
+    def _editable(self, obj: object) -> bool:
         version = obj if isinstance(obj, TemplateVersion) or obj is None else getattr(obj, "version", None)
         return version is None or not version.is_published
 
@@ -110,7 +113,7 @@ class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
                    "diff": diff, "title": f"Changes in {version}"}  # fmt: skip
         return render(request, "admin/diligence/templateversion/diff.html", context)
 
-    def publish_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
+    def publish_view(self, request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:
         version = self._version(request, version_id)
         if not self.has_change_permission(request, version):
             messages.error(request, f"{version} cannot be published by you, or is published already.")
@@ -131,8 +134,8 @@ class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
 
 class TemplateVersionInline(admin.TabularInline):
     model = TemplateVersion
-    fields = ["number", "status", "published_at", "published_by", "change_note"]
-    readonly_fields = fields
+    readonly_fields = ("number", "status", "published_at", "published_by", "change_note")
+    fields = readonly_fields
     extra = 0
     show_change_link = True
     can_delete = False
@@ -149,7 +152,9 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
     actions = ["start_new_draft"]
 
     @admin.action(description="Start a new draft (a copy of the latest published version)")
-    def start_new_draft(self, request: HttpRequest, queryset: QuerySet[ChecklistTemplate]) -> HttpResponse | None:
+    def start_new_draft(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[ChecklistTemplate]
+    ) -> HttpResponse | None:
         drafts = [template_new_draft(template=template, user=request.user) for template in queryset]
         if len(drafts) == 1:
             return HttpResponseRedirect(reverse("admin:diligence_templateversion_change", args=[drafts[0].pk]))

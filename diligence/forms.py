@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
+from django.http import QueryDict
 
 from assets.forms import DateInput
-from diligence.models import Finding, QuestionKey, ReviewItem
+from diligence.models import Finding, QuestionKey, Review, ReviewItem
 from teams.models import User
 
 
-def team_members(team_id: int):  # -> QuerySet[User]
+def team_members(team_id: int) -> QuerySet[User]:
     return User.objects.filter(memberships__team_id=team_id).order_by("first_name", "username").distinct()
 
 
@@ -22,7 +26,7 @@ class ReviewItemForm(forms.Form):
     due_on = forms.DateField(label="Due", required=False, widget=DateInput(), input_formats=["%Y-%m-%d"])
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
-    def __init__(self, *args: object, item: ReviewItem, **kwargs: object) -> None:
+    def __init__(self, *args: Any, item: ReviewItem, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial",
             {"version": item.version, "status": item.status, "na_reason": item.na_reason, "assignee": item.assignee_id,
@@ -30,10 +34,12 @@ class ReviewItemForm(forms.Form):
         )  # fmt: skip
         kwargs.setdefault("prefix", f"item-{item.pk}")
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = team_members(item.review.team_id)
+        # self.fields holds this form's copies of the fields declared above.
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = team_members(item.review.team_id)
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("status") == ReviewItem.Status.NOT_APPLICABLE and not (data.get("na_reason") or "").strip():
             self.add_error("na_reason", "Say why the item does not apply.")
         return data
@@ -42,7 +48,7 @@ class ReviewItemForm(forms.Form):
         return {name: self.cleaned_data[name] for name in ("status", "na_reason", "assignee", "due_on", "notes")}
 
     def refresh_version(self, version: int) -> None:
-        data = self.data.copy()
+        data = cast(QueryDict, self.data).copy()  # bound to request.POST: the save that was refused
         data[self.add_prefix("version")] = str(version)
         self.data = data
 
@@ -53,13 +59,16 @@ class BulkForm(forms.Form):
     unassign = forms.BooleanField(required=False, label="Unassign")
     due_on = forms.DateField(label="Due", required=False, widget=DateInput(), input_formats=["%Y-%m-%d"])
 
-    def __init__(self, *args: object, review: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["items"].queryset = review.items.filter(archived_at__isnull=True)  # type: ignore[attr-defined]
-        self.fields["assignee"].queryset = team_members(review.team_id)  # type: ignore[attr-defined]
+        # self.fields holds this form's copies of the fields declared above.
+        items = review.items.filter(archived_at__isnull=True)
+        cast(forms.ModelMultipleChoiceField, self.fields["items"]).queryset = items
+        cast(forms.ModelChoiceField, self.fields["assignee"]).queryset = team_members(review.team_id)
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not (data.get("assignee") or data.get("unassign") or data.get("due_on")):
             raise forms.ValidationError("Choose an assignee, unassign, or a due date to apply.")
         return data

@@ -102,7 +102,7 @@ def _items(previous: list[Row], current: list[Row]) -> list[Row]:
         old_status = old["status_display"] if old else "Not in the checklist"
         new_status = new["status_display"] if new else "Removed from the checklist"
         if old_status != new_status:
-            item = new or old
+            item = new or before[key]
             changed.append({"key": key, "heading": item["heading"], "text": item["text"], "before": old_status,
                             "after": new_status})  # fmt: skip
     return changed

@@ -7,6 +7,7 @@ a choice label renamed later, or a changed money format, must not change what an
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django.db import models
 
@@ -20,7 +21,7 @@ def label(model: type[models.Model], field: str, value: object) -> str:
     """A choice's human label as the model defines it today; unknown values are shown as stored."""
     if value in (None, ""):
         return ""
-    choices = dict(model._meta.get_field(field).choices or [])
+    choices = dict(cast(models.Field, model._meta.get_field(field)).choices or [])  # a field, not a reverse relation
     return str(choices.get(value, value))
 
 

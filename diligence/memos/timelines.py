@@ -48,7 +48,7 @@ def _nhc_clocks(dossier: Row, today: dt.date) -> list[Row]:
 
 
 def _ind_clocks(dossier: Row, today: dt.date) -> list[Row]:
-    clocks = []
+    clocks: list[Row] = []
     for values in dossier["ind_applications"]:
         # An unsaved model from the dossier's values, so the selector's own rules (NMPA only, the 30-day pathway)
         # decide which clocks apply.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from teams.models import User
 
 
 class QuestionKey(models.TextChoices):
@@ -31,11 +36,11 @@ class FrozenWhenPublished(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self._refuse_if_frozen()
         super().save(*args, **kwargs)
 
-    def delete(self, *args: object, **kwargs: object):  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self._refuse_if_frozen()
         return super().delete(*args, **kwargs)
 
@@ -98,7 +103,7 @@ class TemplateVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.template} v{self.number} ({self.get_status_display().lower()})"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk:
             stored = TemplateVersion.objects.filter(pk=self.pk).values_list("status", flat=True).first()
             if stored == self.Status.PUBLISHED:
@@ -216,6 +221,8 @@ class ReviewItem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    # simple-history's documented hook for naming who made the next save (it ships no types).
+    _history_user: User | None
     team_path = "review__team"
 
     class Meta:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from diligence.models.checklists import QuestionKey
+
+if TYPE_CHECKING:
+    from teams.models import User
 
 
 class Severity(models.TextChoices):
@@ -15,7 +20,7 @@ class Severity(models.TextChoices):
     INFO = "info", "Info"
 
 
-SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.INFO: 2}
+SEVERITY_ORDER: dict[str, int] = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.INFO: 2}
 
 
 class Finding(models.Model):
@@ -52,6 +57,8 @@ class Finding(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
+    # simple-history's documented hook for naming who made the next save (it ships no types).
+    _history_user: User | None
     team_path = "team"
 
     class Meta:

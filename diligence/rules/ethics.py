@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assets.models import TriState
+from assets.models import EthicsApproval, Study, StudySite, TriState
 from diligence.models import QuestionKey, Severity
 from diligence.rules.base import Raised, rule
 from diligence.rules.facts import AssetFacts
@@ -42,7 +42,7 @@ def ethics_coverage(facts: AssetFacts) -> Iterator[Raised]:
             )
 
 
-def _consent_gaps(facts: AssetFacts, field: str) -> Iterator[tuple[object, object, object, str]]:
+def _consent_gaps(facts: AssetFacts, field: str) -> Iterator[tuple[Study, StudySite, EthicsApproval, str]]:
     """(study, site, approval, answer) for every approval whose consent does not clearly cover ``field``."""
     for study, site in facts.sites():
         for approval in site.ethics_approvals.all():

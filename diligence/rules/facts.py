@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from assets.models import Asset, DealTerms, INDApplication, RegistrationPlan, Study, StudySite
+from assets.models import Asset, DealTerms, EvidenceQuality, INDApplication, RegistrationPlan, Study, StudySite
 
 
 @dataclass
@@ -25,7 +25,7 @@ class AssetFacts:
             for site in study.sites.all():
                 yield study, site
 
-    def evidence(self, study: Study):  # -> EvidenceQuality | None
+    def evidence(self, study: Study) -> EvidenceQuality | None:
         try:
             return study.evidence
         except Study.evidence.RelatedObjectDoesNotExist:

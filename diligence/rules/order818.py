@@ -33,10 +33,10 @@ def _under_order_818(facts: AssetFacts) -> Iterator[tuple[Study, bool]]:
     if not facts.asset.in_order818_scope:
         return
     for study in facts.studies:
-        latest = latest_possible_start(study)
-        if latest is None or latest < IN_FORCE:
+        start, latest = study.start_date, latest_possible_start(study)
+        if start is None or latest is None or latest < IN_FORCE:
             continue
-        yield study, study.start_date < IN_FORCE
+        yield study, start < IN_FORCE
 
 
 @rule(
@@ -100,7 +100,8 @@ def _late_filing(study: Study, filing: NHCFiling, today: dt.date) -> Iterator[Ra
         ethics_approved_on=filing.ethics_approved_on,
         filed_on=filing.filed_on,
     )
-    if due is None:
+    # No deadline exactly when an approval date is missing; the dates are tested too, for the type checker.
+    if due is None or filing.academic_review_on is None or filing.ethics_approved_on is None:
         yield Raised(
             subject=subject,
             message=f"NHC filing for {study}: the academic or ethics approval date is missing, so the "

@@ -64,7 +64,7 @@ def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
         )
         .order_by("code")
     )
-    assets = []
+    assets: list[tuple[Asset, str, str]] = []
     for asset in rows:
         light = overall_light(red=asset.red, amber=asset.amber)
         assets.append((asset, light, ANSWERS[light]))

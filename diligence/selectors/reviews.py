@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 
@@ -15,6 +16,7 @@ from teams import access
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import WithAnnotations
 
     from teams.models import User
 
@@ -55,7 +57,14 @@ class ItemFilters:
         return any((self.mine, self.overdue, self.blocked, self.question, self.status))
 
 
-def review_items(*, review: Review, user: AnyUser, filters: ItemFilters, today: dt.date) -> QuerySet[ReviewItem]:
+class ItemCounts(TypedDict):
+    evidence_count: int
+    comment_count: int
+
+
+def review_items(
+    *, review: Review, user: AnyUser, filters: ItemFilters, today: dt.date
+) -> QuerySet[WithAnnotations[ReviewItem, ItemCounts]]:
     """The review's live items, filtered, with their evidence and comment counts (one query)."""
     items = review.items.filter(archived_at__isnull=True)
     if filters.mine:
@@ -108,7 +117,7 @@ def progress_by_question(items: QuerySet[ReviewItem], *, today: dt.date) -> list
             overdue=Count("pk", filter=Q(due_on__lt=today) & ~Q(status__in=FINISHED)),
         )
     )
-    by_key = {row["question"]: row for row in rows}
+    by_key: dict[str, Mapping[str, Any]] = {row["question"]: row for row in rows}
     return [
         QuestionProgress(key, label, **{k: v for k, v in by_key.get(key, {}).items() if k != "question"})
         for key, label in QuestionKey.choices

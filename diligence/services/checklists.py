@@ -252,7 +252,7 @@ def evidence_add(*, item: ReviewItem, user: User, upload: UploadedFile) -> Evide
     """Store an evidence file under a generated name outside the web root, after checking its real type."""
     checked = check_upload(upload)
     evidence = Evidence(
-        item=item, original_name=upload.name[:255], content_type=checked.content_type, size=checked.size,
+        item=item, original_name=(upload.name or "")[:255], content_type=checked.content_type, size=checked.size,
         sha256=checked.sha256, uploaded_by=user,
     )  # fmt: skip
     evidence.file.save("upload", upload, save=False)

@@ -89,7 +89,7 @@ def findings_recompute(*, asset_id: int, today: dt.date | None = None) -> Findin
     return delta
 
 
-ACTIONS = {
+ACTIONS: dict[str, str] = {
     Finding.Status.ACKNOWLEDGED: "acknowledge",
     Finding.Status.MITIGATED: "mitigate",
     Finding.Status.OPEN: "reopen",

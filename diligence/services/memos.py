@@ -35,7 +35,7 @@ def _enqueue(memo_id: int) -> None:
     from diligence.tasks import memo_render  # the task module imports this one
 
     memo_render.apply_async(
-        args=[memo_id],
+        args=(memo_id,),
         queue=settings.DILIGENCE_MEMO_QUEUE,
         soft_time_limit=settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT,
         time_limit=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT,
@@ -126,7 +126,7 @@ def _store(memo: Memo, snapshot: dict, pdf: bytes, pages: int, seconds: float) -
     current.snapshot, current.render_seconds = snapshot, round(seconds, 3)
     current.status, current.stage, current.finished_at = Memo.Status.READY, Memo.Stage.DONE, timezone.now()
     current.save()
-    if current.requested_by_id:
+    if current.requested_by is not None:
         notify(users=[current.requested_by], memo=current, kind=Notification.Kind.MEMO_READY,
                message=f"Memo version {current.version} on {memo.asset.code} is ready ({pages} pages).")  # fmt: skip
 
@@ -137,7 +137,7 @@ def _fail(memo_id: int, error: str) -> None:
             status=Memo.Status.FAILED, error=error[:2000], finished_at=timezone.now()
         )
         memo = Memo.objects.select_related("asset", "requested_by").get(pk=memo_id)
-        if updated and memo.requested_by_id:
+        if updated and memo.requested_by is not None:
             notify(users=[memo.requested_by], memo=memo, kind=Notification.Kind.MEMO_FAILED,
                    message=f"Memo version {memo.version} on {memo.asset.code} failed: {error[:200]}")  # fmt: skip
 

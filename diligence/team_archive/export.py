@@ -166,7 +166,7 @@ def _write(*, team: DealTeam, members: _Members) -> dict[str, int]:
         reviews = [_review(review, members, people, versions) for review in _team_reviews(team)]
         findings = [_finding(finding, codes, subjects, people) for finding in _team_findings(team)]
         memos = [_memo(memo, members, people, versions, subjects) for memo in _team_memos(team)]
-        team_document = {
+        team_document: Document = {
             "team": {
                 "name": team.name,
                 "slug": team.slug,
@@ -180,13 +180,13 @@ def _write(*, team: DealTeam, members: _Members) -> dict[str, int]:
             "companies": _ordered(map(values_of, Company.objects.filter(team=team)), lambda c: (c["name"],)),
             "assets": [{"code": asset.code, "dossier": dossier_member(asset.code)} for asset in assets],
         }
-        reviews_document = {
+        reviews_document: Document = {
             "checklist_templates": _templates(versions.values()),
             "reviews": _ordered(reviews, lambda r: (r["asset"], r["template"])),
         }
     team_document["users"] = people.documents()
-    findings_document = {"findings": _ordered(findings, lambda f: (f["asset"], f["rule_id"], f["subject"]))}
-    memos_document = {"memos": _ordered(memos, lambda m: (m["asset"], m["version"]))}
+    findings_document: Document = {"findings": _ordered(findings, lambda f: (f["asset"], f["rule_id"], f["subject"]))}
+    memos_document: Document = {"memos": _ordered(memos, lambda m: (m["asset"], m["version"]))}
     for name, document in [
         (TEAM, team_document),
         (REVIEWS, reviews_document),
@@ -390,7 +390,7 @@ def _memo(
         members.copy(pdf, memo.pdf, expected_sha256=memo.sha256, what=f"memo version {memo.version} on {code}")
     template_version = None
     if memo.template_version is not None:
-        versions.setdefault(memo.template_version_id, memo.template_version)
+        versions.setdefault(memo.template_version.pk, memo.template_version)
         template_version = {"template": memo.template_version.template.slug, "number": memo.template_version.number}
     review = memo.review if memo.review is not None and memo.review.team_id == memo.team_id else None
     comments = [

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Final
+from typing import Any, Final, overload
 from urllib.parse import quote
 
 FORMAT: Final = "iit-diligence-team-archive"
@@ -117,6 +117,10 @@ def day(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+@overload
+def parse_moment(value: str) -> dt.datetime: ...
+@overload
+def parse_moment(value: None) -> None: ...
 def parse_moment(value: str | None) -> dt.datetime | None:
     """The schema has already checked the shape (an ISO 8601 moment with its offset)."""
     return dt.datetime.fromisoformat(value) if value is not None else None

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ def _check_files(archive: zipfile.ZipFile, listed: dict[str, Document], present:
         digest, size = hashlib.sha256(), 0
         try:
             with archive.open(name) as member:
-                for chunk in iter(lambda member=member: member.read(_CHUNK), b""):
+                for chunk in iter(partial(member.read, _CHUNK), b""):
                     digest.update(chunk)
                     size += len(chunk)
         except (zipfile.BadZipFile, OSError, EOFError) as error:

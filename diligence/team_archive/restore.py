@@ -326,7 +326,8 @@ class _Restorer:
 
     def _store(self, file: FieldFile, data: bytes) -> None:
         file.save("archived", ContentFile(data), save=False)  # the field's upload_to generates the real name
-        self.written.append((file.storage, file.name))
+        if file.name:
+            self.written.append((file.storage, file.name))
 
     # --- findings ---------------------------------------------------------------------------------------------
 
@@ -407,7 +408,7 @@ def _set(instance: models.Model, **values: Any) -> None:
         setattr(instance, name, value)
 
 
-def _bulk_with_moments(model: type[models.Model], rows: list[tuple[models.Model, str]], name: str) -> None:
+def _bulk_with_moments[M: models.Model](model: type[M], rows: list[tuple[M, str]], name: str) -> None:
     """Create the rows, then give each its archived moment (``auto_now_add`` would have stamped them now)."""
     if not rows:
         return

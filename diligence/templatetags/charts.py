@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+if TYPE_CHECKING:
+    from diligence.selectors.reviews import QuestionProgress
 
 register = template.Library()
 
@@ -53,8 +57,8 @@ def bar_chart(rows: Iterable[tuple[str, int, int, str]], title: str, show_total:
 
 
 @register.filter
-def progress_rows(progress: Iterable[object]) -> list[tuple[str, int, int, str]]:
-    return [(q.label, q.finished, q.total, "amber" if q.blocked else "blue") for q in progress]  # type: ignore[attr-defined]
+def progress_rows(progress: Iterable[QuestionProgress]) -> list[tuple[str, int, int, str]]:
+    return [(q.label, q.finished, q.total, "amber" if q.blocked else "blue") for q in progress]
 
 
 SEVERITY_COLOURS = {"high": "red", "medium": "amber", "info": "green"}

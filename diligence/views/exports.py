@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from diligence.models import Review
 from diligence.selectors import reviews as selectors
+from teams.http import AuthenticatedHttpRequest
 from teams.services.access_log import access_log_record
+
+if TYPE_CHECKING:
+    from teams.models import User
 
 ITEM_HEADER = ["question", "key", "item", "criticality", "evidence required", "status", "not applicable because",
                "assignee", "due", "notes", "evidence files", "comments", "related rules"]  # fmt: skip
 FINDING_HEADER = ["question", "severity", "citation", "rule", "title", "message", "status", "note", "remedy"]
 
 
-def _item_rows(review: Review) -> list[list[object]]:
-    items = selectors.review_items(review=review, user=None, filters=selectors.ItemFilters(), today=None)  # type: ignore[arg-type]
+def _item_rows(review: Review, user: User) -> list[list[object]]:
+    unfiltered = selectors.ItemFilters()
+    items = selectors.review_items(review=review, user=user, filters=unfiltered, today=timezone.localdate())
     return [
         [item.get_question_display(), item.key, item.template_item.text, item.template_item.get_criticality_display(),
          "yes" if item.template_item.evidence_required else "no", item.get_status_display(), item.na_reason,
@@ -45,13 +52,13 @@ def _filename(review: Review, extension: str) -> str:
 
 @login_required
 @require_GET
-def review_export_csv(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_export_csv(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
     access_log_record(request_or_user=request, team_id=review.team_id, action="export", obj=review)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", *ITEM_HEADER])
-    writer.writerows(["item", *map(_cell, row)] for row in _item_rows(review))
+    writer.writerows(["item", *map(_cell, row)] for row in _item_rows(review, request.user))
     writer.writerow([])
     writer.writerow(["section", *FINDING_HEADER])
     writer.writerows(["finding", *map(_cell, row)] for row in _finding_rows(review))
@@ -63,12 +70,12 @@ def review_export_csv(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def review_export_xlsx(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_export_xlsx(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
     access_log_record(request_or_user=request, team_id=review.team_id, action="export", obj=review)
     book = Workbook()
     for sheet, header, rows in (
-        (book.active, ITEM_HEADER, _item_rows(review)),
+        (book.worksheets[0], ITEM_HEADER, _item_rows(review, request.user)),  # a new workbook's one sheet
         (book.create_sheet(), FINDING_HEADER, _finding_rows(review)),
     ):
         sheet.title = "Checklist" if header is ITEM_HEADER else "Findings"

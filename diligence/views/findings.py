@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -20,10 +22,11 @@ from diligence.selectors import reviews as selectors
 from diligence.services.findings import finding_set_status
 from diligence.verdict import verdict_from
 from teams import access
+from teams.http import HtmxHttpRequest
 from teams.services.access_log import access_log_record
 
 
-def _tab_page(request: HttpRequest, asset: Asset, tab: str, context: dict[str, object]) -> HttpResponse:
+def _tab_page(request: HtmxHttpRequest, asset: Asset, tab: str, context: Mapping[str, object]) -> HttpResponse:
     """Render a tab served by this app inside the asset page (or the panel alone for htmx); logged as a view of
     the asset, as the asset page's own tabs are."""
     access_log_record(request_or_user=request, team_id=asset.team_id, action="view", obj=asset)
@@ -56,7 +59,7 @@ def findings_context(asset: Asset, *, show_resolved: bool = False, forms: dict |
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def asset_findings(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_findings(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     context = findings_context(asset, show_resolved=request.GET.get("resolved") == "1")
     return _tab_page(request, asset, "findings", context)
@@ -64,7 +67,7 @@ def asset_findings(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_status_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
+def finding_status_edit(request: HtmxHttpRequest, finding_id: int) -> HttpResponse:
     """Acknowledge or mitigate a finding with a note, or reopen it; it stays visible either way."""
     finding = selectors.finding_get_for_user_or_404(user=request.user, finding_id=finding_id)
     access.require_edit(request.user, finding.team_id)
@@ -86,7 +89,7 @@ def finding_status_edit(request: HttpRequest, finding_id: int) -> HttpResponse:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def asset_checklist(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_checklist(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     review = Review.objects.filter(asset=asset).select_related("template", "template_version").first()
     context = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,6 +19,7 @@ from diligence.selectors import memos as selectors
 from diligence.services import memos as services
 from diligence.views.findings import _tab_page
 from teams import access
+from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from teams.services.access_log import access_log_record
 
 SECTIONS = [
@@ -36,14 +37,14 @@ SECTIONS = [
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def asset_memos(request: HttpRequest, asset_id: int) -> HttpResponse:
+def asset_memos(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     return _tab_page(request, asset, "memos", {"memos": selectors.asset_memos(asset_id=asset.pk)})
 
 
 @login_required
 @require_POST
-def memo_create(request: HttpRequest, asset_id: int) -> HttpResponse:
+def memo_create(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     access.require_edit(request.user, asset.team_id)
     memo = services.memo_request(asset=asset, user=request.user)
@@ -54,7 +55,7 @@ def memo_create(request: HttpRequest, asset_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def memo_status(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_status(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """The progress bar htmx polls; polling stops (HTTP 286) once the memo is ready or failed."""
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     response = render(request, "diligence/memo_status.html#progress", {"memo": memo})
@@ -67,7 +68,7 @@ def memo_status(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_detail(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     access_log_record(request_or_user=request, team_id=memo.team_id, action="view", obj=memo)
     context = {
@@ -87,7 +88,7 @@ def memo_detail(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def memo_read(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_read(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """The memo as HTML, for reading inline, from its frozen snapshot."""
     from diligence.memos.render import render_memo_html
 
@@ -102,7 +103,7 @@ def memo_read(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def memo_download(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_download(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     try:
         pdf, filename = services.memo_download(memo=memo, user=request.user)
@@ -117,7 +118,7 @@ def memo_download(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def memo_retry_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_retry_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     access.require_edit(request.user, memo.team_id)
     try:
@@ -129,7 +130,7 @@ def memo_retry_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def memo_submit_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_submit_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     access.require_edit(request.user, memo.team_id)
     try:
@@ -143,7 +144,7 @@ def memo_submit_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def memo_review_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_review_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """A partner approves (sign-off, locked) or requests changes (back to the team with the comments)."""
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     if not access.can_review(request.user, memo.team_id):
@@ -165,7 +166,7 @@ def memo_review_edit(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def memo_comment_create(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_comment_create(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     section = request.POST.get("section", "general")
     if section not in dict(SECTIONS):
@@ -179,7 +180,7 @@ def memo_comment_create(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def memo_diff(request: HttpRequest, memo_id: int) -> HttpResponse:
+def memo_diff(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """Two versions' snapshots side by side: what changed between them."""
     memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
     versions = selectors.asset_memos(asset_id=memo.asset_id).filter(status=Memo.Status.READY)
@@ -198,13 +199,13 @@ def memo_diff(request: HttpRequest, memo_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def memo_review_queue(request: HttpRequest) -> HttpResponse:
+def memo_review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "diligence/memo_queue.html", {"memos": selectors.review_queue(user=request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         Notification.objects.filter(user=request.user, read_at__isnull=True).update(read_at=timezone.now())
         return redirect("diligence:notification_list")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,11 +14,12 @@ from django.views.decorators.vary import vary_on_headers
 from assets import selectors as asset_selectors
 from assets.services import StaleEdit
 from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceForm, ReviewItemForm, team_members
-from diligence.models import ReviewItem
+from diligence.models import Review, ReviewItem
 from diligence.selectors import reviews as selectors
 from diligence.services import checklists as services
 from diligence.urls_ids import id_url
 from teams import access
+from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from teams.services.access_log import access_log_record
 
 PAGE = "diligence/review_detail.html"
@@ -26,14 +27,14 @@ PAGE = "diligence/review_detail.html"
 
 @login_required
 @require_POST
-def review_create(request: HttpRequest, asset_id: int) -> HttpResponse:
+def review_create(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     access.require_edit(request.user, asset.team_id)
     review = services.review_start(asset=asset, user=request.user)
     return redirect(review)
 
 
-def _filters(request: HttpRequest) -> selectors.ItemFilters:
+def _filters(request: AuthenticatedHttpRequest) -> selectors.ItemFilters:
     return selectors.ItemFilters(
         mine=request.GET.get("mine") == "1",
         overdue=request.GET.get("overdue") == "1",
@@ -48,26 +49,27 @@ def _with_links(items: list[ReviewItem]) -> list[ReviewItem]:
     third of the time of a 300-item page."""
     detail, edit = id_url("diligence:review_item_detail"), id_url("diligence:review_item_edit")
     for item in items:
-        item.detail_url, item.edit_url = detail(item.pk), edit(item.pk)
+        # Attributes added for the template alone, which the model does not declare.
+        item.detail_url, item.edit_url = detail(item.pk), edit(item.pk)  # type: ignore[attr-defined]
     return items
 
 
-def _page_context(request: HttpRequest, review: object) -> dict[str, object]:
+def _page_context(request: AuthenticatedHttpRequest, review: Review) -> dict[str, object]:
     today = timezone.localdate()
     filters = _filters(request)
     items = _with_links(list(selectors.review_items(review=review, user=request.user, filters=filters, today=today)))
     grouped = {key: [i for i in items if i.question == key] for key, _label in QUESTION_CHOICES[1:]}
     return {
         "review": review,
-        "asset": review.asset,  # type: ignore[attr-defined]
-        "team": review.team,  # type: ignore[attr-defined]
+        "asset": review.asset,
+        "team": review.team,
         "groups": [(key, label, grouped[key]) for key, label in QUESTION_CHOICES[1:] if grouped[key]],
-        "progress": selectors.progress_by_question(review.items.all(), today=today),  # type: ignore[attr-defined]
+        "progress": selectors.progress_by_question(review.items.all(), today=today),
         "filters": filters,
         "question_choices": QUESTION_CHOICES,
         "statuses": ReviewItem.Status.choices,
-        "members": team_members(review.team_id),  # type: ignore[attr-defined]
-        "can_edit": access.can_edit(request.user, review.team_id),  # type: ignore[attr-defined]
+        "members": team_members(review.team_id),
+        "can_edit": access.can_edit(request.user, review.team_id),
         "offer": selectors.upgrade_offer(review=review),
         "today": today,
         "item_count": len(items),
@@ -77,7 +79,7 @@ def _page_context(request: HttpRequest, review: object) -> dict[str, object]:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_detail(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
     # Filtered lists swapped in by htmx are logged too: the header is the client's to send, and the list is the data.
     access_log_record(request_or_user=request, team_id=review.team_id, action="view", obj=review)
@@ -85,7 +87,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     return render(request, template, _page_context(request, review))
 
 
-def _row(request: HttpRequest, review_item: ReviewItem, *, status: int = 200) -> HttpResponse:
+def _row(request: AuthenticatedHttpRequest, review_item: ReviewItem, *, status: int = 200) -> HttpResponse:
     """The row of an item the caller has already reached through the access policy, read afresh with its counts."""
     item = (
         selectors.review_items(
@@ -102,7 +104,7 @@ def _row(request: HttpRequest, review_item: ReviewItem, *, status: int = 200) ->
 
 @login_required
 @require_GET
-def review_item_row(request: HttpRequest, item_id: int) -> HttpResponse:
+def review_item_row(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """One item's row: what "cancel" swaps back in."""
     return _row(request, selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id))
 
@@ -110,7 +112,7 @@ def review_item_row(request: HttpRequest, item_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def review_item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
     access.require_edit(request.user, item.review.team_id)
     form = ReviewItemForm(request.POST or None, item=item)
@@ -144,14 +146,21 @@ def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def review_item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def review_item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     """Comments and evidence of one item."""
     item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
     access_log_record(request_or_user=request, team_id=item.review.team_id, action="view", obj=item)
     return _detail(request, item)
 
 
-def _detail(request: HttpRequest, item: ReviewItem, *, comment_form=None, evidence_form=None, status=200):
+def _detail(
+    request: HtmxHttpRequest,
+    item: ReviewItem,
+    *,
+    comment_form: CommentForm | None = None,
+    evidence_form: EvidenceForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "item": item,
         "can_edit": access.can_edit(request.user, item.review.team_id),
@@ -165,7 +174,7 @@ def _detail(request: HttpRequest, item: ReviewItem, *, comment_form=None, eviden
 
 @login_required
 @require_POST
-def item_comment_create(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_comment_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
     access.require_edit(request.user, item.review.team_id)
     form = CommentForm(request.POST)
@@ -177,7 +186,7 @@ def item_comment_create(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def evidence_create(request: HttpRequest, item_id: int) -> HttpResponse:
+def evidence_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
     access.require_edit(request.user, item.review.team_id)
     form = EvidenceForm(request.POST, request.FILES)
@@ -193,7 +202,7 @@ def evidence_create(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, evidence_file_id: int) -> FileResponse:
+def evidence_download(request: AuthenticatedHttpRequest, evidence_file_id: int) -> FileResponse:
     """Served only through the access policy, always as an attachment, and every download recorded."""
     evidence = selectors.evidence_get_for_user_or_404(user=request.user, evidence_id=evidence_file_id)
     services.evidence_download_record(evidence=evidence, user=request.user)
@@ -206,7 +215,7 @@ def evidence_download(request: HttpRequest, evidence_file_id: int) -> FileRespon
 
 @login_required
 @require_POST
-def review_bulk_edit(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_bulk_edit(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
     access.require_edit(request.user, review.team_id)
     form = BulkForm(request.POST, review=review)
@@ -231,12 +240,12 @@ def _bulk_refusal(form: BulkForm) -> str:
         return "Select items first."
     if form.has_error("assignee"):
         return "Assign the items to a member of this deal team."
-    return " ".join(form.non_field_errors()) or "Check the values to apply."
+    return " ".join(map(str, form.non_field_errors())) or "Check the values to apply."
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_upgrade(request: HttpRequest, review_id: int) -> HttpResponse:
+def review_upgrade(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
     if request.method == "POST":
         access.require_edit(request.user, review.team_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -11,11 +11,12 @@ from django.views.decorators.http import require_GET
 from diligence.selectors.dashboard import team_dashboard
 from diligence.urls_ids import id_url
 from teams import access, selectors
+from teams.http import AuthenticatedHttpRequest
 
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     teams = list(access.teams_visible_to(request.user))
     if len(teams) == 1:
         return redirect("diligence:team_home", team_slug=teams[0].slug)
@@ -24,14 +25,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_home(request: HttpRequest, team_slug: str) -> HttpResponse:
+def team_home(request: AuthenticatedHttpRequest, team_slug: str) -> HttpResponse:
     team = access.team_get_for_user_or_404(user=request.user, slug=team_slug)
     dashboard = team_dashboard(team=team, today=timezone.localdate())
     review_url, findings_url = id_url("diligence:review_detail"), id_url("diligence:asset_findings")
+    # Attributes added for the template alone, which the models do not declare.
     for item in (*dashboard.overdue, *dashboard.due_soon):
-        item.review_url = review_url(item.review_id)
+        item.review_url = review_url(item.review_id)  # type: ignore[attr-defined]
     for asset, _light, _answer in dashboard.assets:
-        asset.findings_url = findings_url(asset.pk)
+        asset.findings_url = findings_url(asset.pk)  # type: ignore[attr-defined]
     context = {
         "team": team,
         "dashboard": dashboard,
