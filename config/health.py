@@ -33,7 +33,8 @@ def broker_state(url: str | None = None) -> dict[str, object]:
     transport = urlsplit(url).scheme or "unknown"
     try:
         with celery_app.connection_for_write(url) as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
+            # kombu documents the intervals as float seconds; celery-types declares int.
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)  # type: ignore[arg-type]
     except Exception as exc:  # any transport error means "down"
         logger.warning("health: broker unreachable: %s", exc)
         return {"ok": False, "transport": transport, "error": type(exc).__name__}

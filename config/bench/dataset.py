@@ -151,9 +151,11 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
     assets = Asset.objects.bulk_create(assets, batch_size=BATCH)
 
     studies = []
+    starts: list[dt.date] = []  # each study's start date, which the model's field would give as optional
     for n in range(scale.studies):
         asset = assets[n % len(assets)]
         start = dt.date(2016, 1, 1) + dt.timedelta(days=rng.randrange(2_500))
+        starts.append(start)
         studies.append(
             Study(
                 team_id=asset.team_id,
@@ -172,6 +174,7 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
     studies = Study.objects.bulk_create(studies, batch_size=BATCH)
 
     sites = []
+    activations: list[dt.date] = []  # each site's activation date, likewise
     for n in range(scale.sites):
         study_index = n % len(studies)
         offset = n // len(studies)  # a different hospital for each of a study's sites
@@ -183,9 +186,10 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
                 role=StudySite.Role.LEAD if offset == 0 else StudySite.Role.PARTICIPATING,
                 principal_investigator=f"Dr. Investigator {n % 311}",
                 enrollment=rng.randrange(1, 40),
-                activation_date=studies[study_index].start_date,
+                activation_date=starts[study_index],
             )
         )
+        activations.append(starts[study_index])
     sites = StudySite.objects.bulk_create(sites, batch_size=BATCH)
 
     EthicsApproval.objects.bulk_create(
@@ -194,7 +198,7 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
                 study_site=sites[n % len(sites)],
                 committee=f"Ethics committee of {sites[n % len(sites)].hospital.name_en}",
                 reference_number=f"EC-{n:06d}",
-                approval_date=sites[n % len(sites)].activation_date - dt.timedelta(days=rng.randrange(1, 90)),
+                approval_date=activations[n % len(sites)] - dt.timedelta(days=rng.randrange(1, 90)),
             )
             for n in range(scale.ethics)
         ),
@@ -207,7 +211,7 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
                 kind=HGRFilingKind.INTL_COOPERATION_APPROVAL if n % 2 else HGRFilingKind.COLLECTION_APPROVAL,
                 reference_number=f"HGR-{n:06d}",
                 status=HGRFilingStatus.APPROVED if n % 5 else HGRFilingStatus.SUBMITTED,
-                submitted_on=studies[n % len(studies)].start_date - dt.timedelta(days=120),
+                submitted_on=starts[n % len(studies)] - dt.timedelta(days=120),
             )
             for n in range(scale.hgr)
         ),
@@ -277,7 +281,7 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
                 user=users[t],
                 asset=review.asset if team_reviews else team_assets[0],
                 review=review,
-                item=review.items.order_by("order", "pk").first(),
+                item=review.items.order_by("order", "pk")[0],
             )
         )
     return world

@@ -59,10 +59,12 @@ class RawRenderer:
         )  # fmt: skip
 
     def render(self) -> tuple[float, int]:
-        stdin, stdout = self.process.stdin, self.process.stdout  # both pipes, opened in __init__
-        stdin.write("render\n")  # type: ignore[union-attr]
-        stdin.flush()  # type: ignore[union-attr]
-        answer = stdout.readline()  # type: ignore[union-attr]
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:  # both are pipes, opened in __init__
+            raise RuntimeError("the WeasyPrint-alone process has no pipes to talk through")
+        stdin.write("render\n")
+        stdin.flush()
+        answer = stdout.readline()
         if not answer:
             raise RuntimeError("the WeasyPrint-alone process ended without an answer")
         result = json.loads(answer)
@@ -90,6 +92,16 @@ def _rss_mb(process: psutil.Process) -> tuple[float, float]:
     return round(total / 2**20, 1), round(child / 2**20, 1)
 
 
+def _delete_pdfs(memos: list[Memo]) -> None:
+    for memo in memos:
+        memo.pdf.delete(save=False)
+
+
+def _render_seconds(memos: list[Memo]) -> list[float]:
+    """What each ready memo's worker recorded for its render (a memo that is not ready has none)."""
+    return [memo.render_seconds for memo in memos if memo.render_seconds is not None]
+
+
 def measure(subjects: TeamSubjects, *, runs: int, rss_after: int) -> dict[str, object]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-memo-"))
     queue = f"bench-memos-{os.getpid()}"  # a queue of its own: no other worker takes these, it takes no others
@@ -97,7 +109,7 @@ def measure(subjects: TeamSubjects, *, runs: int, rss_after: int) -> dict[str, o
     e2e: list[float] = []
     raw: list[tuple[float, int]] = []
     with ExitStack() as cleanup, override_settings(DILIGENCE_MEMO_QUEUE=queue):
-        cleanup.callback(lambda: [memo.pdf.delete(save=False) for memo in memos])
+        cleanup.callback(_delete_pdfs, memos)
         cleanup.callback(processes.delete_queue, queue)
         hostname = f"bench-{uuid.uuid4().hex[:8]}@localhost"
         worker = processes.start_worker(hostname=hostname, queue=queue, log=workdir / "worker.log")
@@ -125,5 +137,5 @@ def measure(subjects: TeamSubjects, *, runs: int, rss_after: int) -> dict[str, o
         "memos": len(memos),
         "worker_rss_mb": total_mb,
         "worker_child_rss_mb": child_mb,
-        "render_s_recorded": round(statistics.median(m.render_seconds for m in memos[1:] or memos), 3),
+        "render_s_recorded": round(statistics.median(_render_seconds(memos[1:] or memos)), 3),
     }

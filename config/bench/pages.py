@@ -26,7 +26,7 @@ BARE = Engine(autoescape=True)
 class Floor:
     sql: str
     template: str
-    params: Callable[[TeamSubjects], list[object]]
+    params: Callable[[TeamSubjects], list[int]]  # the subject's ids the query is for
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000, 2)
 
 
-def measure(page: Page, subjects: TeamSubjects, *, runs: int) -> dict[str, float]:
+def measure(page: Page, subjects: TeamSubjects, *, runs: int) -> dict[str, float | str]:
     client = client_for(subjects)
     for n in range(WARM_UP):
         request(client, page, subjects, n)

@@ -7,6 +7,7 @@ import platform
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import psutil
@@ -58,7 +59,7 @@ def _timed(say: Say, what: str, step: Callable[[], Any]) -> Any:
     return result
 
 
-def measure(scale: Scale, *, say: Say) -> dict[str, object]:
+def measure(scale: Scale, *, say: Say) -> dict[str, Any]:
     results: dict[str, Any] = {"scale": scale.name, "sizes": scale.as_dict(), "machine": machine(),
                                "started_at": timezone.now().isoformat(timespec="seconds")}  # fmt: skip
     with scratch_database(say) as name:
@@ -74,9 +75,7 @@ def measure(scale: Scale, *, say: Say) -> dict[str, object]:
         for page in pages.PAGES:
             figures = {"queries_small": pages.query_count(page, small.first),
                        "queries_full": pages.query_count(page, full.first)}  # fmt: skip
-            figures |= _timed(
-                say, f"page {page.name}", lambda p=page: pages.measure(p, full.first, runs=scale.page_runs)
-            )
+            figures |= _timed(say, f"page {page.name}", partial(pages.measure, page, full.first, runs=scale.page_runs))
             page_results[page.name] = figures
         results["pages"] = page_results
         results["import"] = _timed(
