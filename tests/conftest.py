@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
@@ -15,11 +16,29 @@ from config.middleware import SessionActivityMiddleware
 from teams.models import DealTeam, Membership, User
 from tests.factories import DealTeamFactory, MembershipFactory, UserFactory
 
+if TYPE_CHECKING:
+    from assets.models import (
+        Asset,
+        DealTerms,
+        EfficacyClaim,
+        EthicsApproval,
+        EvidenceQuality,
+        HGRFiling,
+        INDApplication,
+        Milestone,
+        NHCFiling,
+        RegistrationPlan,
+        RoyaltyTier,
+        Study,
+        StudySite,
+    )
+    from diligence.models import Evidence, Finding, Memo, Review, ReviewItem
+
 
 class CsrfClient(Client):
     """A test client that enforces CSRF like a browser session and sends the token the way our pages do."""
 
-    def __init__(self, **defaults: object) -> None:
+    def __init__(self, **defaults: Any) -> None:
         super().__init__(enforce_csrf_checks=True, **defaults)
 
     def _csrf_token(self) -> str:
@@ -28,11 +47,11 @@ class CsrfClient(Client):
             self.cookies["csrftoken"] = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
         return self.cookies["csrftoken"].value
 
-    def post(self, path: str, data: object = None, **extra: object):  # type: ignore[override]
+    def post(self, path: str, data: object = None, **extra: Any):  # type: ignore[override]
         extra.setdefault("HTTP_X_CSRFTOKEN", self._csrf_token())
         return super().post(path, data, **extra)
 
-    def generic(self, method: str, path: str, *args: object, **extra: object):  # type: ignore[override]
+    def generic(self, method: str, path: str, *args: Any, **extra: Any):  # type: ignore[override]
         if method not in {"GET", "HEAD", "OPTIONS", "TRACE", "POST"}:
             extra.setdefault("HTTP_X_CSRFTOKEN", self._csrf_token())
         return super().generic(method, path, *args, **extra)
@@ -64,24 +83,24 @@ MINIMAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 
 
 @dataclass
 class PhoenixFacts:
-    asset: object
-    study: object
-    claim: object
-    evidence: object
-    site: object
-    ethics: object
-    hgr: object
-    nhc: object
-    ind: object
-    deal: object
-    milestone: object
-    royalty: object
-    plan: object
-    review: object
-    review_item: object
-    evidence_file: object
-    finding: object
-    memo: object
+    asset: Asset
+    study: Study
+    claim: EfficacyClaim
+    evidence: EvidenceQuality
+    site: StudySite
+    ethics: EthicsApproval
+    hgr: HGRFiling
+    nhc: NHCFiling
+    ind: INDApplication
+    deal: DealTerms
+    milestone: Milestone
+    royalty: RoyaltyTier
+    plan: RegistrationPlan
+    review: Review
+    review_item: ReviewItem
+    evidence_file: Evidence
+    finding: Finding
+    memo: Memo
 
     @classmethod
     def build(cls, team: DealTeam, *, evidence_name: str = "letter.pdf", **values: dict) -> PhoenixFacts:
@@ -103,7 +122,7 @@ class PhoenixFacts:
         site = f.StudySiteFactory(study=study, **given("site"))
         deal = f.DealTermsFactory(asset=asset, **given("deal"))
         review = review_start(asset=asset, user=None)
-        review_item = review.items.order_by("pk").first()
+        review_item = review.items.order_by("pk")[0]
         evidence_file = evidence_add(item=review_item, user=None, upload=SimpleUploadedFile(evidence_name, MINIMAL_PDF))
         findings_recompute(asset_id=asset.pk)
         memo = memo_request(asset=asset, user=None)
@@ -126,7 +145,7 @@ class PhoenixFacts:
             review=review,
             review_item=review_item,
             evidence_file=evidence_file,
-            finding=Finding.objects.filter(asset=asset).order_by("pk").first(),
+            finding=Finding.objects.filter(asset=asset).order_by("pk")[0],
             memo=memo,
         )
 

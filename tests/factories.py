@@ -4,15 +4,46 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import factory
+from django.db.models import Model
 
+from assets.models import (
+    Asset,
+    Company,
+    DealTerms,
+    EfficacyClaim,
+    EthicsApproval,
+    EvidenceQuality,
+    HGRFiling,
+    Hospital,
+    INDApplication,
+    Milestone,
+    NHCFiling,
+    RegistrationPlan,
+    RoyaltyTier,
+    Study,
+    StudySite,
+)
 from teams.models import DealTeam, Membership, User
 
 TEST_PASSWORD = "correct-horse-battery"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class ModelFactory[M: Model](factory.django.DjangoModelFactory[M]):
+    """A factory of ``M``: calling it creates and returns an ``M``."""
+
+    class Meta:
+        abstract = True
+
+    if TYPE_CHECKING:
+        # factory_boy's metaclass turns ``SomeFactory(...)`` into ``SomeFactory.create(...)``; the type checker
+        # reads the class's constructor instead, so this tells it what the call returns.
+        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]
+
+
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -24,13 +55,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
-    @factory.post_generation
-    def _save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
+    @factory.post_generation  # called with the user it created, not the factory
+    def _save_password(self: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.save(update_fields=["password"])
 
 
-class DealTeamFactory(factory.django.DjangoModelFactory):
+class DealTeamFactory(ModelFactory[DealTeam]):
     class Meta:
         model = DealTeam
         django_get_or_create = ("slug",)
@@ -39,7 +70,7 @@ class DealTeamFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"team-{n}")
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(ModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -51,7 +82,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 # --- facts -------------------------------------------------------------------------------------------------
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(ModelFactory[Company]):
     class Meta:
         model = "assets.Company"
 
@@ -60,7 +91,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
     country = "China"
 
 
-class AssetFactory(factory.django.DjangoModelFactory):
+class AssetFactory(ModelFactory[Asset]):
     class Meta:
         model = "assets.Asset"
 
@@ -72,7 +103,7 @@ class AssetFactory(factory.django.DjangoModelFactory):
     indications = "Relapsed/refractory multiple myeloma"
 
 
-class StudyFactory(factory.django.DjangoModelFactory):
+class StudyFactory(ModelFactory[Study]):
     class Meta:
         model = "assets.Study"
 
@@ -88,7 +119,7 @@ class StudyFactory(factory.django.DjangoModelFactory):
     countries = factory.LazyFunction(lambda: ["China"])
 
 
-class HospitalFactory(factory.django.DjangoModelFactory):
+class HospitalFactory(ModelFactory[Hospital]):
     class Meta:
         model = "assets.Hospital"
 
@@ -101,7 +132,7 @@ class HospitalFactory(factory.django.DjangoModelFactory):
     grade_verified_on = dt.date(2026, 1, 5)
 
 
-class StudySiteFactory(factory.django.DjangoModelFactory):
+class StudySiteFactory(ModelFactory[StudySite]):
     class Meta:
         model = "assets.StudySite"
 
@@ -114,7 +145,7 @@ class StudySiteFactory(factory.django.DjangoModelFactory):
     first_enrolled_on = dt.date(2024, 4, 1)
 
 
-class EthicsApprovalFactory(factory.django.DjangoModelFactory):
+class EthicsApprovalFactory(ModelFactory[EthicsApproval]):
     class Meta:
         model = "assets.EthicsApproval"
 
@@ -127,7 +158,7 @@ class EthicsApprovalFactory(factory.django.DjangoModelFactory):
     consent_future_research = "unknown"
 
 
-class EfficacyClaimFactory(factory.django.DjangoModelFactory):
+class EfficacyClaimFactory(ModelFactory[EfficacyClaim]):
     class Meta:
         model = "assets.EfficacyClaim"
 
@@ -138,14 +169,14 @@ class EfficacyClaimFactory(factory.django.DjangoModelFactory):
     median_follow_up_months = Decimal("12.0")
 
 
-class EvidenceQualityFactory(factory.django.DjangoModelFactory):
+class EvidenceQualityFactory(ModelFactory[EvidenceQuality]):
     class Meta:
         model = "assets.EvidenceQuality"
 
     study = factory.SubFactory(StudyFactory)
 
 
-class HGRFilingFactory(factory.django.DjangoModelFactory):
+class HGRFilingFactory(ModelFactory[HGRFiling]):
     class Meta:
         model = "assets.HGRFiling"
 
@@ -158,7 +189,7 @@ class HGRFilingFactory(factory.django.DjangoModelFactory):
     covers_samples = True
 
 
-class NHCFilingFactory(factory.django.DjangoModelFactory):
+class NHCFilingFactory(ModelFactory[NHCFiling]):
     class Meta:
         model = "assets.NHCFiling"
 
@@ -169,7 +200,7 @@ class NHCFilingFactory(factory.django.DjangoModelFactory):
     filing_number = factory.Sequence(lambda n: f"NHC-{n:05d}")
 
 
-class INDApplicationFactory(factory.django.DjangoModelFactory):
+class INDApplicationFactory(ModelFactory[INDApplication]):
     class Meta:
         model = "assets.INDApplication"
 
@@ -182,7 +213,7 @@ class INDApplicationFactory(factory.django.DjangoModelFactory):
     cleared_on = dt.date(2026, 4, 10)
 
 
-class DealTermsFactory(factory.django.DjangoModelFactory):
+class DealTermsFactory(ModelFactory[DealTerms]):
     class Meta:
         model = "assets.DealTerms"
 
@@ -194,7 +225,7 @@ class DealTermsFactory(factory.django.DjangoModelFactory):
     upfront = Decimal("50000000.00")
 
 
-class MilestoneFactory(factory.django.DjangoModelFactory):
+class MilestoneFactory(ModelFactory[Milestone]):
     class Meta:
         model = "assets.Milestone"
 
@@ -204,7 +235,7 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
     amount = Decimal("100000000.00")
 
 
-class RegistrationPlanFactory(factory.django.DjangoModelFactory):
+class RegistrationPlanFactory(ModelFactory[RegistrationPlan]):
     class Meta:
         model = "assets.RegistrationPlan"
 
@@ -214,7 +245,7 @@ class RegistrationPlanFactory(factory.django.DjangoModelFactory):
     mrct_regions = "US, EU, China"
 
 
-class RoyaltyTierFactory(factory.django.DjangoModelFactory):
+class RoyaltyTierFactory(ModelFactory[RoyaltyTier]):
     class Meta:
         model = "assets.RoyaltyTier"
 

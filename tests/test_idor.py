@@ -31,16 +31,20 @@ import datetime as dt
 import itertools
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, Model, OuterRef, QuerySet
+from django.forms import BaseForm
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,11 +68,11 @@ from diligence.models import (
 from diligence.services.checklists import template_new_draft
 from teams.models import AccessLogEntry, DealTeam, Membership
 from tests.conftest import MINIMAL_PDF, PhoenixFacts, World, client_for
-from tests.urlwalk import PARAMS, ROLES, declared_methods, iter_routes
+from tests.urlwalk import PARAMS, ROLES, Route, declared_methods, iter_routes
 
 pytestmark = pytest.mark.django_db
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 REGISTRY_FILE = Path(__file__).resolve().parent / "fixtures" / "registry" / "ctgov_sparse.json"
 DOSSIER_EXAMPLE = Path(settings.BASE_DIR) / "assets" / "dossier" / "example.json"
 FACT_MODELS = [kind.model for kind in KINDS]
@@ -132,9 +136,9 @@ class Arena:
     phoenix: Side
     atlas: Side
     states: dict[int, dict] = field(default_factory=dict)  # each team's state as last read, by team id
-    clients: dict[str, object] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
 
-    def client(self, side: Side) -> object:
+    def client(self, side: Side) -> Client:
         """The side's editor, logged in once (a client per request would load the middleware each time)."""
         if side.name not in self.clients:
             self.clients[side.name] = client_for(self.world.user(side.editor))
@@ -171,18 +175,19 @@ def arena(world: World) -> Arena:
 
 # --- what must not change ------------------------------------------------------------------------------------
 
-OWNED: list[tuple[type, str]] = [
-    (Asset, "team"), (Company, "team"), *((model, model.team_path) for model in FACT_MODELS),
+OWNED: list[tuple[type[Model], str]] = [
+    (Asset, "team"), (Company, "team"), *((model, model.team_path) for model in FACT_MODELS if model.team_path),
     (Review, "team"), (ReviewItem, "review__team"), (ItemComment, "item__review__team"), (Evidence, Evidence.team_path),
     (EvidenceDownload, "evidence__item__review__team"), (Finding, "team"), (Memo, "team"),
     (MemoComment, "memo__team"), (MemoDownload, "memo__team"), (Notification, "team"), (AccessLogEntry, "team"),
 ]  # fmt: skip
 
 
-def team_state(team: DealTeam) -> dict[str, list[dict[str, object]]]:
+def team_state(team: DealTeam) -> dict[str, list[Mapping[str, object]]]:
     """Every field of every row the team owns, and its memberships: any write shows as a difference."""
-    state = {
-        model.__name__: list(model.objects.filter(**{path: team}).order_by("pk").values()) for model, path in OWNED
+    state: dict[str, list[Mapping[str, object]]] = {
+        model.__name__: list(model._default_manager.filter(**{path: team}).order_by("pk").values())
+        for model, path in OWNED
     }
     state["Membership"] = list(Membership.objects.filter(team=team).order_by("pk").values())
     return state
@@ -192,6 +197,7 @@ def cross_team_references() -> list[str]:
     """Objects of one team pointing at another team's objects or people. (A fact under a study or a deal belongs to
     its parent's team by construction; that it hangs under the right parent is each probe's ``then`` check.)"""
     found = []
+    stray: QuerySet[Any]
     for model in (Study, Review, Memo, Finding):
         stray = model.objects.filter(asset__isnull=False).exclude(team=F("asset__team"))
         found += [f"{model.__name__} {pk} is not in its asset's team" for pk in stray.values_list("pk", flat=True)]
@@ -227,10 +233,10 @@ class Probe:
     attacker: str = "atlas"
 
 
-def form_data(form: object, *, skip: tuple[str, ...] = ()) -> dict[str, object]:
+def form_data(form: BaseForm, *, skip: tuple[str, ...] = ()) -> dict[str, object]:
     """What the browser posts for a form as rendered: each field's current value, by its prefixed name."""
     data: dict[str, object] = {}
-    for bound in form:  # type: ignore[attr-defined]
+    for bound in form:
         if bound.name in skip:
             continue
         value = bound.value()
@@ -274,13 +280,13 @@ def registry_file() -> SimpleUploadedFile:
     return SimpleUploadedFile(REGISTRY_FILE.name, registry_record(), content_type="application/json")
 
 
-def _created_under(model: type, parent_field: str, parent: Callable[[Side], object]):
+def _created_under(model: type[Model], parent_field: str, parent: Callable[[Side], Model]):
     """``then`` check: the newest object of ``model`` hangs under the attacker's own parent, not the victim's."""
 
     def check(a: Arena, me: Side, them: Side) -> str | None:
-        newest = model.objects.order_by("-pk").first()
+        newest = model._default_manager.order_by("-pk").first()
         expected = parent(me)
-        if newest is None or getattr(newest, f"{parent_field}_id") != expected.pk:  # type: ignore[attr-defined]
+        if newest is None or getattr(newest, f"{parent_field}_id") != expected.pk:
             return f"the new {model.__name__} is not under {me.name}'s {parent_field}"
         return None
 
@@ -327,7 +333,7 @@ def query_probes() -> list[Probe]:
                   lambda a, me, them: f"{reverse('assets:asset_create')}?team={them.team.slug}", expect="ignored",
                   attacker=attacker),
             Probe("review ?assignee= a user of the other team", "query", "GET",
-                  review_filtered("assignee", lambda t: Membership.objects.filter(team=t.team).first().user_id),
+                  review_filtered("assignee", lambda t: Membership.objects.filter(team=t.team)[0].user_id),
                   expect="ignored", attacker=attacker),
             Probe("review ?study= the other team's study", "query", "GET",
                   review_filtered("study", lambda t: t.facts.study.pk), expect="ignored", attacker=attacker),
@@ -355,10 +361,12 @@ def form_probes() -> list[Probe]:
         return reverse("diligence:review_item_edit", args=[me.facts.review_item.pk])
 
     def their_user(them: Side) -> int:
-        return Membership.objects.filter(team=them.team).order_by("pk").first().user_id
+        return Membership.objects.filter(team=them.team).order_by("pk")[0].user_id
 
     def my_user(a: Arena, me: Side) -> int:
-        return a.world.user(me.editor).pk
+        editor = a.world.user(me.editor)
+        assert editor is not None  # an editor is a signed-in role
+        return editor.pk
 
     def bulk(a: Arena, me: Side, them: Side) -> str:
         return reverse("diligence:review_bulk_edit", args=[me.facts.review.pk])
@@ -537,13 +545,18 @@ def path_probes() -> list[Probe]:
                             f"{route.name} {method}",
                             "htmx" if htmx else "path",
                             method,
-                            lambda a, me, them, r=route: reverse(r.name, kwargs=_kwargs(them, r.params)),
+                            partial(_route_url, route),
                             data=None if method in ("GET", "HEAD") else lambda a, me, them: dict(ATTACK_BODY),
                             htmx=htmx,
                             attacker=attacker,
                         )
                     )
     return probes
+
+
+def _route_url(route: Route, a: Arena, me: Side, them: Side) -> str:
+    """The route with its team-owned parameters filled with the victim's objects."""
+    return reverse(route.name, kwargs=_kwargs(them, route.params))
 
 
 def _kwargs(side: Side, params: tuple[str, ...]) -> dict[str, object]:
@@ -554,16 +567,16 @@ def _kwargs(side: Side, params: tuple[str, ...]) -> dict[str, object]:
 # --- running them --------------------------------------------------------------------------------------------
 
 
-def _send(client: object, probe: Probe, url: str, data: dict[str, object] | None):
+def _send(client: Client, probe: Probe, url: str, data: dict[str, object] | None):
     extra = HTMX if probe.htmx else {}
     if probe.method == "POST":
-        return client.post(url, data or {}, **extra)  # type: ignore[attr-defined]
+        return client.post(url, data or {}, **extra)
     if probe.method == "GET":
-        return client.get(url, **extra)  # type: ignore[attr-defined]
+        return client.get(url, **extra)
     if probe.method == "HEAD":
-        return client.head(url, **extra)  # type: ignore[attr-defined]
+        return client.head(url, **extra)
     body = "&".join(f"{k}={quote(str(v))}" for k, v in (data or {}).items())
-    return client.generic(probe.method, url, body, "application/x-www-form-urlencoded", **extra)  # type: ignore[attr-defined]
+    return client.generic(probe.method, url, body, "application/x-www-form-urlencoded", **extra)
 
 
 def _body(response) -> str:
@@ -617,10 +630,11 @@ def run_probe(a: Arena, probe: Probe) -> list[str]:
     return problems
 
 
-def _control(a: Arena, probe: Probe, client: object, url: str, me: Side, them: Side, said: str) -> list[str]:
+def _control(a: Arena, probe: Probe, client: Client, url: str, me: Side, them: Side, said: str) -> list[str]:
     """The same request with the attacker's own id writes: what refused the probe was the other team's id."""
+    assert probe.control is not None  # run_probe asks only for probes that have one
     before = a.state_before(me.team)
-    response = _send(client, probe, url, probe.control(a, me, them))  # type: ignore[misc]
+    response = _send(client, probe, url, probe.control(a, me, them))
     problems = []
     if response.status_code >= 400:
         problems.append(f"{said}: the control with {me.name}'s own id was refused ({response.status_code})")
@@ -695,7 +709,7 @@ def test_stored_evidence_and_memo_files_are_not_reachable_by_path(world):
     # The owning team gets the files through the views that check access and record the download.
     lead = client_for(world.lead)
     evidence = lead.get(reverse("diligence:evidence_download", args=[facts.evidence_file.pk]))
-    assert evidence.status_code == 200 and b"".join(evidence.streaming_content) == MINIMAL_PDF
+    assert evidence.status_code == 200 and evidence.getvalue() == MINIMAL_PDF
     assert lead.get(reverse("diligence:memo_download", args=[facts.memo.pk])).status_code == 200
     assert (
         client_for(world.outsider)

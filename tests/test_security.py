@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any, TypedDict
 
 import pytest
 from axes.models import AccessAttempt
@@ -20,6 +21,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -35,7 +37,7 @@ from tests.factories import TEST_PASSWORD, AssetFactory, UserFactory
 from tests.test_settings import setting
 from tests.urlwalk import PARAMS, PUBLIC_ROUTES, iter_routes
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 STRICT_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -121,24 +123,31 @@ def test_the_inline_finder_finds_what_csp_blocks():
 # --- CSP on the demo's pages ------------------------------------------------------------------------------------
 
 
+class Demo(TypedDict):
+    asset: Asset
+    memo: Memo
+    review: Review
+    lead: User
+
+
 @pytest.fixture
-def demo(db: None) -> dict[str, object]:
+def demo(db: None) -> Demo:
     """The demo data as `make run` seeds it, plus one ready memo (rendered here, without a worker)."""
     from diligence.services.memos import memo_render, memo_request
 
     call_command("seed_demo", stdout=io.StringIO())
-    asset = Asset.objects.filter(team__slug="phoenix").order_by("pk").first()
+    asset = Asset.objects.filter(team__slug="phoenix").order_by("pk")[0]
     memo = memo_request(asset=asset, user=None)
     memo_render(memo_id=memo.pk)
     return {
         "asset": asset,
         "memo": Memo.objects.get(pk=memo.pk),
-        "review": Review.objects.filter(team__slug="phoenix").order_by("pk").first(),
+        "review": Review.objects.filter(team__slug="phoenix").order_by("pk")[0],
         "lead": User.objects.get(username="lead"),
     }
 
 
-def demo_pages(demo: dict[str, object]) -> list[str]:
+def demo_pages(demo: Demo) -> list[str]:
     asset, memo, review = demo["asset"], demo["memo"], demo["review"]
     return [
         reverse("diligence:team_home", args=["phoenix"]),
@@ -437,7 +446,7 @@ def test_every_rate_limited_view_is_a_routed_url_name_with_a_rate(settings):
     assert set(settings.DILIGENCE_RATE_LIMITED_VIEWS) <= routed
     settings.DILIGENCE_RATE_LIMITED_VIEWS = {"assets:dossier_upload": "no-such-group"}
     with pytest.raises(ImproperlyConfigured, match="no-such-group"):
-        RateLimitMiddleware(lambda request: None)
+        RateLimitMiddleware(lambda request: HttpResponse())
 
 
 def test_rates_are_said_as_people_say_them():

@@ -20,12 +20,13 @@ POSTs and every other unsafe method go through the CSRF-enforcing client with th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
 
 from tests.conftest import World, client_for
 
@@ -98,7 +99,7 @@ class Route:
     name: str
     pattern: str
     params: tuple[str, ...]
-    view: Callable[..., object] | None = None
+    view: Callable[..., object]
 
 
 def declared_methods(view: Callable[..., object]) -> frozenset[str]:
@@ -122,11 +123,11 @@ def declared_methods(view: Callable[..., object]) -> frozenset[str]:
     return frozenset(accepted)
 
 
-def _params_of(pattern: object) -> tuple[str, ...]:
+def _params_of(pattern: RegexPattern | RoutePattern | LocalePrefixPattern) -> tuple[str, ...]:
     converters = getattr(pattern, "converters", None)
     if converters:
         return tuple(converters)
-    return tuple(pattern.regex.groupindex)  # type: ignore[attr-defined]
+    return tuple(pattern.regex.groupindex)
 
 
 def iter_routes(urlconf: str | None = None) -> Iterator[Route]:
@@ -147,11 +148,11 @@ def iter_routes(urlconf: str | None = None) -> Iterator[Route]:
     yield from walk(get_resolver(urlconf).url_patterns, "", "", ())
 
 
-def _probe(client: object, method: str, url: str) -> int:
+def _probe(client: Client, method: str, url: str) -> int:
     """One request, rolled back afterwards, so a POST to a delete view cannot change what the next probe sees."""
     with transaction.atomic():
         post = method == "POST"  # the client's post() sends the CSRF token; generic() does for the other writes
-        response = client.post(url, {}) if post else client.generic(method, url)  # type: ignore[attr-defined]
+        response = client.post(url, {}) if post else client.generic(method, url)
         transaction.set_rollback(True)
     if response.status_code == 302:
         return 302 if "/accounts/login/" not in response["Location"] else 399  # 399: sent to log in
@@ -170,14 +171,14 @@ class RouteWalk:
 
 
 def accepted_methods(
-    clients: dict[str, object], route: Route, url: str, team_owned: bool
+    clients: Mapping[str, Client], route: Route, url: str, team_owned: bool
 ) -> tuple[tuple[str, ...], list[str]]:
     """Every method the view declares or answers (as a user entitled to the route), and any disagreement."""
     entitled = set().union(*(entitled_roles(route.name, team_owned, method) for method in METHODS))
     prober = next(role for role in ("lead", "member", "partner", "outsider", "staff") if role in entitled)
     client = clients[prober]
     answered = {method for method in METHODS if _probe(client, method, url) != 405}
-    declared = declared_methods(route.view) if route.view is not None else answered
+    declared = declared_methods(route.view)
     problems = []
     if declared != answered:
         problems.append(
@@ -187,7 +188,7 @@ def accepted_methods(
     return tuple(m for m in METHODS if m in declared | answered), problems
 
 
-def check_route(clients: dict[str, object], walked: RouteWalk, team_owned: bool) -> list[str]:
+def check_route(clients: Mapping[str, Client], walked: RouteWalk, team_owned: bool) -> list[str]:
     problems: list[str] = []
     route, url = walked.route, walked.url
     for role in ROLES:

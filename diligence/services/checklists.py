@@ -248,7 +248,7 @@ def item_comment_add(*, item: ReviewItem, user: User, body: str) -> ItemComment:
 
 
 @transaction.atomic
-def evidence_add(*, item: ReviewItem, user: User, upload: UploadedFile) -> Evidence:
+def evidence_add(*, item: ReviewItem, user: User | None, upload: UploadedFile) -> Evidence:
     """Store an evidence file under a generated name outside the web root, after checking its real type."""
     checked = check_upload(upload)
     evidence = Evidence(

@@ -77,6 +77,7 @@ def test_nhc_filing_deadline_on_the_fifth_and_sixth_working_day(filed_on, status
     deadline = nhc_filing_deadline(
         academic_review_on=D(2026, 9, 25), ethics_approved_on=D(2026, 9, 28), filed_on=filed_on
     )
+    assert deadline is not None
     assert deadline.due == D(2026, 10, 10)
     assert deadline.citation == "ORDER-818"
     assert deadline.status(today=D(2026, 11, 26)) == status
@@ -88,6 +89,7 @@ def test_nhc_filing_deadline_needs_both_reviews():
 
 def test_nhc_filing_days_left_and_overdue():
     deadline = nhc_filing_deadline(academic_review_on=D(2026, 9, 28), ethics_approved_on=D(2026, 9, 1), filed_on=None)
+    assert deadline is not None
     assert deadline.days_left(today=D(2026, 10, 8)) == 2
     assert deadline.days_left(today=D(2026, 10, 13)) == -3
     assert deadline.status(today=D(2026, 10, 10)) == "open"
@@ -95,13 +97,17 @@ def test_nhc_filing_days_left_and_overdue():
 
 def test_nmpa_clocks():
     acceptance = nmpa_acceptance_deadline(submitted_on=D(2026, 9, 28), accepted_on=D(2026, 10, 9))
+    assert acceptance is not None
     assert (acceptance.due, acceptance.met) == (D(2026, 10, 10), True)
     review = nmpa_review_deadline(accepted_on=D(2026, 3, 2), cleared_on=D(2026, 4, 20), extended=False)
+    assert review is not None
     assert review.due == add_working_days(D(2026, 3, 2), 30).date
     assert review.met is False
     extended = nmpa_review_deadline(accepted_on=D(2026, 3, 2), cleared_on=D(2026, 4, 20), extended=True)
+    assert extended is not None
     assert extended.met is True
     first_dose = nmpa_first_dose_deadline(cleared_on=D(2026, 4, 20), first_dose_on=None)
+    assert first_dose is not None
     assert first_dose.due == D(2026, 7, 13)
     assert first_dose.status(today=D(2026, 7, 13)) == "open"
     assert first_dose.status(today=D(2026, 7, 14)) == "overdue"

@@ -241,7 +241,7 @@ def test_companies_are_matched_by_name_within_the_team_only(world):
 
     result = dossier_import(team=world.atlas, document=document, user=world.outsider)
 
-    assert result.asset.originator.name == "LEGEND BIOTECH"
+    assert result.asset.originator is not None and result.asset.originator.name == "LEGEND BIOTECH"
     assert sorted(Company.objects.filter(team=world.atlas).values_list("name", flat=True)) == [
         "Janssen Biotech",
         "LEGEND BIOTECH",

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_download_is_an_attachment_with_the_whole_asset(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix, hospital__name_zh="西安交通大学第二附属医院")
     asset = site.study.asset
+    assert asset is not None
     response = client_as("partner").get(reverse("assets:dossier_download", args=[asset.pk]))
     assert response["Content-Disposition"] == f'attachment; filename="{asset.code}-dossier.json"'
     document = json.loads(response.content)
@@ -28,6 +29,7 @@ def test_upload_round_trip_into_another_team(world, client_as):
     exported = client_as("member").get(reverse("assets:dossier_download", args=[site.study.asset_id])).content
     upload = SimpleUploadedFile("dossier.json", exported, content_type="application/json")
     response = client_as("outsider").post(reverse("assets:dossier_upload"), {"team": world.atlas.pk, "file": upload})
+    assert site.study.asset is not None
     copy = Asset.objects.get(team=world.atlas, code=site.study.asset.code)
     assert response.status_code == 302 and response["Location"] == copy.get_absolute_url()
     assert Hospital.objects.count() == 1  # matched by name and city, not duplicated

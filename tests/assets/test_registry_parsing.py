@@ -176,7 +176,8 @@ def test_a_utf16_json_file_with_its_byte_order_mark_is_read():
 def test_an_xml_file_in_a_chinese_encoding_is_read_in_the_encoding_it_declares():
     raw = (FIXTURES / "chictr_ictrp.xml").read_text(encoding="utf-8").replace('encoding="UTF-8"', 'encoding="GB18030"')
     studies = parse_registry_file(raw.encode("gb18030"))
-    assert studies[0].lead_sponsor.name.startswith("四川大学华西医院")
+    sponsor = studies[0].lead_sponsor
+    assert sponsor is not None and sponsor.name.startswith("四川大学华西医院")
 
 
 # --- classification ----------------------------------------------------------------------------------------
@@ -224,7 +225,7 @@ def test_an_unknown_phase_is_kept_as_registered_and_flagged():
     assert map_phase(["Phase 2/Phase 3"]) == ("phase_2_3", None)
     assert map_phase(["I期"]) == ("phase_1", None)
     phase, flag = map_phase(["PHASE5"])
-    assert phase == "" and "'PHASE5'" in flag
+    assert phase == "" and flag is not None and "'PHASE5'" in flag
 
 
 # --- dates and names ---------------------------------------------------------------------------------------

@@ -105,12 +105,13 @@ def test_team_and_asset_are_followed_from_any_fact(world):
     assert team_id_of(approval) == world.phoenix.pk
     assert asset_id_of(approval) == approval.study_site.study.asset_id
     asset = approval.study_site.study.asset
-    assert asset_id_of(asset) == asset.pk
+    assert asset is not None and asset_id_of(asset) == asset.pk
 
 
 def test_moving_a_study_to_another_asset_announces_both(world, signals):
     study = StudyFactory(asset__team=world.phoenix)
     old_asset = study.asset
+    assert old_asset is not None
     new_asset = AssetFactory(team=world.phoenix)
     study.asset = new_asset
     fact_save(instance=study, user=world.member, expected_version=1)

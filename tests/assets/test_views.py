@@ -128,6 +128,7 @@ def test_every_tab_runs_the_same_queries_for_2_and_50_rows(world, client_as, tab
 
 def test_tab_switch_over_htmx_returns_the_panel_only(world, client_as):
     asset = StudyFactory(asset__team=world.phoenix).asset
+    assert asset is not None
     response = client_as("member").get(reverse("assets:asset_detail", args=[asset.pk]), {"tab": "studies"}, **HTMX)
     body = response.content.decode()
     assert "<html" not in body
@@ -178,6 +179,7 @@ def test_create_an_asset_and_refuse_a_duplicate_code(world, client_as):
     response = client.post(reverse("assets:asset_create"), data)
     asset = Asset.objects.get(code="NEW-1")
     assert response.status_code == 302 and response["Location"] == asset.get_absolute_url()
+    assert asset.originator is not None
     assert asset.originator.name == "Acme Bio" and asset.originator.team == world.phoenix
     assert asset.history.get().history_user == world.member
     again = client.post(reverse("assets:asset_create"), data)
@@ -235,7 +237,7 @@ def test_inline_edit_without_htmx_redirects_to_the_tab(world, client_as):
 def study_form_data(study: Study) -> dict[str, object]:
     return {
         "version": study.version, "nct_id": study.nct_id, "title": study.title, "phase": study.phase,
-        "status": study.status, "sponsor_type": study.sponsor_type, "start_date": study.start_date.isoformat(),
+        "status": study.status, "sponsor_type": study.sponsor_type, "start_date": str(study.start_date),
         "start_date_precision": "day", "first_patient_dosed_precision": "day", "completion_date_precision": "day",
         "countries": "China",
     }  # fmt: skip
@@ -349,7 +351,7 @@ def test_hospital_directory_counts_only_my_teams_sites(world, client_as):
     rows = client_as("outsider").get(reverse("assets:hospital_list")).context["page"].object_list
     assert [h.my_site_count for h in rows] == [1]
     detail = client_as("outsider").get(reverse("assets:hospital_detail", args=[site.hospital_id])).content.decode()
-    assert site.study.asset.code not in detail
+    assert site.study.asset is not None and site.study.asset.code not in detail
 
 
 def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(world, client_as):
@@ -369,6 +371,7 @@ def test_red_flag_filter(world, client_as):
     from diligence.services.findings import findings_recompute
 
     flagged = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="FLAG-1").study.asset
+    assert flagged is not None
     findings_recompute(asset_id=flagged.pk)
     AssetFactory(team=world.phoenix, code="CLEAN-1")
     client = client_as("member")

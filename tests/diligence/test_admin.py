@@ -67,7 +67,7 @@ def test_staff_edit_a_draft_with_nested_inlines_then_preview_diff_and_publish(ad
 
     assert admin_client.post(f"/admin/diligence/templateversion/{draft.pk}/publish/").status_code == 302
     draft.refresh_from_db()
-    assert draft.is_published and draft.published_by.username == "admin"
+    assert draft.is_published and draft.published_by is not None and draft.published_by.username == "admin"
     frozen = admin_client.get(f"/admin/diligence/templateversion/{draft.pk}/change/").content.decode()
     assert 'name="_save"' not in frozen  # read-only once published
 

@@ -54,7 +54,7 @@ def test_the_default_template_has_the_five_questions_and_at_least_25_items():
 
 def test_a_published_version_never_changes():
     version = default_template_ensure()
-    item = version.items.first()
+    item = version.items.all()[0]
     item.text = "Changed"
     with pytest.raises(ValidationError):
         item.save()
@@ -134,7 +134,7 @@ def test_upgrade_carries_answers_over_and_archives_removed_items(world):
 
 
 def test_a_stale_item_edit_is_refused(world):
-    item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.first()
+    item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.all()[0]
     review_item_update(item=item, user=world.member, changes={"status": "in_progress"}, expected_version=1)
     with pytest.raises(StaleEdit) as refused:
         review_item_update(item=item, user=world.lead, changes={"status": "done"}, expected_version=1)
@@ -142,7 +142,7 @@ def test_a_stale_item_edit_is_refused(world):
 
 
 def test_not_applicable_needs_a_reason_in_the_service_and_the_database(world):
-    item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.first()
+    item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.all()[0]
     with pytest.raises(ValidationError):
         review_item_update(item=item, user=world.member, changes={"status": "not_applicable"}, expected_version=1)
     done = review_item_update(item=item, user=world.member, changes={"status": "not_applicable", "na_reason": "No HGR"},
@@ -154,7 +154,7 @@ def test_not_applicable_needs_a_reason_in_the_service_and_the_database(world):
 
 def test_assignee_must_be_on_the_team(world):
     review = review_start(asset=AssetFactory(team=world.phoenix), user=world.member)
-    item = review.items.first()
+    item = review.items.all()[0]
     with pytest.raises(ValidationError):
         review_item_update(item=item, user=world.member, changes={"assignee": world.outsider}, expected_version=1)
     with pytest.raises(ValidationError):
@@ -165,7 +165,7 @@ def test_assignee_must_be_on_the_team(world):
 def test_bulk_assign_and_due_dates_touch_only_this_reviews_items(world):
     review = review_start(asset=AssetFactory(team=world.phoenix), user=world.member)
     other = review_start(asset=AssetFactory(team=world.phoenix), user=world.member)
-    ids = list(review.items.values_list("pk", flat=True)[:3]) + [other.items.first().pk]
+    ids = list(review.items.values_list("pk", flat=True)[:3]) + [other.items.all()[0].pk]
     count = review_items_bulk_update(review=review, item_ids=ids, user=world.lead, assignee=world.member,
                                      due_on=dt.date(2026, 12, 1), set_assignee=True, set_due_on=True)  # fmt: skip
     assert count == 3
@@ -178,7 +178,7 @@ def test_bulk_assign_and_due_dates_touch_only_this_reviews_items(world):
 
 @pytest.fixture
 def item(world):
-    return review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.first()
+    return review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.all()[0]
 
 
 @pytest.mark.parametrize(
@@ -199,6 +199,7 @@ def test_accepted_evidence_is_stored_under_a_generated_name(world, item, name, c
     evidence = evidence_add(item=item, user=world.member, upload=upload)
     assert evidence.content_type == content_type
     assert evidence.original_name == name
+    assert evidence.file.name is not None
     assert name not in evidence.file.name and evidence.file.name.startswith(f"evidence/{world.phoenix.pk}/")
     assert len(evidence.sha256) == 64 and evidence.size > 0
 
@@ -236,7 +237,7 @@ def test_a_user_factory_member_can_be_assigned(world):
     from teams.services import membership_set
 
     membership_set(team=world.phoenix, user=newcomer, role="member", actor=world.lead)
-    item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.first()
+    item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.all()[0]
     assert (
         review_item_update(item=item, user=world.lead, changes={"assignee": newcomer}, expected_version=1).assignee
         == newcomer

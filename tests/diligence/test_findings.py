@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ def active(asset: Asset) -> set[tuple[str, str]]:
 def test_a_fact_change_recomputes_findings_in_the_same_transaction(world):
     site = StudySiteFactory(study__asset__team=world.phoenix)
     asset = site.study.asset
+    assert asset is not None
     findings_recompute(asset_id=asset.pk)
     assert ("ethics-coverage", "open") in active(asset)
     approval = EthicsApproval(
@@ -41,6 +43,7 @@ def test_a_fact_change_recomputes_findings_in_the_same_transaction(world):
 def test_a_resolved_finding_reopens_when_the_fact_returns(world):
     approval = EthicsApprovalFactory(study_site__study__asset__team=world.phoenix)
     asset = approval.study_site.study.asset
+    assert asset is not None
     findings_recompute(asset_id=asset.pk)
     fact_delete(instance=approval, user=world.member)
     finding = Finding.objects.get(asset=asset, rule_id="ethics-coverage")
@@ -49,24 +52,26 @@ def test_a_resolved_finding_reopens_when_the_fact_returns(world):
 
 
 def test_recompute_is_idempotent(world):
-    site = StudySiteFactory(study__asset__team=world.phoenix)
-    first = findings_recompute(asset_id=site.study.asset_id)
+    asset = StudySiteFactory(study__asset__team=world.phoenix).study.asset
+    assert asset is not None
+    first = findings_recompute(asset_id=asset.pk)
     history_rows = Finding.history.count()
-    second = findings_recompute(asset_id=site.study.asset_id)
+    second = findings_recompute(asset_id=asset.pk)
     assert first.raised and not second.raised and not second.resolved
     assert Finding.history.count() == history_rows
 
 
 def test_acknowledge_and_mitigate_need_a_note_and_are_recorded(world):
-    site = StudySiteFactory(study__asset__team=world.phoenix)
-    findings_recompute(asset_id=site.study.asset_id)
+    asset = StudySiteFactory(study__asset__team=world.phoenix).study.asset
+    assert asset is not None
+    findings_recompute(asset_id=asset.pk)
     finding = Finding.objects.get(rule_id="ethics-coverage")
     with pytest.raises(ValidationError):
         finding_set_status(finding=finding, user=world.member, status="mitigated", note=" ")
     mitigated = finding_set_status(finding=finding, user=world.member, status="mitigated", note="Letter requested")
     assert (mitigated.status, mitigated.status_changed_by) == ("mitigated", world.member)
     assert mitigated.history.latest().history_user == world.member
-    findings_recompute(asset_id=site.study.asset_id)
+    findings_recompute(asset_id=asset.pk)
     assert Finding.objects.get(pk=finding.pk).status == "mitigated"  # a recompute keeps the team's judgement
 
 
@@ -94,7 +99,7 @@ def demo(db):
     call_command("seed_demo", stdout=StringIO())
 
 
-def findings_json(code: str, *extra: str) -> list | dict:
+def findings_json(code: str, *extra: str) -> Any:  # the command's JSON
     out = StringIO()
     call_command("findings", code, "--team", "phoenix", "--json", *extra, stdout=out)
     return json.loads(out.getvalue())

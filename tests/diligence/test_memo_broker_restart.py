@@ -91,9 +91,10 @@ def _forget_connections() -> None:
     references to them, its producers' and its control mailbox's, so the next message goes to ``broker_url`` as
     configured now. Celery and kombu do the same in a forked child."""
     kombu.pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    celery_app.control.mailbox.__dict__.pop("producer_pool", None)
+    # Celery's internals, which its type stubs do not describe.
+    celery_app._pool = None  # type: ignore[attr-defined]
+    celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
+    celery_app.control.mailbox.__dict__.pop("producer_pool", None)  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -103,14 +104,15 @@ def broker_on_private_redis(private_redis: RedisServer, monkeypatch: pytest.Monk
     saved = {"broker_url": conf.broker_url, "broker_transport_options": dict(conf.broker_transport_options)}
     monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)  # Celery reads the variable before its settings
     _forget_connections()
-    conf.broker_url = private_redis.url
-    conf.broker_transport_options = {"visibility_timeout": settings.DILIGENCE_MEMO_HARD_TIME_LIMIT + 60}
+    conf.update(
+        broker_url=private_redis.url,
+        broker_transport_options={"visibility_timeout": settings.DILIGENCE_MEMO_HARD_TIME_LIMIT + 60},
+    )
     try:
         yield private_redis
     finally:
         _forget_connections()
-        conf.broker_url = saved["broker_url"]
-        conf.broker_transport_options = saved["broker_transport_options"]
+        conf.update(saved)
 
 
 def _worker_answers(hostname: str) -> bool:

@@ -27,7 +27,7 @@ from diligence.rules.citations import CITATIONS
 from diligence.services.checklists import evidence_add, review_item_update, review_start
 from teams.models import User
 from tests.conftest import MINIMAL_PDF
-from tests.factories import AssetFactory, DealTeamFactory
+from tests.factories import AssetFactory, DealTeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -244,8 +244,8 @@ def test_user_text_is_escaped_and_never_fetched(monkeypatch):
     team = DealTeamFactory(name="Phoenix <b>team</b>")
     asset = AssetFactory(team=team, name=HOSTILE, notes=HOSTILE)
     review = review_start(asset=asset, user=None)
-    item = review.items.order_by("pk").first()
-    review_item_update(item=item, user=None, changes={"notes": HOSTILE}, expected_version=None)
+    item = review.items.order_by("pk")[0]
+    review_item_update(item=item, user=UserFactory(), changes={"notes": HOSTILE}, expected_version=None)
     snapshot = build_snapshot(asset=asset, review=review, team=team, version=1, previous=None, today=TODAY,
                               generated_at=GENERATED_AT)  # fmt: skip
 

@@ -29,6 +29,7 @@ def asset(world) -> Asset:
         study__asset__team=world.phoenix, study__asset__code="MEMO-1", study__asset__name="Memo test CAR-T",
         hospital__name_zh="西安交通大学第二附属医院",
     )  # fmt: skip
+    assert site.study.asset is not None
     review_start(asset=site.study.asset, user=world.member)
     return site.study.asset
 
@@ -53,7 +54,8 @@ def test_render_stores_the_pdf_with_digest_pages_and_snapshot(world, asset):
     assert (memo.status, memo.stage, memo.attempts) == ("ready", "done", 1)
     data = memo.pdf.read()
     assert hashlib.sha256(data).hexdigest() == memo.sha256 and len(data) == memo.size
-    assert len(PdfReader(io.BytesIO(data)).pages) == memo.pages > 1
+    assert memo.pages is not None and len(PdfReader(io.BytesIO(data)).pages) == memo.pages > 1
+    assert memo.review is not None
     assert memo.snapshot and memo.template_version == memo.review.template_version
     assert Notification.objects.get(user=world.member).kind == "memo_ready"
     assert mail.outbox == [] or "ready" in mail.outbox[0].subject
@@ -91,7 +93,7 @@ def test_the_sweeper_resends_a_queued_memo_only_once_its_message_is_old(world, a
     Memo.objects.filter(pk=memo.pk).update(enqueued_at=an_hour_ago)
     assert memos.memo_sweep().requeued == [memo.pk]  # sent to the test broker; no worker takes it here
     memo.refresh_from_db()
-    assert memo.enqueued_at > an_hour_ago
+    assert memo.enqueued_at is not None and memo.enqueued_at > an_hour_ago
     assert memo.pk not in memos.memo_sweep().requeued  # not again at the next sweep
     # Never handed over (the broker was down when it was asked for): sent once it has waited long enough.
     Memo.objects.filter(pk=memo.pk).update(enqueued_at=None)

@@ -76,7 +76,7 @@ def test_inline_item_edit_returns_the_row(world, client_as, review):
 
 
 def test_not_applicable_without_reason_is_a_field_error(world, client_as, review):
-    item = review.items.first()
+    item = review.items.all()[0]
     response = client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]),
                                         item_data(item, status="not_applicable"), **HTMX)  # fmt: skip
     assert "Say why the item does not apply." in response.content.decode()
@@ -84,7 +84,7 @@ def test_not_applicable_without_reason_is_a_field_error(world, client_as, review
 
 
 def test_two_reviewers_editing_the_same_item(world, client_as, review):
-    item = review.items.first()
+    item = review.items.all()[0]
     stale_form = item_data(item, status="done", notes="Lead's note")
     client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]), item_data(item, status="blocked",
                              notes="Member's note"), **HTMX)  # fmt: skip
@@ -97,7 +97,7 @@ def test_two_reviewers_editing_the_same_item(world, client_as, review):
 
 
 def test_assignee_choices_are_the_team_only(world, client_as, review):
-    item = review.items.first()
+    item = review.items.all()[0]
     response = client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]),
                                         item_data(item, assignee=world.outsider.pk), **HTMX)  # fmt: skip
     assert "Select a valid choice" in response.content.decode()
@@ -112,7 +112,7 @@ def test_bulk_assign(world, client_as, review):
 
 
 def test_comment_and_evidence_upload_and_download(world, client_as, review):
-    item = review.items.first()
+    item = review.items.all()[0]
     client = client_as("member")
     detail = client.post(reverse("diligence:item_comment_create", args=[item.pk]), {"body": "Letter requested"}, **HTMX)
     assert "Letter requested" in detail.content.decode()
@@ -128,7 +128,7 @@ def test_comment_and_evidence_upload_and_download(world, client_as, review):
 
 
 def test_an_upload_of_the_wrong_type_is_refused_beside_the_field(world, client_as, review):
-    item = review.items.first()
+    item = review.items.all()[0]
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00" + b"\x00" * 100)
     response = client_as("member").post(reverse("diligence:evidence_create", args=[item.pk]), {"file": fake}, **HTMX)
     assert response.status_code == 400 and "not an accepted file type" in response.content.decode()
@@ -136,7 +136,7 @@ def test_an_upload_of_the_wrong_type_is_refused_beside_the_field(world, client_a
 
 
 def test_evidence_files_are_not_reachable_by_path(world, client_as, review, settings):
-    item = review.items.first()
+    item = review.items.all()[0]
     upload = SimpleUploadedFile("letter.pdf", MINIMAL_PDF)
     client_as("member").post(reverse("diligence:evidence_create", args=[item.pk]), {"file": upload}, **HTMX)
     stored = item.evidence.get().file.name
@@ -164,7 +164,7 @@ def test_exports(world, client_as, review):
 
 def test_review_page_query_count_is_the_same_for_10_and_300_items(world, client_as):
     draft = template_new_draft(template=ChecklistTemplate.objects.get(), user=None)
-    question = draft.questions.first()
+    question = draft.questions.all()[0]
     TemplateItem.objects.filter(version=draft).exclude(
         pk__in=list(draft.items.values_list("pk", flat=True)[:10])
     ).delete()
@@ -206,6 +206,7 @@ def test_upgrade_offer_and_upgrade_in_the_browser(world, client_as, review):
 
 def test_findings_tab_shows_the_verdict_and_each_finding_with_its_citation(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
+    assert site.study.asset_id is not None
     findings_recompute(asset_id=site.study.asset_id)
     response = client_as("partner").get(reverse("diligence:asset_findings", args=[site.study.asset_id]))
     body = response.content.decode()
@@ -216,6 +217,7 @@ def test_findings_tab_shows_the_verdict_and_each_finding_with_its_citation(world
 
 def test_acknowledge_a_finding_over_htmx(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
+    assert site.study.asset_id is not None
     findings_recompute(asset_id=site.study.asset_id)
     finding = Finding.objects.get(rule_id="ethics-coverage")
     url = reverse("diligence:finding_status_edit", args=[finding.pk])
@@ -242,7 +244,7 @@ def test_row_links_built_from_one_reversal_match_reverse(world):
 def test_item_rows_keep_their_checklist_details_when_served_from_the_fragment_cache(world, client_as, settings):
     settings.CACHES = {**settings.CACHES, "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     review = world.facts.review
-    item = review.items.order_by("order", "pk").first()
+    item = review.items.order_by("order", "pk")[0]
     client = client_as("member")
     pages = [client.get(review.get_absolute_url()).content.decode() for _ in range(2)]
     for body in pages:  # the first renders the fragment, the second reads it back

@@ -33,6 +33,7 @@ TODAY = D(2026, 11, 26)
 
 def raised(asset, rule_id: str, today: dt.date = TODAY):
     facts = load_asset_facts(asset_id=asset.pk, today=today)
+    assert facts is not None
     return list(RULES[rule_id].check(facts))
 
 

@@ -111,7 +111,7 @@ def atlas(world):
     company = f.CompanyFactory(team=world.atlas, name="Atlas Secret Biotech")
     asset = f.AssetFactory(team=world.atlas, code="ATL-SECRET", name="Atlas secret asset", originator=company)
     review = review_start(asset=asset, user=world.outsider)
-    item = review.items.order_by("pk").first()
+    item = review.items.order_by("pk")[0]
     evidence_add(item=item, user=world.outsider, upload=SimpleUploadedFile("atlas.pdf", ATLAS_PDF))
     item_comment_add(item=item, user=world.outsider, body="Atlas-only remark")
     memo_render(memo_id=memo_request(asset=asset, user=world.outsider).pk)
@@ -178,7 +178,7 @@ def wipe(team: DealTeam, *, template: bool) -> None:
 def table_counts() -> dict[str, int]:
     models = [DealTeam, User, Membership, Asset, Company, Review, ReviewItem, ItemComment, Evidence, Finding, Memo,
               MemoComment, TemplateVersion]  # fmt: skip
-    return {model.__name__: model.objects.count() for model in models}
+    return {model.__name__: model._default_manager.count() for model in models}
 
 
 def state(team: DealTeam) -> dict[str, object]:
@@ -194,7 +194,7 @@ def state(team: DealTeam) -> dict[str, object]:
             for i in items
         ),
         "comments": sorted(
-            (c.item.key, c.author.username, c.body, c.created_at)
+            (c.item.key, c.author.username if c.author else None, c.body, c.created_at)
             for c in ItemComment.objects.filter(item__review__team=team)
         ),
         "findings": sorted(
@@ -208,9 +208,17 @@ def state(team: DealTeam) -> dict[str, object]:
             )
             for x in Finding.objects.filter(team=team)
         ),  # fmt: skip
-        "memo": (memo.version, memo.status, memo.review_state, memo.decided_by.username, memo.decided_at, memo.pages),
+        "memo": (
+            memo.version,
+            memo.status,
+            memo.review_state,
+            memo.decided_by.username if memo.decided_by else None,
+            memo.decided_at,
+            memo.pages,
+        ),
         "memo_comments": [
-            (c.kind, c.section, c.author.username, c.body) for c in memo.comments.order_by("created_at", "pk")
+            (c.kind, c.section, c.author.username if c.author else None, c.body)
+            for c in memo.comments.order_by("created_at", "pk")
         ],
         "evidence": [
             (e.original_name, e.sha256, e.uploaded_at) for e in Evidence.objects.filter(item__review__team=team)
@@ -422,7 +430,7 @@ def test_a_template_version_that_differs_here_is_refused(phoenix, tmp_path):
     wipe(phoenix.phoenix, template=False)
     version = TemplateVersion.objects.get(template__slug=TEMPLATE_SLUG, number=1)
     # A published version never changes through the app; an install whose copy differs is not the same version.
-    version.items.filter(pk=version.items.order_by("pk").first().pk).update(text="Something else entirely")
+    version.items.filter(pk=version.items.order_by("pk")[0].pk).update(text="Something else entirely")
 
     with pytest.raises(
         CommandError, match="reviews.json: checklist template 'china-iit-diligence' version 1 here is not"

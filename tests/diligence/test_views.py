@@ -102,8 +102,9 @@ def test_dashboard_shows_answers_red_flags_and_due_items(world, client_as):
     from tests.factories import StudySiteFactory
 
     site = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="DASH-1")
-    findings_recompute(asset_id=site.study.asset_id)
-    item = review_start(asset=site.study.asset, user=world.member).items.first()
+    assert site.study.asset is not None
+    findings_recompute(asset_id=site.study.asset.pk)
+    item = review_start(asset=site.study.asset, user=world.member).items.all()[0]
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     review_item_update(item=item, user=world.member, changes={"due_on": yesterday}, expected_version=None)
     response = client_as("partner").get(reverse("diligence:team_home", args=["phoenix"]))
@@ -123,7 +124,8 @@ def test_dashboard_query_count_does_not_grow_with_assets(world, client_as):
     def add_assets(n):
         for _ in range(n):
             site = StudySiteFactory(study__asset__team=world.phoenix)
-            findings_recompute(asset_id=site.study.asset_id)
+            assert site.study.asset is not None
+            findings_recompute(asset_id=site.study.asset.pk)
             review_start(asset=site.study.asset, user=None)
 
     client = client_as("member")

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import ConsoleMessage, Page, Response, expect
+from playwright.sync_api import ConsoleMessage, Page, Response, ViewportSize, expect
 
 from tests.factories import TEST_PASSWORD
 
@@ -19,8 +19,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 ARTIFACTS = BASE_DIR / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE_SUMMARY = ARTIFACTS / "axe-summary.json"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 BLOCKING_IMPACTS = {"serious", "critical"}
 
 

@@ -108,7 +108,9 @@ def test_a_checklist_item_is_worked_with_the_keyboard_alone(browse: Session, wor
     page.keyboard.press("Enter")
 
     first_row = page.locator("#items tbody tr").first
-    item = ReviewItem.objects.get(pk=int(first_row.get_attribute("id").removeprefix("item-")))
+    row_id = first_row.get_attribute("id")
+    assert row_id is not None
+    item = ReviewItem.objects.get(pk=int(row_id.removeprefix("item-")))
     tab_to(browse, first_row.get_by_role("link", name="Edit"))
     page.keyboard.press("Enter")  # the row turns into its form, the focus on its first field
     status = page.locator(f"#item-{item.pk}").get_by_label("Status")
