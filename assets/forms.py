@@ -85,9 +85,18 @@ class AssetForm(FactForm):
     class Meta:
         model = Asset
         fields = [
-            "code", "name", "inn_name", "modality", "target", "indications", "highest_phase_china", "highest_phase_us",
-            "order818_scope_override", "is_illustrative", "notes",
-        ]  # fmt: skip
+            "code",
+            "name",
+            "inn_name",
+            "modality",
+            "target",
+            "indications",
+            "highest_phase_china",
+            "highest_phase_us",
+            "order818_scope_override",
+            "is_illustrative",
+            "notes",
+        ]
         widgets = {
             "indications": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
@@ -107,11 +116,28 @@ class StudyForm(FactForm):
     class Meta:
         model = Study
         fields = [
-            "nct_id", "chictr_id", "ctr_id", "acronym", "title", "phase", "status", "sponsor_type",
-            "sponsor_type_reason", "sponsor_name", "start_date", "start_date_precision", "first_patient_dosed_on",
-            "first_patient_dosed_precision", "completion_date", "completion_date_precision", "planned_enrollment",
-            "actual_enrollment", "countries", "data_cutoff_on", "provenance",
-        ]  # fmt: skip
+            "nct_id",
+            "chictr_id",
+            "ctr_id",
+            "acronym",
+            "title",
+            "phase",
+            "status",
+            "sponsor_type",
+            "sponsor_type_reason",
+            "sponsor_name",
+            "start_date",
+            "start_date_precision",
+            "first_patient_dosed_on",
+            "first_patient_dosed_precision",
+            "completion_date",
+            "completion_date_precision",
+            "planned_enrollment",
+            "actual_enrollment",
+            "countries",
+            "data_cutoff_on",
+            "provenance",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -137,25 +163,36 @@ class StudySiteForm(FactForm):
         if self.instance.pk and not self.is_bound:
             hospital = self.instance.hospital
             self.initial.update(
-                hospital_name_en=hospital.name_en, hospital_city=hospital.city, hospital_name_zh=hospital.name_zh,
-                hospital_province=hospital.province, hospital_grade=hospital.grade,
-            )  # fmt: skip
+                hospital_name_en=hospital.name_en,
+                hospital_city=hospital.city,
+                hospital_name_zh=hospital.name_zh,
+                hospital_province=hospital.province,
+                hospital_grade=hospital.grade,
+            )
 
     def hospital_facts(self) -> dict[str, str]:
         data = self.cleaned_data
         return {
-            "name_en": data["hospital_name_en"], "city": data["hospital_city"], "name_zh": data["hospital_name_zh"],
-            "province": data["hospital_province"], "grade": data["hospital_grade"],
-        }  # fmt: skip
+            "name_en": data["hospital_name_en"],
+            "city": data["hospital_city"],
+            "name_zh": data["hospital_name_zh"],
+            "province": data["hospital_province"],
+            "grade": data["hospital_grade"],
+        }
 
 
 class EthicsApprovalForm(FactForm):
     class Meta:
         model = EthicsApproval
         fields = [
-            "committee", "reference_number", "approval_date", "protocol_version", "consent_commercial_use",
-            "consent_cross_border", "consent_future_research",
-        ]  # fmt: skip
+            "committee",
+            "reference_number",
+            "approval_date",
+            "protocol_version",
+            "consent_commercial_use",
+            "consent_cross_border",
+            "consent_future_research",
+        ]
 
 
 class EfficacyClaimForm(FactForm):
@@ -168,21 +205,42 @@ class EvidenceQualityForm(FactForm):
     class Meta:
         model = EvidenceQuality
         fields = [
-            "gcp_compliant", "gcp_note", "gcp_document", "independently_monitored", "monitoring_note",
-            "monitoring_document", "source_records_accessible", "source_records_note", "source_records_document",
-            "foreign_party_involved", "foreign_party", "foreign_party_document", "data_sent_abroad",
-            "data_sent_abroad_note", "data_sent_abroad_document", "institution_assignment", "institution_assignment_on",
-            "investigator_assignment", "investigator_assignment_on", "rights_document",
-        ]  # fmt: skip
+            "gcp_compliant",
+            "gcp_note",
+            "gcp_document",
+            "independently_monitored",
+            "monitoring_note",
+            "monitoring_document",
+            "source_records_accessible",
+            "source_records_note",
+            "source_records_document",
+            "foreign_party_involved",
+            "foreign_party",
+            "foreign_party_document",
+            "data_sent_abroad",
+            "data_sent_abroad_note",
+            "data_sent_abroad_document",
+            "institution_assignment",
+            "institution_assignment_on",
+            "investigator_assignment",
+            "investigator_assignment_on",
+            "rights_document",
+        ]
 
 
 class HGRFilingForm(FactForm):
     class Meta:
         model = HGRFiling
         fields = [
-            "kind", "reference_number", "status", "submitted_on", "decided_on", "foreign_party", "covers_samples",
+            "kind",
+            "reference_number",
+            "status",
+            "submitted_on",
+            "decided_on",
+            "foreign_party",
+            "covers_samples",
             "covers_data",
-        ]  # fmt: skip
+        ]
 
 
 class NHCFilingForm(FactForm):
@@ -195,18 +253,30 @@ class INDApplicationForm(FactForm):
     class Meta:
         model = INDApplication
         fields = [
-            "authority", "number", "pathway", "review_extended", "submitted_on", "accepted_on", "cleared_on",
+            "authority",
+            "number",
+            "pathway",
+            "review_extended",
+            "submitted_on",
+            "accepted_on",
+            "cleared_on",
             "first_dose_on",
-        ]  # fmt: skip
+        ]
 
 
 class DealTermsForm(FactForm):
     class Meta:
         model = DealTerms
         fields = [
-            "direction", "counterparty", "territory", "currency", "upfront", "equity", "technical_data_sharing",
+            "direction",
+            "counterparty",
+            "territory",
+            "currency",
+            "upfront",
+            "equity",
+            "technical_data_sharing",
             "signed_on",
-        ]  # fmt: skip
+        ]
 
 
 class MilestoneForm(FactForm):
@@ -229,8 +299,13 @@ class RegistrationPlanForm(FactForm):
     class Meta:
         model = RegistrationPlan
         fields = [
-            "target_markets", "us_filing_relies_on_iit", "mrct_planned", "mrct_regions", "planned_us_ind_on", "notes",
-        ]  # fmt: skip
+            "target_markets",
+            "us_filing_relies_on_iit",
+            "mrct_planned",
+            "mrct_regions",
+            "planned_us_ind_on",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
 

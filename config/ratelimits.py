@@ -61,9 +61,13 @@ def seconds_until_allowed(request: HttpRequest, group: str) -> int | None:
     every memo while Redis restarts would be the outage it exists to prevent."""
     try:
         usage = get_usage(
-            request, group=f"diligence.{group}", key="user_or_ip", rate=settings.DILIGENCE_RATE_LIMITS[group],
-            method=ALL, increment=True,  # the middleware has already picked the requests that count
-        )  # fmt: skip
+            request,
+            group=f"diligence.{group}",
+            key="user_or_ip",
+            rate=settings.DILIGENCE_RATE_LIMITS[group],
+            method=ALL,
+            increment=True,  # the middleware has already picked the requests that count
+        )
     except Exception as error:  # redis-py's ConnectionError, an unwritable cache folder...
         logger.warning("rate limit %s not checked: cache unavailable (%s)", group, type(error).__name__)
         return None

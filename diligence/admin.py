@@ -97,8 +97,12 @@ class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
         """The checklist as a team will see it."""
         version = self._version(request, version_id)
         questions = version.questions.prefetch_related("items")
-        context = {**self.admin_site.each_context(request), "version": version, "questions": questions,
-                   "title": f"Preview: {version}"}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "version": version,
+            "questions": questions,
+            "title": f"Preview: {version}",
+        }
         return render(request, "admin/diligence/templateversion/preview.html", context)
 
     def diff_view(self, request: HttpRequest, version_id: int) -> HttpResponse:
@@ -109,8 +113,14 @@ class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
         chosen = other_id.isascii() and other_id.isdigit()  # a hand-edited id that is not a number is no choice
         other = others.filter(pk=other_id).first() if chosen else others.filter(number__lt=version.number).first()
         diff = template_diff(old=other, new=version) if other else None
-        context = {**self.admin_site.each_context(request), "version": version, "other": other, "others": others,
-                   "diff": diff, "title": f"Changes in {version}"}  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "version": version,
+            "other": other,
+            "others": others,
+            "diff": diff,
+            "title": f"Changes in {version}",
+        }
         return render(request, "admin/diligence/templateversion/diff.html", context)
 
     def publish_view(self, request: AuthenticatedHttpRequest, version_id: int) -> HttpResponse:

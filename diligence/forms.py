@@ -29,9 +29,15 @@ class ReviewItemForm(forms.Form):
     def __init__(self, *args: Any, item: ReviewItem, **kwargs: Any) -> None:
         kwargs.setdefault(
             "initial",
-            {"version": item.version, "status": item.status, "na_reason": item.na_reason, "assignee": item.assignee_id,
-             "due_on": item.due_on, "notes": item.notes},
-        )  # fmt: skip
+            {
+                "version": item.version,
+                "status": item.status,
+                "na_reason": item.na_reason,
+                "assignee": item.assignee_id,
+                "due_on": item.due_on,
+                "notes": item.notes,
+            },
+        )
         kwargs.setdefault("prefix", f"item-{item.pk}")
         super().__init__(*args, **kwargs)
         # self.fields holds this form's copies of the fields declared above.
@@ -84,9 +90,12 @@ class EvidenceForm(forms.Form):
 
 class FindingStatusForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[(Finding.Status.ACKNOWLEDGED, "Acknowledge"), (Finding.Status.MITIGATED, "Mitigated"),
-                 (Finding.Status.OPEN, "Reopen")]
-    )  # fmt: skip
+        choices=[
+            (Finding.Status.ACKNOWLEDGED, "Acknowledge"),
+            (Finding.Status.MITIGATED, "Mitigated"),
+            (Finding.Status.OPEN, "Reopen"),
+        ]
+    )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
 
 

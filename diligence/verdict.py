@@ -43,12 +43,16 @@ class Verdict:
             "answer": self.answer,
             "light": self.light,
             "questions": [
-                {"question": q.key, "label": q.label, "light": q.light,
-                 "reasons": [{"rule": f.rule_id, "citation": f.citation, "message": f.message} for f in q.reasons]}
+                {
+                    "question": q.key,
+                    "label": q.label,
+                    "light": q.light,
+                    "reasons": [{"rule": f.rule_id, "citation": f.citation, "message": f.message} for f in q.reasons],
+                }
                 for q in self.questions
             ],
             "what_it_would_take": self.conditions,
-        }  # fmt: skip
+        }
 
 
 def light_of(finding: Finding) -> str:

@@ -112,22 +112,47 @@ class Side:
         x = self.facts
         emails = Membership.objects.filter(team=self.team).values_list("user__email", flat=True)
         return [
-            self.team.name, x.asset.code, x.asset.name, x.study.title, x.study.nct_id, x.hgr.reference_number,
-            x.ethics.reference_number, x.nhc.filing_number, x.ind.number, x.milestone.event,
-            x.evidence_file.original_name, x.evidence_file.sha256, x.memo.sha256, *emails,
-        ]  # fmt: skip
+            self.team.name,
+            x.asset.code,
+            x.asset.name,
+            x.study.title,
+            x.study.nct_id,
+            x.hgr.reference_number,
+            x.ethics.reference_number,
+            x.nhc.filing_number,
+            x.ind.number,
+            x.milestone.event,
+            x.evidence_file.original_name,
+            x.evidence_file.sha256,
+            x.memo.sha256,
+            *emails,
+        ]
 
     def url_params(self) -> dict[str, object]:
         """The URL walk's parameters filled with this team's objects."""
         x = self.facts
         return {
-            "team_slug": self.team.slug, "asset_id": x.asset.pk, "study_id": x.study.pk, "claim_id": x.claim.pk,
-            "evidence_id": x.evidence.pk, "site_id": x.site.pk, "ethics_id": x.ethics.pk, "hgr_id": x.hgr.pk,
-            "nhc_id": x.nhc.pk, "ind_id": x.ind.pk, "deal_id": x.deal.pk, "milestone_id": x.milestone.pk,
-            "royalty_id": x.royalty.pk, "plan_id": x.plan.pk, "review_id": x.review.pk, "item_id": x.review_item.pk,
-            "evidence_file_id": x.evidence_file.pk, "finding_id": x.finding.pk, "memo_id": x.memo.pk,
+            "team_slug": self.team.slug,
+            "asset_id": x.asset.pk,
+            "study_id": x.study.pk,
+            "claim_id": x.claim.pk,
+            "evidence_id": x.evidence.pk,
+            "site_id": x.site.pk,
+            "ethics_id": x.ethics.pk,
+            "hgr_id": x.hgr.pk,
+            "nhc_id": x.nhc.pk,
+            "ind_id": x.ind.pk,
+            "deal_id": x.deal.pk,
+            "milestone_id": x.milestone.pk,
+            "royalty_id": x.royalty.pk,
+            "plan_id": x.plan.pk,
+            "review_id": x.review.pk,
+            "item_id": x.review_item.pk,
+            "evidence_file_id": x.evidence_file.pk,
+            "finding_id": x.finding.pk,
+            "memo_id": x.memo.pk,
             "hospital_id": x.site.hospital_id,
-        }  # fmt: skip
+        }
 
 
 @dataclass
@@ -176,11 +201,21 @@ def arena(world: World) -> Arena:
 # --- what must not change ------------------------------------------------------------------------------------
 
 OWNED: list[tuple[type[Model], str]] = [
-    (Asset, "team"), (Company, "team"), *((model, model.team_path) for model in FACT_MODELS if model.team_path),
-    (Review, "team"), (ReviewItem, "review__team"), (ItemComment, "item__review__team"), (Evidence, Evidence.team_path),
-    (EvidenceDownload, "evidence__item__review__team"), (Finding, "team"), (Memo, "team"),
-    (MemoComment, "memo__team"), (MemoDownload, "memo__team"), (Notification, "team"), (AccessLogEntry, "team"),
-]  # fmt: skip
+    (Asset, "team"),
+    (Company, "team"),
+    *((model, model.team_path) for model in FACT_MODELS if model.team_path),
+    (Review, "team"),
+    (ReviewItem, "review__team"),
+    (ItemComment, "item__review__team"),
+    (Evidence, Evidence.team_path),
+    (EvidenceDownload, "evidence__item__review__team"),
+    (Finding, "team"),
+    (Memo, "team"),
+    (MemoComment, "memo__team"),
+    (MemoDownload, "memo__team"),
+    (Notification, "team"),
+    (AccessLogEntry, "team"),
+]
 
 
 def team_state(team: DealTeam) -> dict[str, list[Mapping[str, object]]]:
@@ -525,9 +560,17 @@ def _draft_version(side: Side) -> TemplateVersion:
 
 
 ATTACK_BODY: dict[str, object] = {
-    "version": "1", "status": "acknowledged", "note": "probe", "notes": "probe", "body": "probe comment",
-    "decision": "approve", "section": "general", "code": "PROBE-1", "name": "Probe", "endpoint": "ORR",
-}  # fmt: skip
+    "version": "1",
+    "status": "acknowledged",
+    "note": "probe",
+    "notes": "probe",
+    "body": "probe comment",
+    "decision": "approve",
+    "section": "general",
+    "code": "PROBE-1",
+    "name": "Probe",
+    "endpoint": "ORR",
+}
 
 
 def path_probes() -> list[Probe]:
@@ -649,8 +692,12 @@ def offline_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """The registry fetch answers from a recorded file: no network, and a control that can succeed."""
 
     def fetch(nct_id: str) -> FetchedRecord:
-        return FetchedRecord(nct_id=nct_id, url=f"https://clinicaltrials.gov/api/v2/studies/{nct_id}",
-                             raw=registry_record(nct_id), retrieved_at=timezone.now())  # fmt: skip
+        return FetchedRecord(
+            nct_id=nct_id,
+            url=f"https://clinicaltrials.gov/api/v2/studies/{nct_id}",
+            raw=registry_record(nct_id),
+            retrieved_at=timezone.now(),
+        )
 
     monkeypatch.setattr("assets.views.registry.ctgov_fetch", fetch)
 
@@ -687,18 +734,31 @@ def file_urls(name: str, path: str) -> list[str]:
     media_url = "/" + (settings.MEDIA_URL or "").strip("/")
     media_root = str(settings.MEDIA_ROOT).rstrip("/")
     below_var = media_root.removeprefix(str(settings.VAR_DIR)).lstrip("/")
-    return sorted({
-        f"{media_url.rstrip('/')}/{name}", f"/media/{name}", f"/{name}", "/" + default_storage.url(name).lstrip("/"),
-        f"/var/{below_var}/{name}", f"/var/media/{name}", f"/var/{name}", path, f"/static/{name}",
-        f"/static/../{below_var}/{name}", f"/static/%2e%2e/{below_var}/{name}", f"/media/%2e%2e/{name}",
-        f"/{below_var}/{name}",
-    })  # fmt: skip
+    return sorted(
+        {
+            f"{media_url.rstrip('/')}/{name}",
+            f"/media/{name}",
+            f"/{name}",
+            "/" + default_storage.url(name).lstrip("/"),
+            f"/var/{below_var}/{name}",
+            f"/var/media/{name}",
+            f"/var/{name}",
+            path,
+            f"/static/{name}",
+            f"/static/../{below_var}/{name}",
+            f"/static/%2e%2e/{below_var}/{name}",
+            f"/media/%2e%2e/{name}",
+            f"/{below_var}/{name}",
+        }
+    )
 
 
 def test_stored_evidence_and_memo_files_are_not_reachable_by_path(world):
     facts = world.facts
-    stored = [(facts.evidence_file.file.name, facts.evidence_file.file.path),
-              (facts.memo.pdf.name, facts.memo.pdf.path)]  # fmt: skip
+    stored = [
+        (facts.evidence_file.file.name, facts.evidence_file.file.path),
+        (facts.memo.pdf.name, facts.memo.pdf.path),
+    ]
     for _name, path in stored:
         assert Path(path).is_file() and Path(path).stat().st_size > 0  # real files, so a 404 means something
     urls = [url for name, path in stored for url in file_urls(name, path)]

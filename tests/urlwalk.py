@@ -141,9 +141,11 @@ def iter_routes(urlconf: str | None = None) -> Iterator[Route]:
             elif isinstance(entry, URLPattern):
                 name = f"{namespace}{entry.name}" if entry.name else ""
                 yield Route(
-                    name=name, pattern=prefix + str(entry.pattern), params=params + _params_of(entry.pattern),
+                    name=name,
+                    pattern=prefix + str(entry.pattern),
+                    params=params + _params_of(entry.pattern),
                     view=entry.callback,
-                )  # fmt: skip
+                )
 
     yield from walk(get_resolver(urlconf).url_patterns, "", "", ())
 

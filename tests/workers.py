@@ -46,8 +46,20 @@ def start_worker(*, queues: str, env: dict[str, str] | None, hostname: str) -> s
         **(env or {}),
     }
     loglevel = os.environ.get("TEST_WORKER_LOGLEVEL", "WARNING")
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--loglevel={loglevel}", f"--queues={queues}",
-               "--concurrency=1", f"--hostname={hostname}", "--without-mingle", "--without-gossip"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--queues={queues}",
+        "--concurrency=1",
+        f"--hostname={hostname}",
+        "--without-mingle",
+        "--without-gossip",
+    ]
     return subprocess.Popen(command, cwd=BASE_DIR, env=full_env, start_new_session=True)
 
 

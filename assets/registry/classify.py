@@ -48,8 +48,11 @@ def classify(*, lead: Agency | None, collaborators: list[Agency]) -> Classificat
     """The sponsor type with the reason a person would give for it."""
     if lead is None or not lead.name:
         return Classification(SponsorType.UNKNOWN, "The record names no lead sponsor.")
-    flags = [f"collaborator {c.name!r} has the class {c.agency_class!r}, which ClinicalTrials.gov does not define"
-             for c in collaborators if c.agency_class and c.agency_class.upper() not in KNOWN_CLASSES]  # fmt: skip
+    flags = [
+        f"collaborator {c.name!r} has the class {c.agency_class!r}, which ClinicalTrials.gov does not define"
+        for c in collaborators
+        if c.agency_class and c.agency_class.upper() not in KNOWN_CLASSES
+    ]
     given = lead.agency_class.strip().upper()
     if not given:
         return _by_name(lead, collaborators, flags)

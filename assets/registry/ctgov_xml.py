@@ -48,7 +48,7 @@ def parse_ctgov_xml(document: XmlDocument) -> list[RegistryStudy]:
                 *texts_of(root, "id_info/secondary_id"),
                 *texts_of(root, "id_info/nct_alias"),
             ]
-        ),  # fmt: skip
+        ),
         acronym=text_of(root, "acronym"),
         brief_title=text_of(root, "brief_title"),
         official_title=text_of(root, "official_title"),

@@ -56,9 +56,16 @@ def asset_list(request: HtmxHttpRequest) -> HttpResponse:
         "modalities": Asset.Modality.choices,
         "phases": Phase.choices,
         "sponsor_types": Study.SponsorType.choices,
-        "sorts": [("code", "Code"), ("name", "Name"), ("modality", "Modality"), ("phase", "Phase (China)"),
-                  ("-updated", "Recently changed"), ("studies", "Most studies"), ("flags", "Most red flags")],
-    }  # fmt: skip
+        "sorts": [
+            ("code", "Code"),
+            ("name", "Name"),
+            ("modality", "Modality"),
+            ("phase", "Phase (China)"),
+            ("-updated", "Recently changed"),
+            ("studies", "Most studies"),
+            ("flags", "Most red flags"),
+        ],
+    }
     template = "assets/asset_list.html#results" if request.htmx else "assets/asset_list.html"
     return render(request, template, context)
 
@@ -82,9 +89,11 @@ def asset_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         form.instance.team = form.cleaned_data["team"]
         try:
             asset = services.asset_save(
-                asset=form.instance, originator_name=form.cleaned_data["originator_name"], user=request.user,
+                asset=form.instance,
+                originator_name=form.cleaned_data["originator_name"],
+                user=request.user,
                 expected_version=None,
-            )  # fmt: skip
+            )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -117,9 +126,11 @@ def asset_edit(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse
     if request.method == "POST" and form.is_valid():
         try:
             services.asset_save(
-                asset=form.instance, originator_name=form.cleaned_data["originator_name"], user=request.user,
+                asset=form.instance,
+                originator_name=form.cleaned_data["originator_name"],
+                user=request.user,
                 expected_version=form.expected_version,
-            )  # fmt: skip
+            )
         except StaleEdit as refused:
             stale = {"author": stale_author(refused), "changes": stale_changes(form, refused)}
             form.refresh_version(refused.current.version)

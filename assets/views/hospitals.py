@@ -64,8 +64,12 @@ def hospital_edit(request: AuthenticatedHttpRequest, hospital_id: int) -> HttpRe
         else:
             messages.success(request, "Hospital saved.")
             return redirect("assets:hospital_detail", hospital_id=hospital.pk)
-    return render(request, "assets/hospital_form.html", {"form": form, "hospital": hospital, "stale": stale},
-                  status=409 if stale else 200)  # fmt: skip
+    return render(
+        request,
+        "assets/hospital_form.html",
+        {"form": form, "hospital": hospital, "stale": stale},
+        status=409 if stale else 200,
+    )
 
 
 def _last_editor(refused: StaleEdit) -> int:

@@ -232,7 +232,7 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
                     template=version.template,
                     template_version=version,
                     created_by=users[t],
-                )  # fmt: skip
+                )
             )
     reviews = Review.objects.bulk_create(reviews, batch_size=BATCH)
     user_of_team = {team.pk: user for team, user in zip(teams, users, strict=True)}

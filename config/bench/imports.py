@@ -24,20 +24,28 @@ SPONSOR = "Benchmark Pharma Co., Ltd."
 def registry_record(sites: int) -> bytes:
     """A ClinicalTrials.gov API v2 study with ``sites`` locations, all at different Chinese hospitals."""
     locations = [
-        {"facility": f"{HOSPITAL_PREFIX} {n}", "city": CITIES[n % len(CITIES)],
-         "state": CITIES[n % len(CITIES)], "country": "China", "status": "RECRUITING"}
+        {
+            "facility": f"{HOSPITAL_PREFIX} {n}",
+            "city": CITIES[n % len(CITIES)],
+            "state": CITIES[n % len(CITIES)],
+            "country": "China",
+            "status": "RECRUITING",
+        }
         for n in range(sites)
-    ]  # fmt: skip
+    ]
     record = {
         "protocolSection": {
-            "identificationModule": {"nctId": NCT_ID, "briefTitle": "A very large multicentre study",
-                                     "officialTitle": "A multicentre, open-label study across many hospitals"},
+            "identificationModule": {
+                "nctId": NCT_ID,
+                "briefTitle": "A very large multicentre study",
+                "officialTitle": "A multicentre, open-label study across many hospitals",
+            },
             "statusModule": {"overallStatus": "RECRUITING", "startDateStruct": {"date": "2021-03-01"}},
             "sponsorCollaboratorsModule": {"leadSponsor": {"name": SPONSOR, "class": "INDUSTRY"}},
             "designModule": {"phases": ["PHASE3"], "enrollmentInfo": {"count": 4000, "type": "ESTIMATED"}},
             "contactsLocationsModule": {"locations": locations},
         }
-    }  # fmt: skip
+    }
     return json.dumps(record).encode()
 
 
@@ -80,10 +88,15 @@ def _floor_once(subjects: TeamSubjects, raw: bytes) -> float:
         record = json.loads(raw)["protocolSection"]
         locations = record["contactsLocationsModule"]["locations"]
         hospitals = Hospital.objects.bulk_create(
-            Hospital(name_en=loc["facility"], city=loc["city"], province=loc["state"],
-                     name_key=normalise_name(loc["facility"]), city_key=normalise_name(loc["city"]))
+            Hospital(
+                name_en=loc["facility"],
+                city=loc["city"],
+                province=loc["state"],
+                name_key=normalise_name(loc["facility"]),
+                city_key=normalise_name(loc["city"]),
+            )
             for loc in locations
-        )  # fmt: skip
+        )
         study = Study.objects.create(
             team=subjects.team, nct_id=NCT_ID, title=record["identificationModule"]["briefTitle"]
         )

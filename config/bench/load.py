@@ -81,8 +81,15 @@ def measure(teams: list[TeamSubjects], *, users: int, seconds: int) -> dict[str,
         script = workdir / "mix.lua"
         script.write_text(WRK_SCRIPT % (", ".join(f'{{"{c}", "{p}"}}' for c, p in mix), THINK_MS))
         threads = min(2, users)
-        command = [wrk, f"--threads={threads}", f"--connections={users}", f"--duration={seconds}s", "--timeout=10s",
-                   f"--script={script}", f"http://127.0.0.1:{port}/"]  # fmt: skip
+        command = [
+            wrk,
+            f"--threads={threads}",
+            f"--connections={users}",
+            f"--duration={seconds}s",
+            "--timeout=10s",
+            f"--script={script}",
+            f"http://127.0.0.1:{port}/",
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 60)  # noqa: S603
     finally:
         processes.stop(server)

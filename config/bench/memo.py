@@ -48,15 +48,24 @@ class RawRenderer:
 
     def __init__(self, subjects: TeamSubjects, workdir: Path) -> None:
         snapshot = build_snapshot(
-            asset=subjects.asset, review=subjects.review, team=subjects.team, version=1, previous=None,
-            today=timezone.localdate(), generated_at=timezone.now(),
-        )  # fmt: skip
+            asset=subjects.asset,
+            review=subjects.review,
+            team=subjects.team,
+            version=1,
+            previous=None,
+            today=timezone.localdate(),
+            generated_at=timezone.now(),
+        )
         html = workdir / "memo.html"
         html.write_text(render_memo_html(snapshot), encoding="utf-8")
         self.process = subprocess.Popen(  # noqa: S603 - our own module, run by this interpreter
-            [sys.executable, "-m", "config.bench.raw_render", str(html)], cwd=processes.BASE_DIR,
-            env=processes.child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [sys.executable, "-m", "config.bench.raw_render", str(html)],
+            cwd=processes.BASE_DIR,
+            env=processes.child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
 
     def render(self) -> tuple[float, int]:
         stdin, stdout = self.process.stdin, self.process.stdout

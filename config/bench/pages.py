@@ -180,5 +180,10 @@ def measure(page: Page, subjects: TeamSubjects, *, runs: int) -> dict[str, float
     server = [request(client, page, subjects, WARM_UP + n) for n in range(runs)]
     floor = [floor_once(page, subjects) for _ in range(runs)]
     ms, floor_ms = median_ms(server), median_ms(floor)
-    return {"ms": ms, "floor_ms": floor_ms, "ratio": round(ms / floor_ms, 2) if floor_ms else 0.0,
-            "runs": runs, "measured_at": timezone.now().isoformat(timespec="seconds")}  # fmt: skip
+    return {
+        "ms": ms,
+        "floor_ms": floor_ms,
+        "ratio": round(ms / floor_ms, 2) if floor_ms else 0.0,
+        "runs": runs,
+        "measured_at": timezone.now().isoformat(timespec="seconds"),
+    }

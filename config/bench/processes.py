@@ -77,8 +77,20 @@ def delete_queue(name: str) -> None:
 def start_worker(*, hostname: str, queue: str, log: Path, timeout: float = 90.0) -> subprocess.Popen:
     """One memo worker on ``queue`` alone (concurrency 1, as a render is measured alone), returned once it answers a
     ping."""
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=WARNING", f"--queues={queue}",
-               "--concurrency=1", f"--hostname={hostname}", "--without-mingle", "--without-gossip"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel=WARNING",
+        f"--queues={queue}",
+        "--concurrency=1",
+        f"--hostname={hostname}",
+        "--without-mingle",
+        "--without-gossip",
+    ]
     process = start(command, env=child_env(DILIGENCE_MEMO_QUEUE=queue), log=log)
     deadline = time.monotonic() + timeout
     while not celery_app.control.ping(destination=[hostname], timeout=0.5):
@@ -89,8 +101,15 @@ def start_worker(*, hostname: str, queue: str, log: Path, timeout: float = 90.0)
 
 
 def start_gunicorn(*, port: int, workers: int, log: Path, timeout: float = 60.0) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "config.wsgi:application", f"--bind=127.0.0.1:{port}",
-               f"--workers={workers}", "--log-level=warning"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--log-level=warning",
+    ]
     process = start(command, env=child_env(), log=log)
     deadline = time.monotonic() + timeout
     while True:

@@ -20,8 +20,15 @@ from config.bench.scales import SMALL, Scale
 
 Say = Callable[[str], None]
 
-TARGETS = {"page_ratio": 2.0, "memo_ratio": 1.25, "worker_rss_mb": 400, "import_s": 2.0, "import_queries": 20,
-           "load_p95_ms": 300, "load_errors": 0}  # fmt: skip
+TARGETS = {
+    "page_ratio": 2.0,
+    "memo_ratio": 1.25,
+    "worker_rss_mb": 400,
+    "import_s": 2.0,
+    "import_queries": 20,
+    "load_p95_ms": 300,
+    "load_errors": 0,
+}
 
 
 @contextmanager
@@ -60,8 +67,12 @@ def _timed(say: Say, what: str, step: Callable[[], Any]) -> Any:
 
 
 def measure(scale: Scale, *, say: Say) -> dict[str, Any]:
-    results: dict[str, Any] = {"scale": scale.name, "sizes": scale.as_dict(), "machine": machine(),
-                               "started_at": timezone.now().isoformat(timespec="seconds")}  # fmt: skip
+    results: dict[str, Any] = {
+        "scale": scale.name,
+        "sizes": scale.as_dict(),
+        "machine": machine(),
+        "started_at": timezone.now().isoformat(timespec="seconds"),
+    }
     with scratch_database(say) as name:
         results["database"] = {"vendor": connection.vendor, "name": name}
         small = _timed(say, "small dataset", lambda: dataset.build(SMALL, prefix="small"))
@@ -73,8 +84,10 @@ def measure(scale: Scale, *, say: Say) -> dict[str, Any]:
         say(f"the layout alone (notifications page, empty): {stack['ms']:.1f} ms")
         page_results = {}
         for page in pages.PAGES:
-            figures = {"queries_small": pages.query_count(page, small.first),
-                       "queries_full": pages.query_count(page, full.first)}  # fmt: skip
+            figures = {
+                "queries_small": pages.query_count(page, small.first),
+                "queries_full": pages.query_count(page, full.first),
+            }
             figures |= _timed(say, f"page {page.name}", partial(pages.measure, page, full.first, runs=scale.page_runs))
             page_results[page.name] = figures
         results["pages"] = page_results
@@ -116,20 +129,28 @@ def table(results: dict[str, Any]) -> str:
         f"| the layout alone (an empty page) | {results['stack_queries']} | {results['stack_ms']:.1f} ms | | |",
     ]
     for name, p in results["pages"].items():
-        lines.append(f"| page {name} | {p['queries_small']} / {p['queries_full']} | {p['ms']:.1f} ms "
-                     f"| {p['floor_ms']:.1f} ms | {p['ratio']:.2f} |")  # fmt: skip
+        lines.append(
+            f"| page {name} | {p['queries_small']} / {p['queries_full']} | {p['ms']:.1f} ms "
+            f"| {p['floor_ms']:.1f} ms | {p['ratio']:.2f} |"
+        )
     i, m, ld = results["import"], results["memo"], results["load"]
-    lines.append(f"| import, {i['sites']} sites | {i['queries']} | {i['s']:.2f} s | {i['floor_s']:.2f} s "
-                 f"| {i['ratio']:.2f} |")  # fmt: skip
-    lines.append(f"| memo request → ready, {m['pages']} pages | | {m['e2e_s']:.2f} s | {m['raw_s']:.2f} s "
-                 f"| {m['ratio']:.2f} |")  # fmt: skip
-    lines.append(f"| memo worker RSS after {m['memos']} memos | | {m['worker_rss_mb']:.0f} MB "
-                 f"(renderer {m['worker_child_rss_mb']:.0f} MB) | | |")  # fmt: skip
+    lines.append(
+        f"| import, {i['sites']} sites | {i['queries']} | {i['s']:.2f} s | {i['floor_s']:.2f} s | {i['ratio']:.2f} |"
+    )
+    lines.append(
+        f"| memo request → ready, {m['pages']} pages | | {m['e2e_s']:.2f} s | {m['raw_s']:.2f} s | {m['ratio']:.2f} |"
+    )
+    lines.append(
+        f"| memo worker RSS after {m['memos']} memos | | {m['worker_rss_mb']:.0f} MB "
+        f"(renderer {m['worker_child_rss_mb']:.0f} MB) | | |"
+    )
     if "rps" in ld:
-        lines.append(f"| load, {ld['users']} users ({ld['think_ms']} ms think time), {ld['seconds']:.0f} s, "
-                     f"{ld['gunicorn_workers']} gunicorn workers "
-                     f"| | {ld['rps']:.1f} req/s, p50 {ld['p50_ms']:.0f} ms, p95 {ld['p95_ms']:.0f} ms "
-                     f"| | {ld['errors']} errors |")  # fmt: skip
+        lines.append(
+            f"| load, {ld['users']} users ({ld['think_ms']} ms think time), {ld['seconds']:.0f} s, "
+            f"{ld['gunicorn_workers']} gunicorn workers "
+            f"| | {ld['rps']:.1f} req/s, p50 {ld['p50_ms']:.0f} ms, p95 {ld['p95_ms']:.0f} ms "
+            f"| | {ld['errors']} errors |"
+        )
     else:
         lines.append(f"| load | | {ld.get('skipped', '')} | | |")
     return "\n".join(lines)

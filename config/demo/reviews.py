@@ -46,9 +46,16 @@ def seed_demo_reviews(*, team: DealTeam, today: dt.date | None = None) -> list[s
         for key, status, username, due_in, text in progress:
             reason, notes = (text, "") if status == "not_applicable" else ("", text)
             review_item_update(
-                item=items[key], user=users[username], expected_version=None,
-                changes={"status": status, "assignee": users[username], "notes": notes, "na_reason": reason,
-                         "due_on": today + dt.timedelta(days=due_in) if due_in is not None else None},
-            )  # fmt: skip
+                item=items[key],
+                user=users[username],
+                expected_version=None,
+                changes={
+                    "status": status,
+                    "assignee": users[username],
+                    "notes": notes,
+                    "na_reason": reason,
+                    "due_on": today + dt.timedelta(days=due_in) if due_in is not None else None,
+                },
+            )
         started.append(code)
     return started

@@ -103,8 +103,15 @@ def _items(previous: list[Row], current: list[Row]) -> list[Row]:
         new_status = new["status_display"] if new else "Removed from the checklist"
         if old_status != new_status:
             item = new or before[key]
-            changed.append({"key": key, "heading": item["heading"], "text": item["text"], "before": old_status,
-                            "after": new_status})  # fmt: skip
+            changed.append(
+                {
+                    "key": key,
+                    "heading": item["heading"],
+                    "text": item["text"],
+                    "before": old_status,
+                    "after": new_status,
+                }
+            )
     return changed
 
 
@@ -112,8 +119,13 @@ def _deal(previous: Row | None, current: Row | None) -> list[Row]:
     if previous is None and current is None:
         return []
     if previous is None or current is None:
-        return [{"field": "Deal terms", "before": "Recorded" if previous else "None recorded",
-                 "after": "Recorded" if current else "None recorded"}]  # fmt: skip
+        return [
+            {
+                "field": "Deal terms",
+                "before": "Recorded" if previous else "None recorded",
+                "after": "Recorded" if current else "None recorded",
+            }
+        ]
     changed = [
         {"field": name, "before": previous.get(key, ""), "after": current.get(key, "")}
         for name, key in DEAL_FIELDS
@@ -123,6 +135,7 @@ def _deal(previous: Row | None, current: Row | None) -> list[Row]:
     new = {m["event"]: m["amount_display"] for m in current.get("milestones", [])}
     for event in [*new, *(e for e in old if e not in new)]:
         if old.get(event) != new.get(event):
-            changed.append({"field": f"Milestone: {event}", "before": old.get(event, "None"),
-                            "after": new.get(event, "Removed")})  # fmt: skip
+            changed.append(
+                {"field": f"Milestone: {event}", "before": old.get(event, "None"), "after": new.get(event, "Removed")}
+            )
     return changed

@@ -48,10 +48,13 @@ def memo_context(snapshot: dict, *, stamp: str | None = None) -> dict[str, Any]:
         group["subjects"].append(finding)
     lights = {q["key"]: q for q in snapshot["verdict"]["questions"]}
     questions = [
-        {**question, "light": lights[question["key"]]["light"],
-         "finding_groups": list(findings_by_question.get(question["key"], {}).values())}
+        {
+            **question,
+            "light": lights[question["key"]]["light"],
+            "finding_groups": list(findings_by_question.get(question["key"], {}).values()),
+        }
         for question in snapshot["questions"]
-    ]  # fmt: skip
+    ]
     estimated = any(clock["estimated"] for clock in snapshot["timelines"])
     return {**snapshot, "questions": questions, "clocks_estimated": estimated, "stamp": stamp, "stylesheet": STYLESHEET}
 

@@ -74,14 +74,23 @@ def template_new_draft(*, template: ChecklistTemplate, user: User | None) -> Tem
     if source is not None:
         for question in source.questions.prefetch_related("items"):
             copy = TemplateQuestion.objects.create(
-                version=draft, key=question.key, title=question.title, description=question.description,
+                version=draft,
+                key=question.key,
+                title=question.title,
+                description=question.description,
                 order=question.order,
-            )  # fmt: skip
+            )
             for item in question.items.all():
                 TemplateItem.objects.create(
-                    question=copy, key=item.key, text=item.text, guidance=item.guidance, order=item.order,
-                    evidence_required=item.evidence_required, criticality=item.criticality, rule_ids=item.rule_ids,
-                )  # fmt: skip
+                    question=copy,
+                    key=item.key,
+                    text=item.text,
+                    guidance=item.guidance,
+                    order=item.order,
+                    evidence_required=item.evidence_required,
+                    criticality=item.criticality,
+                    rule_ids=item.rule_ids,
+                )
     return draft
 
 
@@ -218,9 +227,15 @@ def review_item_update(
 
 @transaction.atomic
 def review_items_bulk_update(
-    *, review: Review, item_ids: list[int], user: User, assignee: User | None = None, due_on: dt.date | None = None,
-    set_assignee: bool = False, set_due_on: bool = False,
-) -> int:  # fmt: skip
+    *,
+    review: Review,
+    item_ids: list[int],
+    user: User,
+    assignee: User | None = None,
+    due_on: dt.date | None = None,
+    set_assignee: bool = False,
+    set_due_on: bool = False,
+) -> int:
     """Assign or date many items at once; only live items of this review are touched."""
     if not (set_assignee or set_due_on):
         raise ValidationError("Choose an assignee or a due date to apply.")
@@ -252,9 +267,13 @@ def evidence_add(*, item: ReviewItem, user: User | None, upload: UploadedFile) -
     """Store an evidence file under a generated name outside the web root, after checking its real type."""
     checked = check_upload(upload)
     evidence = Evidence(
-        item=item, original_name=(upload.name or "")[:255], content_type=checked.content_type, size=checked.size,
-        sha256=checked.sha256, uploaded_by=user,
-    )  # fmt: skip
+        item=item,
+        original_name=(upload.name or "")[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
+    )
     evidence.file.save("upload", upload, save=False)
     evidence.save()
     return evidence

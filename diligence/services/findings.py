@@ -27,8 +27,18 @@ class FindingsDelta:
     active: int = 0
 
 
-UPDATED_FIELDS = ("question", "severity", "citation", "title", "message", "remedy", "facts", "status", "resolved_at",
-                  "computed_at")  # fmt: skip
+UPDATED_FIELDS = (
+    "question",
+    "severity",
+    "citation",
+    "title",
+    "message",
+    "remedy",
+    "facts",
+    "status",
+    "resolved_at",
+    "computed_at",
+)
 
 
 def _values(found: RuleFinding) -> dict[str, object]:

@@ -50,9 +50,13 @@ def memo_request(*, asset: Asset, user: User | None) -> Memo:
     latest = Memo.objects.filter(asset=asset).aggregate(n=Max("version"))["n"] or 0
     review = Review.objects.filter(asset=asset).select_related("template_version").first()
     memo = Memo.objects.create(
-        team_id=asset.team_id, asset=asset, review=review, version=latest + 1, requested_by=user,
+        team_id=asset.team_id,
+        asset=asset,
+        review=review,
+        version=latest + 1,
+        requested_by=user,
         template_version=review.template_version if review else None,
-    )  # fmt: skip
+    )
     # robust: with the broker down the memo is still saved and the request still answered; the sweeper sends it later.
     transaction.on_commit(lambda: _enqueue(memo.pk), robust=True)
     return memo
@@ -68,7 +72,7 @@ def _claim(memo_id: int, worker: str) -> bool:
             worker=worker[:200],
             attempts=F("attempts") + 1,
             error="",
-        )  # fmt: skip
+        )
     )
 
 
@@ -91,9 +95,14 @@ def memo_render(*, memo_id: int, worker: str = "inline", soft_limit: float | Non
         previous = Memo.objects.filter(asset=memo.asset_id, version__lt=memo.version, status=Memo.Status.READY)
         previous_snapshot = previous.order_by("-version").values_list("snapshot", flat=True).first()
         snapshot = build_snapshot(
-            asset=memo.asset, review=memo.review, team=memo.team, version=memo.version, previous=previous_snapshot,
-            today=timezone.localdate(), generated_at=timezone.now(),
-        )  # fmt: skip
+            asset=memo.asset,
+            review=memo.review,
+            team=memo.team,
+            version=memo.version,
+            previous=previous_snapshot,
+            today=timezone.localdate(),
+            generated_at=timezone.now(),
+        )
         _stage(memo_id, Memo.Stage.RENDERING)
         html = render_memo_html(snapshot)
         _stage(memo_id, Memo.Stage.LAYING_OUT)
@@ -127,8 +136,12 @@ def _store(memo: Memo, snapshot: dict, pdf: bytes, pages: int, seconds: float) -
     current.status, current.stage, current.finished_at = Memo.Status.READY, Memo.Stage.DONE, timezone.now()
     current.save()
     if current.requested_by is not None:
-        notify(users=[current.requested_by], memo=current, kind=Notification.Kind.MEMO_READY,
-               message=f"Memo version {current.version} on {memo.asset.code} is ready ({pages} pages).")  # fmt: skip
+        notify(
+            users=[current.requested_by],
+            memo=current,
+            kind=Notification.Kind.MEMO_READY,
+            message=f"Memo version {current.version} on {memo.asset.code} is ready ({pages} pages).",
+        )
 
 
 def _fail(memo_id: int, error: str) -> None:
@@ -138,8 +151,12 @@ def _fail(memo_id: int, error: str) -> None:
         )
         memo = Memo.objects.select_related("asset", "requested_by").get(pk=memo_id)
         if updated and memo.requested_by is not None:
-            notify(users=[memo.requested_by], memo=memo, kind=Notification.Kind.MEMO_FAILED,
-                   message=f"Memo version {memo.version} on {memo.asset.code} failed: {error[:200]}")  # fmt: skip
+            notify(
+                users=[memo.requested_by],
+                memo=memo,
+                kind=Notification.Kind.MEMO_FAILED,
+                message=f"Memo version {memo.version} on {memo.asset.code} failed: {error[:200]}",
+            )
 
 
 @transaction.atomic
@@ -219,11 +236,15 @@ def _transition(memo: Memo, *, allowed: tuple[str, ...], to: str, **fields: obje
 def memo_submit(*, memo: Memo, user: User) -> Memo:
     """Ask the team's partners to review the memo."""
     allowed = (Memo.ReviewState.DRAFT, Memo.ReviewState.CHANGES_REQUESTED)
-    current = _transition(memo, allowed=allowed, to=Memo.ReviewState.IN_REVIEW, submitted_by=user,
-                          submitted_at=timezone.now())  # fmt: skip
-    notify(users=_members(current.team_id, (Membership.Role.PARTNER,)), memo=current,
-           kind=Notification.Kind.REVIEW_REQUESTED,
-           message=f"Review requested: memo version {current.version} on {current.asset.code}.")  # fmt: skip
+    current = _transition(
+        memo, allowed=allowed, to=Memo.ReviewState.IN_REVIEW, submitted_by=user, submitted_at=timezone.now()
+    )
+    notify(
+        users=_members(current.team_id, (Membership.Role.PARTNER,)),
+        memo=current,
+        kind=Notification.Kind.REVIEW_REQUESTED,
+        message=f"Review requested: memo version {current.version} on {current.asset.code}.",
+    )
     return current
 
 
@@ -231,24 +252,40 @@ def memo_submit(*, memo: Memo, user: User) -> Memo:
 def memo_request_changes(*, memo: Memo, partner: User, comment: str) -> Memo:
     if not comment.strip():
         raise ValidationError({"body": "Say what should change."})
-    current = _transition(memo, allowed=(Memo.ReviewState.IN_REVIEW,), to=Memo.ReviewState.CHANGES_REQUESTED,
-                          decided_by=partner, decided_at=timezone.now())  # fmt: skip
+    current = _transition(
+        memo,
+        allowed=(Memo.ReviewState.IN_REVIEW,),
+        to=Memo.ReviewState.CHANGES_REQUESTED,
+        decided_by=partner,
+        decided_at=timezone.now(),
+    )
     MemoComment.objects.create(memo=current, author=partner, kind=MemoComment.Kind.CHANGES_REQUESTED, body=comment)
-    notify(users=_members(current.team_id, (Membership.Role.MEMBER, Membership.Role.LEAD)), memo=current,
-           kind=Notification.Kind.CHANGES_REQUESTED,
-           message=f"Changes requested on memo version {current.version} on {current.asset.code}.")  # fmt: skip
+    notify(
+        users=_members(current.team_id, (Membership.Role.MEMBER, Membership.Role.LEAD)),
+        memo=current,
+        kind=Notification.Kind.CHANGES_REQUESTED,
+        message=f"Changes requested on memo version {current.version} on {current.asset.code}.",
+    )
     return current
 
 
 @transaction.atomic
 def memo_approve(*, memo: Memo, partner: User) -> Memo:
     """Sign-off with name and time; the approved version is locked."""
-    current = _transition(memo, allowed=(Memo.ReviewState.IN_REVIEW,), to=Memo.ReviewState.APPROVED,
-                          decided_by=partner, decided_at=timezone.now())  # fmt: skip
+    current = _transition(
+        memo,
+        allowed=(Memo.ReviewState.IN_REVIEW,),
+        to=Memo.ReviewState.APPROVED,
+        decided_by=partner,
+        decided_at=timezone.now(),
+    )
     MemoComment.objects.create(memo=current, author=partner, kind=MemoComment.Kind.APPROVAL, body="Approved.")
-    notify(users=_members(current.team_id, (Membership.Role.MEMBER, Membership.Role.LEAD)), memo=current,
-           kind=Notification.Kind.APPROVED,
-           message=f"Memo version {current.version} on {current.asset.code} approved by {partner}.")  # fmt: skip
+    notify(
+        users=_members(current.team_id, (Membership.Role.MEMBER, Membership.Role.LEAD)),
+        memo=current,
+        kind=Notification.Kind.APPROVED,
+        message=f"Memo version {current.version} on {current.asset.code} approved by {partner}.",
+    )
     return current
 
 

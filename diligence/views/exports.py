@@ -21,8 +21,21 @@ from teams.services.access_log import access_log_record
 if TYPE_CHECKING:
     from teams.models import User
 
-ITEM_HEADER = ["question", "key", "item", "criticality", "evidence required", "status", "not applicable because",
-               "assignee", "due", "notes", "evidence files", "comments", "related rules"]  # fmt: skip
+ITEM_HEADER = [
+    "question",
+    "key",
+    "item",
+    "criticality",
+    "evidence required",
+    "status",
+    "not applicable because",
+    "assignee",
+    "due",
+    "notes",
+    "evidence files",
+    "comments",
+    "related rules",
+]
 FINDING_HEADER = ["question", "severity", "citation", "rule", "title", "message", "status", "note", "remedy"]
 
 
@@ -30,20 +43,40 @@ def _item_rows(review: Review, user: User) -> list[list[object]]:
     unfiltered = selectors.ItemFilters()
     items = selectors.review_items(review=review, user=user, filters=unfiltered, today=timezone.localdate())
     return [
-        [item.get_question_display(), item.key, item.template_item.text, item.template_item.get_criticality_display(),
-         "yes" if item.template_item.evidence_required else "no", item.get_status_display(), item.na_reason,
-         str(item.assignee or ""), item.due_on.isoformat() if item.due_on else "", item.notes, item.evidence_count,
-         item.comment_count, " ".join(item.template_item.rule_ids)]
+        [
+            item.get_question_display(),
+            item.key,
+            item.template_item.text,
+            item.template_item.get_criticality_display(),
+            "yes" if item.template_item.evidence_required else "no",
+            item.get_status_display(),
+            item.na_reason,
+            str(item.assignee or ""),
+            item.due_on.isoformat() if item.due_on else "",
+            item.notes,
+            item.evidence_count,
+            item.comment_count,
+            " ".join(item.template_item.rule_ids),
+        ]
         for item in items
-    ]  # fmt: skip
+    ]
 
 
 def _finding_rows(review: Review) -> list[list[object]]:
     return [
-        [f.get_question_display(), f.severity, f.citation, f.rule_id, f.title, f.message, f.get_status_display(),
-         f.note, f.remedy]
+        [
+            f.get_question_display(),
+            f.severity,
+            f.citation,
+            f.rule_id,
+            f.title,
+            f.message,
+            f.get_status_display(),
+            f.note,
+            f.remedy,
+        ]
         for f in selectors.asset_findings(asset_id=review.asset_id)
-    ]  # fmt: skip
+    ]
 
 
 def _filename(review: Review, extension: str) -> str:

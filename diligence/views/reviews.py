@@ -97,8 +97,11 @@ def _row(request: AuthenticatedHttpRequest, review_item: ReviewItem, *, status: 
         .first()
     ) or review_item
     _with_links([item])
-    context = {"item": item, "can_edit": access.can_edit(request.user, review_item.review.team_id),
-               "today": timezone.localdate()}  # fmt: skip
+    context = {
+        "item": item,
+        "can_edit": access.can_edit(request.user, review_item.review.team_id),
+        "today": timezone.localdate(),
+    }
     return render(request, f"{PAGE}#item-row", context, status=status)
 
 
@@ -138,8 +141,12 @@ def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
     current = refused.current
     latest = current.history.select_related("history_user").order_by("-history_date").first()
-    theirs = {"status": current.get_status_display(), "assignee": str(current.assignee or "unassigned"),
-              "due": current.due_on.isoformat() if current.due_on else "none", "notes": current.notes}  # fmt: skip
+    theirs = {
+        "status": current.get_status_display(),
+        "assignee": str(current.assignee or "unassigned"),
+        "due": current.due_on.isoformat() if current.due_on else "none",
+        "notes": current.notes,
+    }
     return {"author": str(latest.history_user) if latest and latest.history_user else "someone else", "theirs": theirs}
 
 
@@ -222,10 +229,14 @@ def review_bulk_edit(request: AuthenticatedHttpRequest, review_id: int) -> HttpR
     if form.is_valid():
         data = form.cleaned_data
         count = services.review_items_bulk_update(
-            review=review, item_ids=[i.pk for i in data["items"]], user=request.user,
-            assignee=None if data["unassign"] else data["assignee"], due_on=data["due_on"],
-            set_assignee=bool(data["assignee"] or data["unassign"]), set_due_on=data["due_on"] is not None,
-        )  # fmt: skip
+            review=review,
+            item_ids=[i.pk for i in data["items"]],
+            user=request.user,
+            assignee=None if data["unassign"] else data["assignee"],
+            due_on=data["due_on"],
+            set_assignee=bool(data["assignee"] or data["unassign"]),
+            set_due_on=data["due_on"] is not None,
+        )
         messages.success(request, f"{count} item{'s' if count != 1 else ''} updated.")
     else:
         messages.error(request, _bulk_refusal(form))

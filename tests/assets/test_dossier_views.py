@@ -36,9 +36,13 @@ def test_upload_round_trip_into_another_team(world, client_as):
 
 
 def test_a_bad_dossier_writes_nothing_and_names_each_problem(world, client_as):
-    bad = {"format": "iit-diligence-dossier", "version": 1, "companies": [],
-           "asset": {"code": "BAD-1", "name": "Bad", "modality": "car_t"},
-           "studies": [{"title": "T", "nct_id": "NCT123"}]}  # fmt: skip
+    bad = {
+        "format": "iit-diligence-dossier",
+        "version": 1,
+        "companies": [],
+        "asset": {"code": "BAD-1", "name": "Bad", "modality": "car_t"},
+        "studies": [{"title": "T", "nct_id": "NCT123"}],
+    }
     upload = SimpleUploadedFile("bad.json", json.dumps(bad).encode())
     response = client_as("member").post(reverse("assets:dossier_upload"), {"team": world.phoenix.pk, "file": upload})
     assert response.status_code == 400

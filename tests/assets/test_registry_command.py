@@ -15,8 +15,17 @@ from tests.workers import manage
 
 pytestmark = pytest.mark.django_db
 
-JSON_KEYS = {"registry_id", "title", "sponsor", "sponsor_class", "is_iit", "sites", "china_sites", "countries",
-             "created"}  # fmt: skip
+JSON_KEYS = {
+    "registry_id",
+    "title",
+    "sponsor",
+    "sponsor_class",
+    "is_iit",
+    "sites",
+    "china_sites",
+    "countries",
+    "created",
+}
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -35,7 +44,13 @@ def test_json_gives_one_object_per_study_from_every_format(world):
 
     studies = lines(out)
     assert err == "" and [s["registry_id"] for s in studies] == [
-        "NCT03090659", "NCT09990001", "NCT09990002", "ChiCTR2400099901", "ChiCTR2300099902", "NCT03204344"]  # fmt: skip
+        "NCT03090659",
+        "NCT09990001",
+        "NCT09990002",
+        "ChiCTR2400099901",
+        "ChiCTR2300099902",
+        "NCT03204344",
+    ]
     assert all(set(study) >= JSON_KEYS for study in studies)
     legend2 = studies[0]
     assert {key: legend2[key] for key in JSON_KEYS} == {
@@ -60,8 +75,16 @@ def test_json_gives_one_object_per_study_from_every_format(world):
 def test_a_failed_file_is_named_on_stderr_the_others_import_and_the_command_fails(world):
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match="1 of 2 files failed; nothing was written from them."):
-        call_command("import_ctgov", str(FIXTURES / "bad_location.json"), str(FIXTURES / "ctgov_sparse.json"),
-                     "--team", "phoenix", "--json", stdout=out, stderr=err)  # fmt: skip
+        call_command(
+            "import_ctgov",
+            str(FIXTURES / "bad_location.json"),
+            str(FIXTURES / "ctgov_sparse.json"),
+            "--team",
+            "phoenix",
+            "--json",
+            stdout=out,
+            stderr=err,
+        )
 
     assert [study["registry_id"] for study in lines(out.getvalue())] == ["NCT09990003"]
     assert (
@@ -107,8 +130,16 @@ def test_a_missing_file_or_no_input_is_refused(world, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_real_command_exit_status(world):
-    failed = manage("import_ctgov", str(FIXTURES / "truncated.json"), str(FIXTURES / "ctgov_sparse.json"),
-                    "--team", "phoenix", "--json", "--user", "member")  # fmt: skip
+    failed = manage(
+        "import_ctgov",
+        str(FIXTURES / "truncated.json"),
+        str(FIXTURES / "ctgov_sparse.json"),
+        "--team",
+        "phoenix",
+        "--json",
+        "--user",
+        "member",
+    )
 
     assert failed.returncode != 0
     assert "truncated.json: line 44, column 35: not valid JSON" in failed.stderr

@@ -123,8 +123,9 @@ def test_an_id_that_is_not_an_nct_id_is_refused_before_any_request(ctgov_api):
 
 
 def test_the_fetch_button_imports_the_study(world, client_as, ctgov_api):
-    response = client_as("member").post(reverse("assets:registry_fetch"), {"fetch-team": world.phoenix.pk,
-                                                                     "fetch-nct_id": "NCT00973089"})  # fmt: skip
+    response = client_as("member").post(
+        reverse("assets:registry_fetch"), {"fetch-team": world.phoenix.pk, "fetch-nct_id": "NCT00973089"}
+    )
 
     assert response.status_code == 200
     assert "1 created, 0 updated, 0 unchanged; 0 files failed." in response.content.decode()
@@ -169,8 +170,18 @@ def test_fetching_a_study_already_imported_from_a_search_response_changes_nothin
 def test_the_command_fetches_and_fails_for_what_it_could_not_fetch(world, ctgov_api):
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match="1 of 3 files failed"):
-        call_command("import_ctgov", "--fetch", "NCT03090659", "NCT00973089", DOWN, "--team", "phoenix", "--json",
-                     stdout=out, stderr=err)  # fmt: skip
+        call_command(
+            "import_ctgov",
+            "--fetch",
+            "NCT03090659",
+            "NCT00973089",
+            DOWN,
+            "--team",
+            "phoenix",
+            "--json",
+            stdout=out,
+            stderr=err,
+        )
 
     assert [json.loads(line)["registry_id"] for line in out.getvalue().splitlines()] == ["NCT03090659", "NCT00973089"]
     assert f"{DOWN}: ClinicalTrials.gov is unavailable (HTTP 503)" in err.getvalue()

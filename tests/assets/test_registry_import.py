@@ -72,8 +72,12 @@ def test_a_search_response_becomes_studies_with_sites_on_the_directory(world):
     assert json.loads(legend2.raw_record)["protocolSection"]["identificationModule"]["acronym"] == "LEGEND-2"
 
     sites = {s.hospital.name_en: s for s in legend2.sites.select_related("hospital")}
-    assert set(sites) == {XIAN, "上海长征医院", "Ruijin Hospital, Shanghai Jiao Tong University School of Medicine",
-                          "Jiangsu Province Hospital"}  # fmt: skip
+    assert set(sites) == {
+        XIAN,
+        "上海长征医院",
+        "Ruijin Hospital, Shanghai Jiao Tong University School of Medicine",
+        "Jiangsu Province Hospital",
+    }
     lead = sites[XIAN]
     assert (lead.role, lead.principal_investigator) == ("lead", "Wang-Gang Zhang")
     assert (lead.hospital.name_zh, lead.hospital.city, lead.hospital.province) == (
@@ -107,11 +111,19 @@ def test_the_import_reports_per_study_what_the_json_output_needs(world):
     report = run(world, registry_file("ctgov_search.json"))
 
     line = report.files[0].studies[0].as_json()
-    assert {key: line[key] for key in ("registry_id", "sponsor", "sponsor_class", "is_iit", "sites", "china_sites",
-                                       "countries", "created")} == {
-        "registry_id": "NCT03090659", "sponsor": XIAN, "sponsor_class": "OTHER", "is_iit": True, "sites": 4,
-        "china_sites": 4, "countries": ["China"], "created": True,
-    }  # fmt: skip
+    assert {
+        key: line[key]
+        for key in ("registry_id", "sponsor", "sponsor_class", "is_iit", "sites", "china_sites", "countries", "created")
+    } == {
+        "registry_id": "NCT03090659",
+        "sponsor": XIAN,
+        "sponsor_class": "OTHER",
+        "is_iit": True,
+        "sites": 4,
+        "china_sites": 4,
+        "countries": ["China"],
+        "created": True,
+    }
     mrct = report.files[0].studies[1].as_json()
     assert (mrct["is_iit"], mrct["sites"], mrct["china_sites"]) == (False, 4, 1)
 
@@ -146,16 +158,29 @@ def test_a_changed_record_updates_its_study_in_place_and_names_the_changed_field
 
     outcome = report.files[0].studies[0]
     assert (outcome.status, outcome.created, outcome.study.pk) == ("updated", False, study.pk)
-    assert outcome.changed == ["status", "completion date", "completion date precision", "completion date type",
-                               "actual enrollment", "raw record"]  # fmt: skip
+    assert outcome.changed == [
+        "status",
+        "completion date",
+        "completion date precision",
+        "completion date type",
+        "actual enrollment",
+        "raw record",
+    ]
     assert outcome.sites.added == 1 and outcome.sites.total == 5
     study.refresh_from_db()
     assert (study.status, study.completion_display, study.actual_enrollment, study.planned_enrollment) == (
-        "completed", "2024-06-30", 74, 100)  # fmt: skip
+        "completed",
+        "2024-06-30",
+        74,
+        100,
+    )
     assert study.version == 2 and study.history.count() == 2
     after = row_counts()
     assert (after["Study"], after["StudySite"], after["Hospital"]) == (
-        before["Study"], before["StudySite"] + 1, before["Hospital"] + 1)  # fmt: skip
+        before["Study"],
+        before["StudySite"] + 1,
+        before["Hospital"] + 1,
+    )
     assert statuses(report)["NCT09990001"] == "unchanged"
 
 
@@ -173,9 +198,13 @@ def test_a_site_the_registry_drops_is_kept_with_what_people_added_to_it(world):
 
 def test_hospitals_are_matched_to_the_directory_across_case_spacing_and_chinese_names(world):
     xian, _ = hospital_get_or_create(
-        name_en="the SECOND affiliated hospital of xi'an  jiaotong university", city=" XI'AN ", user=world.member,
-        grade="grade_a_tertiary", grade_verified=True, grade_verified_on="2025-11-03",
-    )  # fmt: skip
+        name_en="the SECOND affiliated hospital of xi'an  jiaotong university",
+        city=" XI'AN ",
+        user=world.member,
+        grade="grade_a_tertiary",
+        grade_verified=True,
+        grade_verified_on="2025-11-03",
+    )
     changzheng, _ = hospital_get_or_create(
         name_en="Shanghai Changzheng Hospital", city="Shanghai", user=world.member, name_zh="上海长征医院"
     )
@@ -201,8 +230,13 @@ def test_hospitals_are_matched_to_the_directory_across_case_spacing_and_chinese_
 def test_the_same_hospital_twice_in_one_record_is_one_site(world):
     document = search_document()
     locations = document["studies"][2]["protocolSection"]["contactsLocationsModule"]["locations"]
-    locations.append(dict(locations[0], facility="DANA-FARBER  CANCER INSTITUTE", contacts=[
-        {"name": "A. Investigator", "role": "PRINCIPAL_INVESTIGATOR"}]))  # fmt: skip
+    locations.append(
+        dict(
+            locations[0],
+            facility="DANA-FARBER  CANCER INSTITUTE",
+            contacts=[{"name": "A. Investigator", "role": "PRINCIPAL_INVESTIGATOR"}],
+        )
+    )
 
     report = run(world, as_file("twice.json", document))
 
@@ -218,8 +252,13 @@ def test_a_bad_file_writes_nothing_while_the_good_files_beside_it_import(world):
     locations[2]["facility"] = "H" * 301  # the first study is written before this one is refused
     before = row_counts()
 
-    report = run(world, registry_file("ctgov_sparse.json"), as_file("one-bad-site.json", document),
-                 registry_file("bad_location.json"), registry_file("NCT03204344.xml", folder=FIXTURES))  # fmt: skip
+    report = run(
+        world,
+        registry_file("ctgov_sparse.json"),
+        as_file("one-bad-site.json", document),
+        registry_file("bad_location.json"),
+        registry_file("NCT03204344.xml", folder=FIXTURES),
+    )
 
     assert not report.ok
     assert [outcome.ok for outcome in report.files] == [True, False, False, True]
@@ -295,7 +334,10 @@ def test_a_classification_edited_by_hand_is_recorded_and_survives_a_reimport(wor
     assert study.sponsor_type == "industry" and study.sponsor_type_reason.startswith("Per the licensor")
     edit = study.history.order_by("-history_date").first()
     assert (edit.history_user, edit.sponsor_type, edit.prev_record.sponsor_type) == (
-        world.lead, "industry", "iit_company_funded")  # fmt: skip
+        world.lead,
+        "industry",
+        "iit_company_funded",
+    )
 
 
 def test_chictr_records_from_ictrp_import_with_the_sponsor_hospital_as_lead_site(world):
@@ -354,11 +396,16 @@ def many_sites_record(count: int) -> dict:
     document = copy.deepcopy(search_document()["studies"][1])
     cities = [("Shanghai", "China"), ("Beijing", "China"), ("Boston", "United States"), ("Madrid", "Spain")]
     document["protocolSection"]["contactsLocationsModule"]["locations"] = [
-        {"facility": f"Research Site {number} Hospital", "city": city, "country": country, "status": "RECRUITING",
-         "contacts": [{"name": f"Investigator {number}", "role": "PRINCIPAL_INVESTIGATOR"}],
-         "geoPoint": {"lat": 31.2, "lon": 121.4}}
+        {
+            "facility": f"Research Site {number} Hospital",
+            "city": city,
+            "country": country,
+            "status": "RECRUITING",
+            "contacts": [{"name": f"Investigator {number}", "role": "PRINCIPAL_INVESTIGATOR"}],
+            "geoPoint": {"lat": 31.2, "lon": 121.4},
+        }
         for number, (city, country) in ((number, cities[number % 4]) for number in range(count))
-    ]  # fmt: skip
+    ]
     return document
 
 

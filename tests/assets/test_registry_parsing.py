@@ -46,17 +46,29 @@ def test_a_search_response_maps_a_chinese_iit_with_month_dates_and_chinese_site_
     assert (values["phase"], values["phase_as_registered"]) == ("phase_1_2", "PHASE1, PHASE2")
     assert values["status"] == "active_not_recruiting"
     assert (values["start_date"], values["start_date_precision"], values["start_date_type"]) == (
-        D(2016, 3, 1), "month", "actual")  # fmt: skip
+        D(2016, 3, 1),
+        "month",
+        "actual",
+    )
     assert (values["primary_completion_date"], values["primary_completion_date_type"]) == (D(2019, 1, 1), "actual")
     assert (values["completion_date"], values["completion_date_precision"], values["completion_date_type"]) == (
-        D(2025, 12, 1), "month", "estimated")  # fmt: skip
+        D(2025, 12, 1),
+        "month",
+        "estimated",
+    )
     assert values["planned_enrollment"] == 100 and "actual_enrollment" not in values
     assert (values["sponsor_name"], values["sponsor_class"]) == (
-        "The Second Affiliated Hospital of Xi'an Jiaotong University", "OTHER")  # fmt: skip
+        "The Second Affiliated Hospital of Xi'an Jiaotong University",
+        "OTHER",
+    )
     assert values["collaborators"] == [{"name": "Nanjing Legend Biotech Co.", "class": "INDUSTRY"}]
     assert values["overall_officials"] == [
-        {"name": "Wang-Gang Zhang", "role": "PRINCIPAL_INVESTIGATOR",
-         "affiliation": "The Second Affiliated Hospital of Xi'an Jiaotong University"}]  # fmt: skip
+        {
+            "name": "Wang-Gang Zhang",
+            "role": "PRINCIPAL_INVESTIGATOR",
+            "affiliation": "The Second Affiliated Hospital of Xi'an Jiaotong University",
+        }
+    ]
     assert values["conditions"] == ["Multiple Myeloma"]
     assert values["interventions"] == ["Biological: LCAR-B38M CAR-T cells"]
     assert values["countries"] == ["China"] and flags == []
@@ -87,7 +99,10 @@ def test_a_sparse_minified_record_maps_what_it_has_and_puts_sites_back_in_their_
     values, flags = study_values(study)
     assert (values["phase"], values["phase_as_registered"], values["status"]) == ("", "", "unknown")
     assert (values["start_date"], values["start_date_precision"], values["start_date_type"]) == (
-        D(2022, 7, 1), "month", "")  # fmt: skip
+        D(2022, 7, 1),
+        "month",
+        "",
+    )
     assert values["completion_date"] is None and "planned_enrollment" not in values
     assert values["title"] == "Observation of Outcomes After Locally Made CD19 CAR-T Cells (illustrative record)"
     # City given as the facility (and the facility as the city), and a city repeated in the name.
@@ -103,10 +118,14 @@ def test_the_real_api_v2_record_with_a_month_date_and_a_hospital_sponsor():
     (study,) = parse("NCT00973089.json")
     values, _ = study_values(study)
     assert (values["start_date"], values["start_date_precision"], values["start_date_type"]) == (
-        D(2010, 5, 1), "month", "")  # fmt: skip
+        D(2010, 5, 1),
+        "month",
+        "",
+    )
     assert values["actual_enrollment"] == 0 and values["phase"] == "not_applicable" and values["status"] == "withdrawn"
     assert [(s.facility, s.city, s.state, s.country) for s in study.sites] == [
-        ("Hadassah Medical Organization", "Jerusalem", "", "Israel")]  # fmt: skip
+        ("Hadassah Medical Organization", "Jerusalem", "", "Israel")
+    ]
     assert classify(lead=study.lead_sponsor, collaborators=study.collaborators).sponsor_type == "iit"
 
 
@@ -119,18 +138,22 @@ def test_the_real_legacy_xml_record():
     assert values["nct_id"] == "NCT03204344" and values["secondary_ids"] == ["2017[1362]"]
     assert values["official_title"].startswith("Impact of Preoperative Oral Carbohydrate on Recovery")
     assert (values["start_date"], values["start_date_precision"], values["start_date_type"]) == (
-        D(2017, 8, 1), "day", "actual")  # fmt: skip
+        D(2017, 8, 1),
+        "day",
+        "actual",
+    )
     assert (values["completion_date"], values["completion_date_precision"], values["completion_date_type"]) == (
         D(2018, 9, 1),
         "month",
-        "estimated",
-    )  # fmt: skip  ("Anticipated" in the legacy format)
+        "estimated",  # "Anticipated" in the legacy format
+    )
     assert values["planned_enrollment"] == 60 and values["phase"] == "not_applicable"
     assert (values["sponsor_name"], values["sponsor_class"]) == ("Dong-Xin Wang", "OTHER")  # <agency_class>Other
     assert values["overall_officials"][0]["role"] == "PRINCIPAL_INVESTIGATOR"
     assert values["interventions"] == ["Dietary Supplement: Oral carbohydrate (Outfast)", "Other: Routine fasting"]
     assert [(s.facility, s.city, s.investigator) for s in study.sites] == [
-        ("Peking University First Hospital", "Beijing", "Xue Li, MD")]  # fmt: skip
+        ("Peking University First Hospital", "Beijing", "Xue Li, MD")
+    ]
     assert values["countries"] == ["China"] and flags == []
 
 
@@ -145,7 +168,10 @@ def test_chictr_records_from_the_ictrp_export():
     assert any("sum of the groups" in flag for flag in flags)
     (site,) = iit.sites  # the hospital sponsor as the lead site, its contact there as the investigator
     assert (site.facility, site.country, site.investigator) == (
-        "四川大学华西医院 West China Hospital, Sichuan University", "China", "Wei Li")  # fmt: skip
+        "四川大学华西医院 West China Hospital, Sichuan University",
+        "China",
+        "Wei Li",
+    )
     verdict = classify(lead=iit.lead_sponsor, collaborators=iit.collaborators)
     assert verdict.sponsor_type == "iit_company_funded" and verdict.funder == "Chengdu Illustrative Biotech Co., Ltd."
     assert "gives no sponsor class" in verdict.reason

@@ -38,8 +38,12 @@ def test_the_page_offers_only_teams_the_user_may_edit_and_loads_the_progress_scr
 
 def test_several_files_upload_to_a_result_page(world, client_as):
     asset = AssetFactory(team=world.phoenix)
-    files = [upload(FIXTURES / "ctgov_search.json"), upload(FIXTURES / "chictr_ictrp.xml"),
-             upload(FIXTURES / "NCT03204344.xml"), upload(FIXTURES / "broken.xml")]  # fmt: skip
+    files = [
+        upload(FIXTURES / "ctgov_search.json"),
+        upload(FIXTURES / "chictr_ictrp.xml"),
+        upload(FIXTURES / "NCT03204344.xml"),
+        upload(FIXTURES / "broken.xml"),
+    ]
 
     response = client_as("member").post(URL, {"team": world.phoenix.pk, "asset": asset.pk, "files": files})
 
@@ -80,15 +84,17 @@ def test_an_htmx_form_error_is_swapped_in_with_200(world, client_as):
 
 def test_an_outsider_cannot_import_into_another_team_nor_see_what_was_imported(world, client_as):
     asset = AssetFactory(team=world.phoenix)
-    client_as("member").post(URL, {"team": world.phoenix.pk, "asset": asset.pk,
-                                   "files": [upload(FIXTURES / "ctgov_sparse.json")]})  # fmt: skip
+    client_as("member").post(
+        URL, {"team": world.phoenix.pk, "asset": asset.pk, "files": [upload(FIXTURES / "ctgov_sparse.json")]}
+    )
 
     refused = client_as("outsider").post(
         URL, {"team": world.phoenix.pk, "files": [upload(FIXTURES / "chictr_ictrp.xml")]}
     )
     assert refused.status_code == 400 and "Select a valid choice" in refused.content.decode()
-    sneaky = client_as("outsider").post(URL, {"team": world.atlas.pk, "asset": asset.pk,
-                                              "files": [upload(FIXTURES / "chictr_ictrp.xml")]})  # fmt: skip
+    sneaky = client_as("outsider").post(
+        URL, {"team": world.atlas.pk, "asset": asset.pk, "files": [upload(FIXTURES / "chictr_ictrp.xml")]}
+    )
     assert sneaky.status_code == 400 and "Select a valid choice" in sneaky.content.decode()
     assert not Study.objects.filter(chictr_id__startswith="ChiCTR").exists()
     assert client_as("outsider").get(reverse("assets:asset_detail", args=[asset.pk])).status_code == 404
@@ -98,8 +104,9 @@ def test_an_asset_of_the_other_team_is_refused_for_someone_on_both(world, client
     MembershipFactory(team=world.atlas, user=world.member)
     atlas_asset = AssetFactory(team=world.atlas)
 
-    response = client_as("member").post(URL, {"team": world.phoenix.pk, "asset": atlas_asset.pk,
-                                              "files": [upload(FIXTURES / "ctgov_sparse.json")]})  # fmt: skip
+    response = client_as("member").post(
+        URL, {"team": world.phoenix.pk, "asset": atlas_asset.pk, "files": [upload(FIXTURES / "ctgov_sparse.json")]}
+    )
 
     assert response.status_code == 400 and "This asset belongs to another team." in response.content.decode()
     assert not Study.objects.exists()

@@ -151,9 +151,11 @@ def test_chinese_hospital_names_render(world, client_as):
 
 def test_nhc_filing_tab_shows_the_deadline_on_the_make_up_saturday(world, client_as):
     filing = NHCFilingFactory(
-        study__asset__team=world.phoenix, academic_review_on=dt.date(2026, 9, 25),
-        ethics_approved_on=dt.date(2026, 9, 28), filed_on=dt.date(2026, 10, 12),
-    )  # fmt: skip
+        study__asset__team=world.phoenix,
+        academic_review_on=dt.date(2026, 9, 25),
+        ethics_approved_on=dt.date(2026, 9, 28),
+        filed_on=dt.date(2026, 10, 12),
+    )
     body = client_as("member").get(reverse("assets:asset_detail", args=[filing.study.asset_id]), {"tab": "filings"})
     text = body.content.decode()
     assert "2026-10-10" in text and "late" in text
@@ -161,9 +163,10 @@ def test_nhc_filing_tab_shows_the_deadline_on_the_make_up_saturday(world, client
 
 def test_ethics_after_first_enrolment_is_marked(world, client_as):
     approval = EthicsApprovalFactory(
-        study_site__study__asset__team=world.phoenix, study_site__first_enrolled_on=dt.date(2024, 4, 1),
+        study_site__study__asset__team=world.phoenix,
+        study_site__first_enrolled_on=dt.date(2024, 4, 1),
         approval_date=dt.date(2024, 4, 2),
-    )  # fmt: skip
+    )
     asset_id = approval.study_site.study.asset_id
     body = client_as("member").get(reverse("assets:asset_detail", args=[asset_id]), {"tab": "ethics"}).content.decode()
     assert "after first enrolment" in body
@@ -174,8 +177,14 @@ def test_ethics_after_first_enrolment_is_marked(world, client_as):
 
 def test_create_an_asset_and_refuse_a_duplicate_code(world, client_as):
     client = client_as("member")
-    data = {"team": world.phoenix.pk, "code": "NEW-1", "name": "New", "modality": "car_t",
-            "originator_name": "Acme Bio", "order818_scope_override": "unknown"}  # fmt: skip
+    data = {
+        "team": world.phoenix.pk,
+        "code": "NEW-1",
+        "name": "New",
+        "modality": "car_t",
+        "originator_name": "Acme Bio",
+        "order818_scope_override": "unknown",
+    }
     response = client.post(reverse("assets:asset_create"), data)
     asset = Asset.objects.get(code="NEW-1")
     assert response.status_code == 302 and response["Location"] == asset.get_absolute_url()
@@ -236,11 +245,18 @@ def test_inline_edit_without_htmx_redirects_to_the_tab(world, client_as):
 
 def study_form_data(study: Study) -> dict[str, object]:
     return {
-        "version": study.version, "nct_id": study.nct_id, "title": study.title, "phase": study.phase,
-        "status": study.status, "sponsor_type": study.sponsor_type, "start_date": str(study.start_date),
-        "start_date_precision": "day", "first_patient_dosed_precision": "day", "completion_date_precision": "day",
+        "version": study.version,
+        "nct_id": study.nct_id,
+        "title": study.title,
+        "phase": study.phase,
+        "status": study.status,
+        "sponsor_type": study.sponsor_type,
+        "start_date": str(study.start_date),
+        "start_date_precision": "day",
+        "first_patient_dosed_precision": "day",
+        "completion_date_precision": "day",
         "countries": "China",
-    }  # fmt: skip
+    }
 
 
 def test_second_save_of_the_same_record_is_refused_with_the_newer_values(world, client_as):
@@ -283,8 +299,13 @@ def test_create_a_site_matches_the_hospital_in_the_directory(world, client_as):
         study__asset__team=world.phoenix, hospital__name_en="Ruijin Hospital", hospital__city="Shanghai"
     )
     new_study = StudyFactory(asset=existing.study.asset)
-    data = {"hospital_name_en": "ruijin hospital", "hospital_city": "shanghai", "hospital_grade": "unknown",
-            "role": "lead", "principal_investigator": "Dr Li"}  # fmt: skip
+    data = {
+        "hospital_name_en": "ruijin hospital",
+        "hospital_city": "shanghai",
+        "hospital_grade": "unknown",
+        "role": "lead",
+        "principal_investigator": "Dr Li",
+    }
     response = client_as("member").post(reverse("assets:site_create", args=[new_study.pk]), data, **HTMX)
     assert response.status_code == 200
     assert new_study.sites.get().hospital == existing.hospital
@@ -293,8 +314,14 @@ def test_create_a_site_matches_the_hospital_in_the_directory(world, client_as):
 def test_singular_facts_are_edited_not_duplicated(world, client_as):
     asset = AssetFactory(team=world.phoenix)
     client = client_as("member")
-    data = {"direction": "in", "counterparty": "Acme", "currency": "USD", "upfront": "1000000", "equity": "0",
-            "technical_data_sharing": "yes"}  # fmt: skip
+    data = {
+        "direction": "in",
+        "counterparty": "Acme",
+        "currency": "USD",
+        "upfront": "1000000",
+        "equity": "0",
+        "technical_data_sharing": "yes",
+    }
     client.post(reverse("assets:deal_create", args=[asset.pk]), data, **HTMX)
     form = client.get(reverse("assets:deal_create", args=[asset.pk]), **HTMX).content.decode()
     assert 'value="Acme"' in form and 'name="version" value="1"' in form
@@ -302,8 +329,14 @@ def test_singular_facts_are_edited_not_duplicated(world, client_as):
 
 def test_negative_money_gets_a_clear_error(world, client_as):
     asset = AssetFactory(team=world.phoenix)
-    data = {"direction": "in", "counterparty": "Acme", "currency": "USD", "upfront": "-5", "equity": "0",
-            "technical_data_sharing": "yes"}  # fmt: skip
+    data = {
+        "direction": "in",
+        "counterparty": "Acme",
+        "currency": "USD",
+        "upfront": "-5",
+        "equity": "0",
+        "technical_data_sharing": "yes",
+    }
     response = client_as("member").post(reverse("assets:deal_create", args=[asset.pk]), data, **HTMX)
     assert "Amounts cannot be negative." in response.content.decode()
 
@@ -357,9 +390,17 @@ def test_hospital_directory_counts_only_my_teams_sites(world, client_as):
 def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
     hospital = site.hospital
-    data = {"version": hospital.version, "name_en": hospital.name_en, "name_zh": hospital.name_zh,
-            "city": hospital.city, "province": "Shaanxi", "country": "China", "grade": "grade_a_tertiary",
-            "grade_verified": "on", "grade_verified_on": "2026-11-01"}  # fmt: skip
+    data = {
+        "version": hospital.version,
+        "name_en": hospital.name_en,
+        "name_zh": hospital.name_zh,
+        "city": hospital.city,
+        "province": "Shaanxi",
+        "country": "China",
+        "grade": "grade_a_tertiary",
+        "grade_verified": "on",
+        "grade_verified_on": "2026-11-01",
+    }
     assert client_as("member").post(reverse("assets:hospital_edit", args=[hospital.pk]), data).status_code == 302
     own_team_view = client_as("lead").get(reverse("assets:hospital_detail", args=[hospital.pk])).content.decode()
     other_team_view = client_as("outsider").get(reverse("assets:hospital_detail", args=[hospital.pk])).content.decode()

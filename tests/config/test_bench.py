@@ -30,8 +30,12 @@ def test_bench_small_runs_every_measurement_and_writes_its_results(tmp_path):
         env.pop("DATABASE_URL", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "bench", "--output", str(output)],
-        cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
 
     results = json.loads(output.read_text())

@@ -45,8 +45,12 @@ def test_the_default_template_has_the_five_questions_and_at_least_25_items():
     version = default_template_ensure()
     assert version.is_published and version.number == 1
     assert [q.key for q in version.questions.all()] == [
-        "data_integrity", "consent_ethics", "hgr_export", "ownership", "registration"
-    ]  # fmt: skip
+        "data_integrity",
+        "consent_ethics",
+        "hgr_export",
+        "ownership",
+        "registration",
+    ]
     assert version.items.count() == item_count() >= 25
     texts = " ".join(version.items.values_list("text", flat=True))
     assert "dated before first enrolment" in texts and "cross-border transfer" in texts
@@ -75,8 +79,12 @@ def edited_version_2(user) -> tuple[TemplateVersion, TemplateVersion]:
     changed.text = "Consent form versions match the approved protocol versions, site by site"
     changed.save()
     draft.items.get(key="hgr-defined-cases").delete()
-    TemplateItem.objects.create(question=draft.questions.get(key="ownership"), key="licensor-standing",
-                                text="The licensor is duly organised and may grant the licence", order=9)  # fmt: skip
+    TemplateItem.objects.create(
+        question=draft.questions.get(key="ownership"),
+        key="licensor-standing",
+        text="The licensor is duly organised and may grant the licence",
+        order=9,
+    )
     return v1, template_publish(version=draft, user=user)
 
 
@@ -110,8 +118,9 @@ def test_upgrade_carries_answers_over_and_archives_removed_items(world):
     asset = AssetFactory(team=world.phoenix)
     review = review_start(asset=asset, user=world.member)
     kept = review.items.get(key="ethics-every-site")
-    review_item_update(item=kept, user=world.member, changes={"status": "done", "notes": "All 4 letters"},
-                       expected_version=1)  # fmt: skip
+    review_item_update(
+        item=kept, user=world.member, changes={"status": "done", "notes": "All 4 letters"}, expected_version=1
+    )
     removed = review.items.get(key="hgr-defined-cases")
     review_item_update(item=removed, user=world.member, changes={"status": "in_progress"}, expected_version=1)
     _v1, v2 = edited_version_2(world.staff)
@@ -145,8 +154,9 @@ def test_not_applicable_needs_a_reason_in_the_service_and_the_database(world):
     item = review_start(asset=AssetFactory(team=world.phoenix), user=world.member).items.all()[0]
     with pytest.raises(ValidationError):
         review_item_update(item=item, user=world.member, changes={"status": "not_applicable"}, expected_version=1)
-    done = review_item_update(item=item, user=world.member, changes={"status": "not_applicable", "na_reason": "No HGR"},
-                              expected_version=1)  # fmt: skip
+    done = review_item_update(
+        item=item, user=world.member, changes={"status": "not_applicable", "na_reason": "No HGR"}, expected_version=1
+    )
     assert done.na_reason == "No HGR"
     with pytest.raises(IntegrityError), transaction.atomic():
         ReviewItem.objects.filter(pk=item.pk).update(na_reason="")
@@ -158,16 +168,24 @@ def test_assignee_must_be_on_the_team(world):
     with pytest.raises(ValidationError):
         review_item_update(item=item, user=world.member, changes={"assignee": world.outsider}, expected_version=1)
     with pytest.raises(ValidationError):
-        review_items_bulk_update(review=review, item_ids=[item.pk], user=world.member, assignee=world.outsider,
-                                 set_assignee=True)  # fmt: skip
+        review_items_bulk_update(
+            review=review, item_ids=[item.pk], user=world.member, assignee=world.outsider, set_assignee=True
+        )
 
 
 def test_bulk_assign_and_due_dates_touch_only_this_reviews_items(world):
     review = review_start(asset=AssetFactory(team=world.phoenix), user=world.member)
     other = review_start(asset=AssetFactory(team=world.phoenix), user=world.member)
     ids = list(review.items.values_list("pk", flat=True)[:3]) + [other.items.all()[0].pk]
-    count = review_items_bulk_update(review=review, item_ids=ids, user=world.lead, assignee=world.member,
-                                     due_on=dt.date(2026, 12, 1), set_assignee=True, set_due_on=True)  # fmt: skip
+    count = review_items_bulk_update(
+        review=review,
+        item_ids=ids,
+        user=world.lead,
+        assignee=world.member,
+        due_on=dt.date(2026, 12, 1),
+        set_assignee=True,
+        set_due_on=True,
+    )
     assert count == 3
     assert review.items.filter(assignee=world.member, due_on=dt.date(2026, 12, 1)).count() == 3
     assert other.items.filter(assignee__isnull=False).count() == 0

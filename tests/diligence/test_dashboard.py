@@ -29,10 +29,18 @@ def test_each_assets_light_matches_its_verdict(world):
         asset = AssetFactory(team=world.phoenix, code=f"MIX-{n}")
         for severity, status in mix:
             Finding.objects.create(
-                team=world.phoenix, asset=asset, rule_id=f"rule-{next(counter)}", subject="asset",
-                question="data_integrity", severity=severity, citation="test", title="t", message="m",
-                status=status, computed_at=timezone.now(),
-            )  # fmt: skip
+                team=world.phoenix,
+                asset=asset,
+                rule_id=f"rule-{next(counter)}",
+                subject="asset",
+                question="data_integrity",
+                severity=severity,
+                citation="test",
+                title="t",
+                message="m",
+                status=status,
+                computed_at=timezone.now(),
+            )
         assets.append(asset)
 
     dashboard = team_dashboard(team=world.phoenix, today=timezone.localdate())

@@ -32,9 +32,12 @@ def test_a_fact_change_recomputes_findings_in_the_same_transaction(world):
     findings_recompute(asset_id=asset.pk)
     assert ("ethics-coverage", "open") in active(asset)
     approval = EthicsApproval(
-        study_site=site, committee="EC", approval_date=dt.date(2024, 2, 1), consent_commercial_use="yes",
+        study_site=site,
+        committee="EC",
+        approval_date=dt.date(2024, 2, 1),
+        consent_commercial_use="yes",
         consent_cross_border="yes",
-    )  # fmt: skip
+    )
     fact_save(instance=approval, user=world.member)
     finding = Finding.objects.get(asset=asset, rule_id="ethics-coverage")
     assert finding.status == "resolved" and finding.resolved_at is not None
@@ -77,8 +80,15 @@ def test_acknowledge_and_mitigate_need_a_note_and_are_recorded(world):
 
 def test_verdict_lights():
     def finding(question, severity, status="open"):
-        return Finding(question=question, severity=severity, status=status, rule_id=f"r-{question}-{severity}",
-                       remedy=f"fix {question}", citation="X", message="m")  # fmt: skip
+        return Finding(
+            question=question,
+            severity=severity,
+            status=status,
+            rule_id=f"r-{question}-{severity}",
+            remedy=f"fix {question}",
+            citation="X",
+            message="m",
+        )
 
     verdict = verdict_from([])
     assert (verdict.answer, verdict.light) == ("yes", "green")
@@ -139,8 +149,12 @@ def test_findings_command_verdict_and_errors(demo):
     verdict = findings_json("DEMO-RISK", "--verdict")
     assert verdict["answer"] == "no"
     assert {q["question"] for q in verdict["questions"]} == {
-        "data_integrity", "consent_ethics", "hgr_export", "ownership", "registration"
-    }  # fmt: skip
+        "data_integrity",
+        "consent_ethics",
+        "hgr_export",
+        "ownership",
+        "registration",
+    }
     assert verdict["what_it_would_take"]
     with pytest.raises(CommandError, match="No asset"):
         call_command("findings", "ATL-101", "--team", "phoenix", "--json", stdout=StringIO())

@@ -51,8 +51,21 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        command = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
-                   "no", "--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")]  # fmt: skip
+        command = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.folder),
+            "--logfile",
+            str(self.folder / "redis.log"),
+        ]
         self.process = subprocess.Popen(command, cwd=self.folder, start_new_session=True)
         wait_for(self.answers, timeout=20, what=f"redis-server on port {self.port}")
 

@@ -51,9 +51,14 @@ def demo_asset(code: str = "DEMO-RISK") -> Asset:
 def snapshot_of(asset: Asset, *, version: int = 1, previous: dict | None = None, review: bool = True) -> dict:
     started = review_start(asset=asset, user=None) if review else None
     return build_snapshot(
-        asset=asset, review=started, team=asset.team, version=version, previous=previous, today=TODAY,
+        asset=asset,
+        review=started,
+        team=asset.team,
+        version=version,
+        previous=previous,
+        today=TODAY,
         generated_at=GENERATED_AT,
-    )  # fmt: skip
+    )
 
 
 @functools.cache
@@ -202,8 +207,9 @@ def test_changes_since_the_previous_version_from_real_edits():
     deal.upfront = Decimal("50000000.00")  # 5.3 % of the new total, under USD 80M: the trap closes
     fact_save(instance=deal, user=None)
     item = Review.objects.get(asset=asset).items.get(key="milestones-priced")
-    review_item_update(item=item, user=User.objects.get(username="lead"), changes={"status": "done"},
-                       expected_version=None)  # fmt: skip
+    review_item_update(
+        item=item, user=User.objects.get(username="lead"), changes={"status": "done"}, expected_version=None
+    )
 
     second = snapshot_of(asset, version=2, previous=first)
     changes = second["changes"]
@@ -246,8 +252,9 @@ def test_user_text_is_escaped_and_never_fetched(monkeypatch):
     review = review_start(asset=asset, user=None)
     item = review.items.order_by("pk")[0]
     review_item_update(item=item, user=UserFactory(), changes={"notes": HOSTILE}, expected_version=None)
-    snapshot = build_snapshot(asset=asset, review=review, team=team, version=1, previous=None, today=TODAY,
-                              generated_at=GENERATED_AT)  # fmt: skip
+    snapshot = build_snapshot(
+        asset=asset, review=review, team=team, version=1, previous=None, today=TODAY, generated_at=GENERATED_AT
+    )
 
     html = render_memo_html(snapshot, stamp="<script>stamp()</script>")
     assert "<script" not in html and "<img" not in html and "<b>team" not in html

@@ -26,9 +26,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 @pytest.fixture
 def asset(world) -> Asset:
     site = StudySiteFactory(
-        study__asset__team=world.phoenix, study__asset__code="MEMO-1", study__asset__name="Memo test CAR-T",
+        study__asset__team=world.phoenix,
+        study__asset__code="MEMO-1",
+        study__asset__name="Memo test CAR-T",
         hospital__name_zh="西安交通大学第二附属医院",
-    )  # fmt: skip
+    )
     assert site.study.asset is not None
     review_start(asset=site.study.asset, user=world.member)
     return site.study.asset
@@ -137,8 +139,9 @@ def test_download_is_stamped_recorded_and_an_attachment(world, asset, client_as)
     assert response["Content-Disposition"] == f'attachment; filename="MEMO-1-memo-v{memo.version}.pdf"'
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == memo.pages
-    assert all("Downloaded by" in page.extract_text() and str(world.partner) in page.extract_text()
-               for page in reader.pages)  # fmt: skip
+    assert all(
+        "Downloaded by" in page.extract_text() and str(world.partner) in page.extract_text() for page in reader.pages
+    )
     assert MemoDownload.objects.get().user == world.partner
     assert client_as("outsider").get(reverse("diligence:memo_download", args=[memo.pk])).status_code == 404
 

@@ -29,8 +29,15 @@ def review(world):
 
 def item_data(item: ReviewItem, **changes) -> dict[str, object]:
     prefix = f"item-{item.pk}-"
-    data = {"version": item.version, "status": item.status, "na_reason": item.na_reason, "assignee": "",
-            "due_on": "", "notes": item.notes, **changes}  # fmt: skip
+    data = {
+        "version": item.version,
+        "status": item.status,
+        "na_reason": item.na_reason,
+        "assignee": "",
+        "due_on": "",
+        "notes": item.notes,
+        **changes,
+    }
     return {prefix + key: value for key, value in data.items()}
 
 
@@ -77,8 +84,9 @@ def test_inline_item_edit_returns_the_row(world, client_as, review):
 
 def test_not_applicable_without_reason_is_a_field_error(world, client_as, review):
     item = review.items.all()[0]
-    response = client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]),
-                                        item_data(item, status="not_applicable"), **HTMX)  # fmt: skip
+    response = client_as("member").post(
+        reverse("diligence:review_item_edit", args=[item.pk]), item_data(item, status="not_applicable"), **HTMX
+    )
     assert "Say why the item does not apply." in response.content.decode()
     assert ReviewItem.objects.get(pk=item.pk).status == "not_started"
 
@@ -86,8 +94,11 @@ def test_not_applicable_without_reason_is_a_field_error(world, client_as, review
 def test_two_reviewers_editing_the_same_item(world, client_as, review):
     item = review.items.all()[0]
     stale_form = item_data(item, status="done", notes="Lead's note")
-    client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]), item_data(item, status="blocked",
-                             notes="Member's note"), **HTMX)  # fmt: skip
+    client_as("member").post(
+        reverse("diligence:review_item_edit", args=[item.pk]),
+        item_data(item, status="blocked", notes="Member's note"),
+        **HTMX,
+    )
     refused = client_as("lead").post(reverse("diligence:review_item_edit", args=[item.pk]), stale_form, **HTMX)
     body = refused.content.decode()
     assert refused.status_code == 409
@@ -98,15 +109,18 @@ def test_two_reviewers_editing_the_same_item(world, client_as, review):
 
 def test_assignee_choices_are_the_team_only(world, client_as, review):
     item = review.items.all()[0]
-    response = client_as("member").post(reverse("diligence:review_item_edit", args=[item.pk]),
-                                        item_data(item, assignee=world.outsider.pk), **HTMX)  # fmt: skip
+    response = client_as("member").post(
+        reverse("diligence:review_item_edit", args=[item.pk]), item_data(item, assignee=world.outsider.pk), **HTMX
+    )
     assert "Select a valid choice" in response.content.decode()
 
 
 def test_bulk_assign(world, client_as, review):
     ids = list(review.items.values_list("pk", flat=True)[:4])
-    response = client_as("lead").post(reverse("diligence:review_bulk_edit", args=[review.pk]),
-                                      {"items": ids, "assignee": world.member.pk, "due_on": "2026-12-15"})  # fmt: skip
+    response = client_as("lead").post(
+        reverse("diligence:review_bulk_edit", args=[review.pk]),
+        {"items": ids, "assignee": world.member.pk, "due_on": "2026-12-15"},
+    )
     assert response.status_code == 302
     assert review.items.filter(assignee=world.member, due_on="2026-12-15").count() == 4
 
@@ -188,8 +202,12 @@ def test_review_page_query_count_is_the_same_for_10_and_300_items(world, client_
 
 def test_upgrade_offer_and_upgrade_in_the_browser(world, client_as, review):
     draft = template_new_draft(template=review.template, user=world.staff)
-    TemplateItem.objects.create(question=draft.questions.get(key="ownership"), key="licensor-standing",
-                                text="The licensor may grant the licence", order=50)  # fmt: skip
+    TemplateItem.objects.create(
+        question=draft.questions.get(key="ownership"),
+        key="licensor-standing",
+        text="The licensor may grant the licence",
+        order=50,
+    )
     template_publish(version=draft, user=world.staff)
     page = client_as("member").get(review.get_absolute_url()).content.decode()
     assert "Version 2 of China IIT diligence is published." in page

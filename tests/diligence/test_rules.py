@@ -56,9 +56,11 @@ def test_every_rule_has_a_question_a_severity_and_a_known_citation():
 def grade_case(start: dt.date, *, precision: str = "day", modality: str = "car_t", **hospital):
     hospital = {"grade": "secondary", "grade_verified": False, "grade_verified_on": None, **hospital}
     site = StudySiteFactory(
-        study__asset__modality=modality, study__start_date=start, study__start_date_precision=precision,
+        study__asset__modality=modality,
+        study__start_date=start,
+        study__start_date_precision=precision,
         hospital=HospitalFactory(**hospital),
-    )  # fmt: skip
+    )
     return site.study.asset
 
 
@@ -72,8 +74,13 @@ def test_site_grade_the_day_order_818_takes_force():
 
 
 def test_site_grade_verified_grade_a_tertiary_is_fine_and_unverified_is_not():
-    assert raised(grade_case(D(2026, 6, 1), grade="grade_a_tertiary", grade_verified=True,
-                             grade_verified_on=D(2026, 1, 1)), "order818-site-grade") == []  # fmt: skip
+    assert (
+        raised(
+            grade_case(D(2026, 6, 1), grade="grade_a_tertiary", grade_verified=True, grade_verified_on=D(2026, 1, 1)),
+            "order818-site-grade",
+        )
+        == []
+    )
     assert len(raised(grade_case(D(2026, 6, 1), grade="grade_a_tertiary"), "order818-site-grade")) == 1
 
 
@@ -98,9 +105,12 @@ ACADEMIC_REVIEW, ETHICS_APPROVAL = D(2026, 9, 25), D(2026, 9, 28)  # the later i
 
 def nhc_case(filed_on, *, academic=ACADEMIC_REVIEW, ethics=ETHICS_APPROVAL):
     filing = NHCFilingFactory(
-        study__start_date=D(2026, 10, 20), study__asset__modality="car_t", academic_review_on=academic,
-        ethics_approved_on=ethics, filed_on=filed_on,
-    )  # fmt: skip
+        study__start_date=D(2026, 10, 20),
+        study__asset__modality="car_t",
+        academic_review_on=academic,
+        ethics_approved_on=ethics,
+        filed_on=filed_on,
+    )
     return filing.study.asset
 
 
@@ -231,9 +241,11 @@ def test_efficacy_claim_hygiene(patients, follow_up, unit, count):
 
 def test_ownership_needs_both_assignments():
     evidence = EvidenceQualityFactory(
-        institution_assignment="yes", investigator_assignment="yes", institution_assignment_on=D(2025, 1, 1),
+        institution_assignment="yes",
+        investigator_assignment="yes",
+        institution_assignment_on=D(2025, 1, 1),
         investigator_assignment_on=D(2025, 1, 2),
-    )  # fmt: skip
+    )
     assert raised(evidence.study.asset, "ownership-assignment") == []
     evidence.investigator_assignment = "unknown"
     evidence.investigator_assignment_on = None
@@ -306,10 +318,12 @@ def test_nmpa86_first_dose_window(first_dose, count):
 def test_nmpa86_review_on_the_30th_and_31st_working_day():
     from assets.deadlines import add_working_days
 
-    on_time = INDApplicationFactory(accepted_on=D(2026, 3, 6), cleared_on=add_working_days(D(2026, 3, 6), 30).date,
-                                    first_dose_on=D(2026, 5, 1))  # fmt: skip
-    late = INDApplicationFactory(accepted_on=D(2026, 3, 6), cleared_on=add_working_days(D(2026, 3, 6), 31).date,
-                                 first_dose_on=D(2026, 5, 1))  # fmt: skip
+    on_time = INDApplicationFactory(
+        accepted_on=D(2026, 3, 6), cleared_on=add_working_days(D(2026, 3, 6), 30).date, first_dose_on=D(2026, 5, 1)
+    )
+    late = INDApplicationFactory(
+        accepted_on=D(2026, 3, 6), cleared_on=add_working_days(D(2026, 3, 6), 31).date, first_dose_on=D(2026, 5, 1)
+    )
     assert [r for r in raised(on_time.asset, "nmpa86-timeline") if "review" in r.subject] == []
     assert len([r for r in raised(late.asset, "nmpa86-timeline") if "review" in r.subject]) == 1
     late.review_extended = True

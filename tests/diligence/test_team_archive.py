@@ -78,13 +78,17 @@ def phoenix(world):
 
     items = list(facts.review.items.order_by("order", "pk"))
     review_item_update(
-        item=items[0], user=world.member, expected_version=None,
+        item=items[0],
+        user=world.member,
+        expected_version=None,
         changes={"status": "in_progress", "assignee": world.member, "due_on": dt.date(2026, 7, 1), "notes": "Asked"},
-    )  # fmt: skip
+    )
     review_item_update(
-        item=items[1], user=world.lead, expected_version=None,
+        item=items[1],
+        user=world.lead,
+        expected_version=None,
         changes={"status": "not_applicable", "na_reason": "No biobank samples were collected."},
-    )  # fmt: skip
+    )
     item_comment_add(item=items[0], user=world.member, body="The hospital sent the approval letter.")
     alumna = f.UserFactory(username="alumna")
     membership = membership_set(team=world.phoenix, user=alumna, role=Membership.Role.MEMBER, actor=world.lead)
@@ -176,8 +180,21 @@ def wipe(team: DealTeam, *, template: bool) -> None:
 
 
 def table_counts() -> dict[str, int]:
-    models = [DealTeam, User, Membership, Asset, Company, Review, ReviewItem, ItemComment, Evidence, Finding, Memo,
-              MemoComment, TemplateVersion]  # fmt: skip
+    models = [
+        DealTeam,
+        User,
+        Membership,
+        Asset,
+        Company,
+        Review,
+        ReviewItem,
+        ItemComment,
+        Evidence,
+        Finding,
+        Memo,
+        MemoComment,
+        TemplateVersion,
+    ]
     return {model.__name__: model._default_manager.count() for model in models}
 
 
@@ -207,7 +224,7 @@ def state(team: DealTeam) -> dict[str, object]:
                 x.first_raised_at,
             )
             for x in Finding.objects.filter(team=team)
-        ),  # fmt: skip
+        ),
         "memo": (
             memo.version,
             memo.status,
@@ -261,8 +278,9 @@ def test_a_team_restored_into_an_install_without_it_exports_the_same_archive(pho
     recreated = TemplateVersion.objects.get(template__slug=TEMPLATE_SLUG)
     assert recreated.is_published and recreated.items.count() == 28
     assert sorted(Company.objects.filter(team=team).values_list("name", flat=True)) == [
-        "Legend Biotech", "Westbridge Therapeutics",
-    ]  # fmt: skip
+        "Legend Biotech",
+        "Westbridge Therapeutics",
+    ]
 
     second = comparable(members(export(tmp_path / "second.zip")))
     assert second == comparable(members(first))
@@ -274,17 +292,29 @@ def test_the_archive_holds_valid_dossiers_checksums_and_portable_subjects(phoeni
     asset = phoenix.facts.asset
 
     assert (manifest["format"], manifest["version"], manifest["team"]) == (
-        "iit-diligence-team-archive", 1, {"name": "Phoenix", "slug": "phoenix"},
-    )  # fmt: skip
+        "iit-diligence-team-archive",
+        1,
+        {"name": "Phoenix", "slug": "phoenix"},
+    )
     assert dt.datetime.fromisoformat(manifest["exported_at"]).tzinfo is not None
     assert set(manifest["files"]) == set(archive) - {"manifest.json"}
     for name, listed in manifest["files"].items():
         assert listed == {"sha256": hashlib.sha256(archive[name]).hexdigest(), "size": len(archive[name])}
     assert manifest["counts"] | {"findings": 0} == {
-        "assets": 1, "memberships": 3, "users": 4, "companies": 2, "checklist_versions": 1, "reviews": 1,
-        "review_items": 28, "item_comments": 2, "evidence_files": 1, "findings": 0, "memos": 1, "memo_pdfs": 1,
+        "assets": 1,
+        "memberships": 3,
+        "users": 4,
+        "companies": 2,
+        "checklist_versions": 1,
+        "reviews": 1,
+        "review_items": 28,
+        "item_comments": 2,
+        "evidence_files": 1,
+        "findings": 0,
+        "memos": 1,
+        "memo_pdfs": 1,
         "memo_comments": 3,
-    }  # fmt: skip
+    }
     assert manifest["counts"]["findings"] == Finding.objects.filter(team=phoenix.phoenix).count()
 
     dossier = json.loads(archive["dossiers/PHX-1.json"])
@@ -297,8 +327,10 @@ def test_the_archive_holds_valid_dossiers_checksums_and_portable_subjects(phoeni
     assert [c["name"] for c in team["companies"]] == ["Legend Biotech", "Westbridge Therapeutics"]
     assert dossier["asset"]["originator"] == "Legend Biotech"
     assert [(m["username"], m["role"]) for m in team["memberships"]] == [
-        ("lead", "lead"), ("member", "member"), ("partner", "partner"),
-    ]  # fmt: skip
+        ("lead", "lead"),
+        ("member", "member"),
+        ("partner", "partner"),
+    ]
     assert [u["username"] for u in team["users"]] == PHOENIX_PEOPLE
     review = json.loads(archive["reviews.json"])
     template = review["checklist_templates"][0]
@@ -320,8 +352,10 @@ def test_the_archive_holds_valid_dossiers_checksums_and_portable_subjects(phoeni
     memo = json.loads(archive["memos.json"])["memos"][0]
     assert (memo["review_state"], memo["decided_by"], memo["pdf"]) == ("approved", "partner", "memos/PHX-1-v1.pdf")
     assert [(c["kind"], c["section"]) for c in memo["comments"]] == [
-        ("comment", "verdict"), ("changes_requested", ""), ("approval", ""),
-    ]  # fmt: skip
+        ("comment", "verdict"),
+        ("changes_requested", ""),
+        ("approval", ""),
+    ]
     assert all("@" in row["subject"] or ":" not in row["subject"] for row in memo["snapshot"]["findings"])
 
 
@@ -486,7 +520,9 @@ def test_existing_people_are_reused_and_only_missing_ones_created(phoenix, tmp_p
     assert Membership.objects.get(team=team, user__username="lead").user == kept
     kept.refresh_from_db()
     assert kept.is_active and kept.has_usable_password()
-    assert output.rstrip().endswith("Created 3 users this install did not have, inactive and without a usable "
-                                    "password (activate them and set a password to let them log in): alumna, member, "
-                                    "partner.")  # fmt: skip
+    assert output.rstrip().endswith(
+        "Created 3 users this install did not have, inactive and without a usable "
+        "password (activate them and set a password to let them log in): alumna, member, "
+        "partner."
+    )
     assert StudySite.objects.filter(study__asset__team=team).count() == 1

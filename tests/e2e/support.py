@@ -48,8 +48,12 @@ class AxeLog:
     def summary(self) -> dict[str, Any]:
         total = sum(p["violations"] for p in self.pages.values())
         blocking = sum(p["serious_or_critical"] for p in self.pages.values())
-        return {"pages_checked": len(self.pages), "violations": total, "serious_or_critical": blocking,
-                "pages": dict(sorted(self.pages.items()))}  # fmt: skip
+        return {
+            "pages_checked": len(self.pages),
+            "violations": total,
+            "serious_or_critical": blocking,
+            "pages": dict(sorted(self.pages.items())),
+        }
 
     def write(self) -> None:
         AXE_SUMMARY.parent.mkdir(parents=True, exist_ok=True)

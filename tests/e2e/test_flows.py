@@ -130,9 +130,10 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
 
     # The two high-severity flags mitigated: the verdict moves from "No" to "Yes, with conditions".
     page.get_by_role("link", name="Findings and verdict").click()
-    for rule_id, note in [("ownership-assignment", "Institution assignment executed; on file in the checklist."),
-                          ("ethics-coverage", "Approval letter for the Jerusalem site received, dated before "
-                                              "first enrolment.")]:  # fmt: skip
+    for rule_id, note in [
+        ("ownership-assignment", "Institution assignment executed; on file in the checklist."),
+        ("ethics-coverage", "Approval letter for the Jerusalem site received, dated before first enrolment."),
+    ]:
         finding = Finding.objects.get(asset=asset, rule_id=rule_id)
         card = page.locator(f"#finding-{finding.pk}")
         card.get_by_text("Acknowledge, mitigate or reopen").click()
@@ -143,8 +144,10 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
     expect(question_light(browse, "Ownership")).to_have_text("amber")
     expect(verdict_answer(browse)).to_have_text("Yes, with conditions")
     assert set(Finding.objects.filter(asset=asset).values_list("rule_id", "status")) == {
-        ("ownership-assignment", "mitigated"), ("ethics-coverage", "mitigated"), ("iit-grade-evidence", "open"),
-    }  # fmt: skip
+        ("ownership-assignment", "mitigated"),
+        ("ethics-coverage", "mitigated"),
+        ("iit-grade-evidence", "open"),
+    }
     browse.screenshot("asset_checklist")
 
 

@@ -67,5 +67,7 @@ class Command(BaseCommand):
         if as_json:
             self.stdout.write(json.dumps(result))
         else:
-            self.stdout.write(f"Memo {memo.pk} v{memo.version} on {memo.asset.code}: {memo.status}"
-                              + (f", {memo.pages} pages, {memo.pdf.path}" if memo.pdf else ""))  # fmt: skip
+            self.stdout.write(
+                f"Memo {memo.pk} v{memo.version} on {memo.asset.code}: {memo.status}"
+                + (f", {memo.pages} pages, {memo.pdf.path}" if memo.pdf else "")
+            )

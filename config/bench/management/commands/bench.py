@@ -17,8 +17,12 @@ class Command(BaseCommand):
     help = "Benchmark the app in a scratch database; print a table and write bench-results.json."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE", "full"),
-                            help="Dataset size (default: $BENCH_SCALE, else full).")  # fmt: skip
+        parser.add_argument(
+            "--scale",
+            choices=sorted(SCALES),
+            default=os.environ.get("BENCH_SCALE", "full"),
+            help="Dataset size (default: $BENCH_SCALE, else full).",
+        )
         parser.add_argument("--output", type=Path, default=Path(settings.BASE_DIR) / "bench-results.json")
 
     def handle(self, *args: object, scale: str, output: Path, **options: object) -> None:
