@@ -356,6 +356,11 @@ def test_partner_reads_but_cannot_write(world, client_as):
     assert client.post(reverse("assets:study_edit", args=[study.pk]), study_form_data(study)).status_code == 404
 
 
+def test_a_study_under_no_asset_has_no_asset_page_to_be_edited_on(world, client_as):
+    study = StudyFactory(team=world.phoenix, asset=None)
+    assert client_as("member").get(reverse("assets:study_edit", args=[study.pk])).status_code == 404
+
+
 # --- history --------------------------------------------------------------------------------------------------
 
 

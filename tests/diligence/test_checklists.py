@@ -244,6 +244,11 @@ def test_refused_evidence_says_why_and_writes_nothing(world, item, name, content
     assert item.evidence.count() == 0
 
 
+def test_evidence_added_with_no_uploader_records_none(world, item):
+    evidence = evidence_add(item=item, user=None, upload=SimpleUploadedFile("letter.pdf", PDF_BYTES))
+    assert evidence.uploaded_by is None and item.evidence.get() == evidence
+
+
 def test_oversized_evidence_is_refused(world, item, settings):
     settings.DILIGENCE_MAX_UPLOAD_BYTES = 1024
     with pytest.raises(ValidationError, match="limit is"):
