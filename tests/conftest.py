@@ -47,14 +47,14 @@ class CsrfClient(Client):
             self.cookies["csrftoken"] = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
         return self.cookies["csrftoken"].value
 
-    def post(self, path: str, data: object = None, **extra: Any):  # type: ignore[override]
+    def post(self, *args: Any, **extra: Any) -> Any:
         extra.setdefault("HTTP_X_CSRFTOKEN", self._csrf_token())
-        return super().post(path, data, **extra)
+        return super().post(*args, **extra)
 
-    def generic(self, method: str, path: str, *args: Any, **extra: Any):  # type: ignore[override]
+    def generic(self, method: str, *args: Any, **extra: Any) -> Any:
         if method not in {"GET", "HEAD", "OPTIONS", "TRACE", "POST"}:
             extra.setdefault("HTTP_X_CSRFTOKEN", self._csrf_token())
-        return super().generic(method, path, *args, **extra)
+        return super().generic(method, *args, **extra)
 
 
 @dataclass

@@ -133,6 +133,7 @@ def _member(text: str, index: int, key: str, decoder: json.JSONDecoder) -> int |
         return None
     index = _space(text, index + 1)
     while text[index : index + 1] == '"':
+        # The json module's own string scanner, which typeshed does not list.
         name, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
         index = _space(text, _space(text, index) + 1)  # past the colon
         if name == key:
