@@ -22,8 +22,8 @@ from diligence.memos.timelines import timelines
 from diligence.models import Finding, QuestionKey, ReviewItem
 from diligence.models.checklists import Criticality
 from diligence.rules.citations import CITATIONS
+from diligence.rules.verdict import QuestionLight, verdict_from
 from diligence.selectors.reviews import FINISHED, asset_findings
-from diligence.verdict import QuestionLight, verdict_from
 
 if TYPE_CHECKING:
     from diligence.models import Review

@@ -1,4 +1,5 @@
-"""The finding rules, one small function each (see ``base.rule``), and their evaluation over one asset."""
+"""The finding rules, one small function each (see ``base.rule``), and their evaluation over one asset; the verdict
+the stored findings add up to is in ``verdict``."""
 
 from __future__ import annotations
 

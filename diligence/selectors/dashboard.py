@@ -9,8 +9,8 @@ from django.db.models import Count, Q
 
 from assets.models import Asset
 from diligence.models import Finding, ReviewItem, Severity
+from diligence.rules.verdict import ANSWERS, light_conditions, overall_light
 from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_by_question
-from diligence.verdict import ANSWERS, light_conditions, overall_light
 from teams.models import DealTeam
 
 DUE_SOON_DAYS = 7

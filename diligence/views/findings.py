@@ -18,9 +18,9 @@ from assets.tabs import asset_tabs
 from diligence.forms import FindingStatusForm
 from diligence.models import Review
 from diligence.rules.citations import CITATIONS
+from diligence.rules.verdict import verdict_from
 from diligence.selectors import reviews as selectors
 from diligence.services.findings import finding_set_status
-from diligence.verdict import verdict_from
 from teams import access
 from teams.http import HtmxHttpRequest
 from teams.services.access_log import access_log_record

@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
 from assets import selectors as asset_selectors
-from diligence.memo_diff import snapshot_diff
+from diligence.memos.diff import snapshot_diff
 from diligence.models import Memo, Notification
 from diligence.selectors import memos as selectors
 from diligence.services import memos as services

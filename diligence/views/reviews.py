@@ -17,7 +17,7 @@ from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceFor
 from diligence.models import Review, ReviewItem
 from diligence.selectors import reviews as selectors
 from diligence.services import checklists as services
-from diligence.urls_ids import id_url
+from diligence.views.links import id_url
 from teams import access
 from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from teams.services.access_log import access_log_record

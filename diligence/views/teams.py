@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from diligence.selectors.dashboard import team_dashboard
-from diligence.urls_ids import id_url
+from diligence.views.links import id_url
 from teams import access, selectors
 from teams.http import AuthenticatedHttpRequest
 

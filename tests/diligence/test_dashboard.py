@@ -7,8 +7,8 @@ import itertools
 from django.utils import timezone
 
 from diligence.models import Finding, Severity
+from diligence.rules.verdict import verdict_from
 from diligence.selectors.dashboard import team_dashboard
-from diligence.verdict import verdict_from
 from tests.factories import AssetFactory
 
 MIXES = [

@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from assets.models import Asset, EthicsApproval
 from assets.services import fact_delete, fact_save
 from diligence.models import Finding
+from diligence.rules.verdict import verdict_from
 from diligence.services.findings import finding_set_status, findings_recompute
-from diligence.verdict import verdict_from
 from tests.factories import EthicsApprovalFactory, StudySiteFactory
 
 pytestmark = pytest.mark.django_db

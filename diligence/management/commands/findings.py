@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assets.models import Asset
 from diligence.models import Finding
+from diligence.rules.verdict import verdict_from
 from diligence.services.findings import findings_recompute
-from diligence.verdict import verdict_from
 
 
 class Command(BaseCommand):
