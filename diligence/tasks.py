@@ -6,10 +6,11 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from diligence.services import memos
+from diligence.services import memos, queue
 
 
 @shared_task(
+    name=queue.MEMO_RENDER,
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
@@ -27,7 +28,7 @@ def memo_render(self, memo_id: int) -> None:
     memos.memo_render(memo_id=memo_id, worker=self.request.hostname or "worker", soft_limit=soft)
 
 
-@shared_task(acks_late=True)
+@shared_task(name=queue.MEMO_SWEEP, acks_late=True)
 def memo_sweep() -> list[int]:
     """Run by Celery beat: requeue memos whose worker died mid-render."""
     return memos.memo_sweep().requeued

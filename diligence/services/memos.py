@@ -22,6 +22,7 @@ from assets.models import Asset
 from diligence.memos.render import render_memo_html, render_memo_pdf, stamp_pdf
 from diligence.memos.snapshot import build_snapshot
 from diligence.models import Memo, MemoComment, MemoDownload, Notification, Review
+from diligence.services import queue
 from teams.models import Membership
 
 if TYPE_CHECKING:
@@ -32,10 +33,9 @@ logger = logging.getLogger(__name__)
 
 def _enqueue(memo_id: int) -> None:
     """Send the render to the memos queue. The time limits travel in the message, so they are read here."""
-    from diligence.tasks import memo_render  # the task module imports this one
-
-    memo_render.apply_async(
-        args=(memo_id,),
+    queue.send(
+        queue.MEMO_RENDER,
+        args=[memo_id],
         queue=settings.DILIGENCE_MEMO_QUEUE,
         soft_time_limit=settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT,
         time_limit=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT,
