@@ -38,20 +38,23 @@ def manage(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def start_worker(*, queues: str, env: dict[str, str] | None, hostname: str) -> subprocess.Popen:
-    """``celery -A config worker`` in its own process group, so a test can SIGKILL it and its children at once."""
+def start_worker(
+    *, queues: str, hostname: str, env: dict[str, str] | None = None, stage_pause: float = 0.0
+) -> subprocess.Popen:
+    """A worker (tests/celery_worker.py: the project's app, with test-only adjustments) in its own process group, so
+    a test can SIGKILL it and its children at once. ``stage_pause`` slows each step of a memo render by that many
+    seconds."""
     full_env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(connection.settings_dict),
+        "TEST_WORKER_STAGE_PAUSE": str(stage_pause),
         **(env or {}),
     }
     loglevel = os.environ.get("TEST_WORKER_LOGLEVEL", "WARNING")
     command = [
         sys.executable,
         "-m",
-        "celery",
-        "-A",
-        "config",
+        "tests.celery_worker",
         "worker",
         f"--loglevel={loglevel}",
         f"--queues={queues}",
@@ -88,12 +91,16 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
 
 @contextmanager
 def running_worker(
-    *, queues: str = "default,memos", ready_timeout: float = 60.0, env: dict[str, str] | None = None
+    *,
+    queues: str = "default,memos",
+    ready_timeout: float = 60.0,
+    env: dict[str, str] | None = None,
+    stage_pause: float = 0.0,
 ) -> Iterator[tuple[subprocess.Popen, str]]:
-    """Start a worker and wait until it answers a ping; stop it (and its children) afterwards."""
+    """Start a worker (see ``start_worker``) and wait until it answers a ping; stop it (and its children) afterwards."""
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     purge_task_queues()
-    process = start_worker(queues=queues, env=env, hostname=hostname)
+    process = start_worker(queues=queues, env=env, hostname=hostname, stage_pause=stage_pause)
     try:
         deadline = time.monotonic() + ready_timeout
         while not celery_app.control.ping(destination=[hostname], timeout=0.5):

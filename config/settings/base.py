@@ -217,7 +217,6 @@ CELERY_TASK_ROUTES = {"diligence.tasks.memo_render": {"queue": DILIGENCE_MEMO_QU
 # memory), time limits, and a sweeper (beat) that requeues what a dead worker left behind.
 DILIGENCE_MEMO_SOFT_TIME_LIMIT = env.int("DILIGENCE_MEMO_SOFT_TIME_LIMIT", default=120)
 DILIGENCE_MEMO_HARD_TIME_LIMIT = env.int("DILIGENCE_MEMO_HARD_TIME_LIMIT", default=180)
-DILIGENCE_MEMO_STAGE_PAUSE = env.float("DILIGENCE_MEMO_STAGE_PAUSE", default=0.0)  # fault-injection tests only
 # Global limits too: the pool only watches per-task limits (the memo task's, above) when these are set.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=540)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)

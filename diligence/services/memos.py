@@ -78,9 +78,6 @@ def _claim(memo_id: int, worker: str) -> bool:
 
 def _stage(memo_id: int, stage: str) -> None:
     Memo.objects.filter(pk=memo_id, status=Memo.Status.RENDERING).update(stage=stage)
-    pause = float(getattr(settings, "DILIGENCE_MEMO_STAGE_PAUSE", 0))
-    if pause:  # fault-injection tests slow each stage to kill a worker mid-render
-        time.sleep(pause)
 
 
 def memo_render(*, memo_id: int, worker: str = "inline", soft_limit: float | None = None) -> bool:

@@ -147,10 +147,8 @@ def test_memos_queued_when_the_broker_restarts_are_each_rendered_once(world, bro
     asset, lead = world.facts.asset, world.lead  # PHX-1, with version 1 already rendered
     pdf_folder = Path(settings.MEDIA_ROOT) / "memos" / str(world.phoenix.pk)
     pdfs_before = set(pdf_folder.iterdir())
-    with running_worker(queues="memos", env={"CELERY_BROKER_URL": server.url, "DILIGENCE_MEMO_STAGE_PAUSE": "1"}) as (
-        worker,
-        hostname,
-    ):
+    # Each render step waits 1.5 s, so one memo is still rendering when Redis stops and the others still wait.
+    with running_worker(queues="memos", env={"CELERY_BROKER_URL": server.url}, stage_pause=1.5) as (worker, hostname):
         ids = [memos.memo_request(asset=asset, user=lead).pk for _ in range(3)]
         wait_for(lambda: "rendering" in _statuses(ids).values(), timeout=120, what="the worker to claim a memo")
         in_flight = [pk for pk, status in _statuses(ids).items() if status == "rendering"]
@@ -180,6 +178,7 @@ def test_memos_queued_when_the_broker_restarts_are_each_rendered_once(world, bro
     rendered = list(Memo.objects.filter(pk__in=ids).order_by("version"))
     assert [m.version for m in rendered] == [2, 3, 4, 5]  # distinct, in the order they were asked for
     assert [(m.status, m.attempts) for m in rendered] == [("ready", 1)] * 4  # each claimed and rendered once
+    assert all(m.render_seconds >= 2 * 1.5 for m in rendered)  # the test worker's paused steps gave the window above
     assert all(m.worker == hostname for m in rendered)
     # One PDF each, and no stray PDF from a second render of any of them.
     assert len({m.pdf.name for m in rendered}) == 4 and all(Path(m.pdf.path).is_file() for m in rendered)

@@ -63,7 +63,7 @@ def test_a_real_worker_renders_the_demo_risk_memo(demo_risk):
 def test_a_worker_killed_mid_render_leaves_one_memo_that_completes_once(demo_risk):
     lead = User.objects.get(username="lead")
     purge_task_queues()
-    slow = start_worker(queues="memos", env={"DILIGENCE_MEMO_STAGE_PAUSE": "2"}, hostname="slow@localhost")
+    slow = start_worker(queues="memos", hostname="slow@localhost", stage_pause=2)
     try:
         memo = memos.memo_request(asset=demo_risk, user=lead)
         wait_for(lambda: Memo.objects.get(pk=memo.pk).status == "rendering", timeout=120, what="a worker to claim it")
@@ -85,7 +85,7 @@ def test_a_worker_killed_mid_render_leaves_one_memo_that_completes_once(demo_ris
 def test_a_render_past_its_soft_limit_fails_readably_and_a_retry_completes(demo_risk, settings):
     lead = User.objects.get(username="lead")
     settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT = 1  # the limits travel with the message, from the sender's settings
-    with running_worker(queues="memos", env={"DILIGENCE_MEMO_STAGE_PAUSE": "2"}):
+    with running_worker(queues="memos", stage_pause=2):
         memo = memos.memo_request(asset=demo_risk, user=lead)
         wait_for(lambda: finished(memo.pk), timeout=120, what="the memo to fail")
     memo.refresh_from_db()

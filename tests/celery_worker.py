@@ -1,0 +1,51 @@
+"""The Celery worker the tests start (``python -m tests.celery_worker worker ...``, see tests/workers.py): the
+project's app and tasks, with adjustments that serve tests only and so live here, never in the product. Each is asked
+for by an environment variable that tests/workers.py sets:
+
+- ``TEST_WORKER_STAGE_PAUSE`` (seconds): each step of a memo render (the HTML, then the PDF layout) waits that long
+  before it runs, its stage already recorded, so a test can kill the worker, restart the broker or pass a time limit
+  while a memo is rendering.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable
+
+import django
+
+# The steps of diligence.services.memos.memo_render a pause goes in front of, by the names that module calls them by.
+RENDER_STEPS = ("render_memo_html", "render_memo_pdf")
+
+
+def pause_render_steps(seconds: float) -> None:
+    """Wrap each render step so it waits first. Forked pool children inherit the wrapped steps."""
+    from diligence.services import memos
+
+    for name in RENDER_STEPS:
+        step = getattr(memos, name)  # an AttributeError here means the service was changed: this must follow it
+
+        @functools.wraps(step)
+        def paused(*args: object, _step: Callable[..., object] = step, **kwargs: object) -> object:
+            time.sleep(seconds)
+            return _step(*args, **kwargs)
+
+        setattr(memos, name, paused)
+
+
+def main(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    django.setup()
+    pause = float(os.environ.get("TEST_WORKER_STAGE_PAUSE") or 0)
+    if pause:
+        pause_render_steps(pause)
+    from config.celery import app
+
+    app.worker_main(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
