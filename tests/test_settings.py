@@ -47,6 +47,18 @@ def test_production_starts_with_both_and_passes_the_deploy_check():
     assert result.returncode == 0, result.stderr
 
 
+def test_production_mail_goes_to_the_smtp_server_the_environment_names():
+    code = "from django.core.mail import mailers; m = mailers.default; "
+    code += "print(type(m).__module__, m.host, m.port, m.timeout)"
+    result = manage(
+        "shell", "--verbosity=0", "--command", code,
+        DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=GOOD_KEY,
+        DJANGO_ALLOWED_HOSTS="diligence.example", DJANGO_EMAIL_HOST="smtp.diligence.example", DJANGO_EMAIL_PORT="587",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.core.mail.backends.smtp", "smtp.diligence.example", "587", "30"]
+
+
 def setting(name: str, **env: str) -> str:
     """A setting as a fresh process sees it with this environment (and none of ours for the variables we vary)."""
     varied = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}

@@ -32,5 +32,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 
-# Notifications go out by SMTP in production (host and port from the backend's defaults unless configured).
-MAILERS = {"default": {"BACKEND": env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")}}
+# Notifications go out by SMTP in production, sent by a worker. Django 6.1's MAILERS takes no server from the old
+# EMAIL_* settings: the SMTP backend refuses to start unless its OPTIONS name the host.
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+MAILERS = {"default": {"BACKEND": env("DJANGO_EMAIL_BACKEND", default=SMTP_BACKEND)}}
+if MAILERS["default"]["BACKEND"] == SMTP_BACKEND:
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env("DJANGO_EMAIL_HOST", default="localhost"),
+        "port": env.int("DJANGO_EMAIL_PORT", default=25),
+        "username": env("DJANGO_EMAIL_HOST_USER", default=""),
+        "password": env("DJANGO_EMAIL_HOST_PASSWORD", default=""),
+        "use_tls": env.bool("DJANGO_EMAIL_USE_TLS", default=False),
+        "timeout": env.int("DJANGO_EMAIL_TIMEOUT", default=30),  # seconds; a stalled server then counts as a failure
+    }
