@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
-from diligence.services import memos, queue
+from diligence.services import memos, notifications, queue
 
 
 @shared_task(
@@ -32,3 +33,22 @@ def memo_render(self, memo_id: int) -> None:
 def memo_sweep() -> list[int]:
     """Run by Celery beat: requeue memos whose worker died mid-render."""
     return memos.memo_sweep().requeued
+
+
+@shared_task(
+    name=queue.NOTIFICATION_EMAIL,
+    acks_late=True,
+    # A mail server that refuses, drops or stalls (the soft limit cuts a stalled one off) is tried again later:
+    # after about 5, 10, 20, 40, 80, 160 and 240 seconds, jittered; each failure is logged by the service, the last
+    # one by Celery. The backoff stays under Redis's visibility timeout, so a waiting retry is not delivered twice.
+    autoretry_for=(*notifications.MAIL_ERRORS, SoftTimeLimitExceeded),
+    retry_backoff=5,
+    retry_backoff_max=240,
+    retry_jitter=True,
+    max_retries=7,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def notification_email(notification_id: int) -> None:
+    """Idempotent: a redelivered task finds the email sent and returns."""
+    notifications.notification_email_send(notification_id=notification_id)

@@ -5,6 +5,8 @@ for by an environment variable that tests/workers.py sets:
 - ``TEST_WORKER_STAGE_PAUSE`` (seconds): each step of a memo render (the HTML, then the PDF layout) waits that long
   before it runs, its stage already recorded, so a test can kill the worker, restart the broker or pass a time limit
   while a memo is rendering.
+- ``TEST_WORKER_MAIL_DIR``: the email the worker sends is written there, one file per message, for the test to
+  read; without it, it goes to Django's in-memory test outbox (and is lost with the process), never to a server.
 """
 
 from __future__ import annotations
@@ -36,8 +38,18 @@ def pause_render_steps(seconds: float) -> None:
         setattr(memos, name, paused)
 
 
+def test_mailers(mail_dir: str) -> dict[str, dict[str, object]]:
+    if mail_dir:
+        return {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+                            "OPTIONS": {"file_path": mail_dir}}}  # fmt: skip
+    return {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
 def main(argv: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    from django.conf import settings
+
+    settings.MAILERS = test_mailers(os.environ.get("TEST_WORKER_MAIL_DIR", ""))  # before anything sends mail
     django.setup()
     pause = float(os.environ.get("TEST_WORKER_STAGE_PAUSE") or 0)
     if pause:

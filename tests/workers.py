@@ -39,15 +39,21 @@ def manage(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def start_worker(
-    *, queues: str, hostname: str, env: dict[str, str] | None = None, stage_pause: float = 0.0
+    *,
+    queues: str,
+    hostname: str,
+    env: dict[str, str] | None = None,
+    stage_pause: float = 0.0,
+    mail_dir: Path | None = None,
 ) -> subprocess.Popen:
     """A worker (tests/celery_worker.py: the project's app, with test-only adjustments) in its own process group, so
     a test can SIGKILL it and its children at once. ``stage_pause`` slows each step of a memo render by that many
-    seconds."""
+    seconds; the email it sends is written to files in ``mail_dir`` (and otherwise dropped)."""
     full_env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(connection.settings_dict),
         "TEST_WORKER_STAGE_PAUSE": str(stage_pause),
+        "TEST_WORKER_MAIL_DIR": str(mail_dir or ""),
         **(env or {}),
     }
     loglevel = os.environ.get("TEST_WORKER_LOGLEVEL", "WARNING")
@@ -96,11 +102,12 @@ def running_worker(
     ready_timeout: float = 60.0,
     env: dict[str, str] | None = None,
     stage_pause: float = 0.0,
+    mail_dir: Path | None = None,
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """Start a worker (see ``start_worker``) and wait until it answers a ping; stop it (and its children) afterwards."""
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     purge_task_queues()
-    process = start_worker(queues=queues, env=env, hostname=hostname, stage_pause=stage_pause)
+    process = start_worker(queues=queues, env=env, hostname=hostname, stage_pause=stage_pause, mail_dir=mail_dir)
     try:
         deadline = time.monotonic() + ready_timeout
         while not celery_app.control.ping(destination=[hostname], timeout=0.5):

@@ -117,7 +117,7 @@ def measure(subjects: TeamSubjects, *, runs: int, rss_after: int) -> dict[str, o
     memos: list[Memo] = []
     e2e: list[float] = []
     raw: list[tuple[float, int]] = []
-    with ExitStack() as cleanup, override_settings(DILIGENCE_MEMO_QUEUE=queue):
+    with ExitStack() as cleanup, override_settings(DILIGENCE_MEMO_QUEUE=queue, DILIGENCE_MAIL_QUEUE=queue):
         cleanup.callback(_delete_pdfs, memos)
         cleanup.callback(processes.delete_queue, queue)
         hostname = f"bench-{uuid.uuid4().hex[:8]}@localhost"

@@ -213,6 +213,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # of its own, so a running worker and the benchmark's never take each other's memos.
 DILIGENCE_MEMO_QUEUE = env("DILIGENCE_MEMO_QUEUE", default="memos")
 CELERY_TASK_ROUTES = {"diligence.tasks.memo_render": {"queue": DILIGENCE_MEMO_QUEUE}}
+# The queue notification emails are sent to; the benchmark sends its own to its memo queue, as it does its memos.
+DILIGENCE_MAIL_QUEUE = env("DILIGENCE_MAIL_QUEUE", default="default")
 # Long, CPU-bound memo renders: one at a time per process, a fresh process every few memos (WeasyPrint holds
 # memory), time limits, and a sweeper (beat) that requeues what a dead worker left behind.
 DILIGENCE_MEMO_SOFT_TIME_LIMIT = env.int("DILIGENCE_MEMO_SOFT_TIME_LIMIT", default=120)

@@ -13,7 +13,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import DatabaseError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -23,6 +22,7 @@ from diligence.memos.render import render_memo_html, render_memo_pdf, stamp_pdf
 from diligence.memos.snapshot import build_snapshot
 from diligence.models import Memo, MemoComment, MemoDownload, Notification, Review
 from diligence.services import queue
+from diligence.services.notifications import notify
 from teams.models import Membership
 
 if TYPE_CHECKING:
@@ -202,18 +202,6 @@ def memo_sweep(*, stuck_after_seconds: float | None = None) -> SweepResult:
 
 def _members(team_id: int, roles: tuple[str, ...]) -> list[User]:
     return [m.user for m in Membership.objects.filter(team_id=team_id, role__in=roles).select_related("user")]
-
-
-def notify(*, users: list[User], memo: Memo, kind: str, message: str) -> None:
-    """In the app, and by email through Django's email backend."""
-    Notification.objects.bulk_create(
-        [Notification(user=user, team_id=memo.team_id, kind=kind, memo=memo, message=message) for user in users]
-    )
-    recipients = [user.email for user in users if user.email]
-    if recipients:
-        transaction.on_commit(
-            lambda: send_mail(f"[IIT Diligence] {message}", message, None, recipients, fail_silently=True)
-        )
 
 
 def _transition(memo: Memo, *, allowed: tuple[str, ...], to: str, **fields: object) -> Memo:

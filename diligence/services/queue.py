@@ -11,6 +11,7 @@ from celery import current_app
 
 MEMO_RENDER = "diligence.tasks.memo_render"
 MEMO_SWEEP = "diligence.tasks.memo_sweep"
+NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
 
 
 def send(task: str, *, args: list[object], **options: object) -> None:

@@ -1,0 +1,68 @@
+"""Notifications: written in the app within the caller's transaction; each one's email sent afterwards by a worker,
+so no request waits on a mail server."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from smtplib import SMTPException
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from diligence.models import Memo, Notification
+from diligence.services import queue
+
+if TYPE_CHECKING:
+    from teams.models import User
+
+logger = logging.getLogger(__name__)
+
+# What a mail server or the network raises; the email task retries these with backoff.
+MAIL_ERRORS = (SMTPException, OSError)
+
+
+def notify(*, users: list[User], memo: Memo, kind: str, message: str) -> list[Notification]:
+    """In the app at once; by email, one per person with an address, handed to the queue once the caller commits."""
+    notifications = Notification.objects.bulk_create(
+        [Notification(user=user, team_id=memo.team_id, kind=kind, memo=memo, message=message) for user in users]
+    )
+    for notification in notifications:
+        if notification.user.email:
+            transaction.on_commit(functools.partial(_enqueue_email, notification.pk))
+    return notifications
+
+
+def _enqueue_email(notification_id: int) -> None:
+    try:
+        queue.send(queue.NOTIFICATION_EMAIL, args=[notification_id], queue=settings.DILIGENCE_MAIL_QUEUE)
+    except Exception:  # the broker is down: the notification stands in the app; its email is not sent
+        logger.exception("notification %s: its email could not be handed to the queue", notification_id)
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Send a notification's email unless it has been sent. Returns False when there was nothing to send (sent
+    already, deleted, or the person has no address). Mail errors are logged and raised, for the task to retry.
+
+    The row stays locked while the server takes the message, so a duplicate delivery of the task waits and then
+    finds it sent; a worker that dies after sending but before committing sends it again (at least once)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().filter(pk=notification_id, emailed_at__isnull=True).first()
+        )
+        if notification is None:
+            return False
+        address = notification.user.email
+        if not address:
+            return False
+        email = EmailMessage(subject=f"[IIT Diligence] {notification.message}", body=notification.message, to=[address])
+        try:
+            email.send()
+        except MAIL_ERRORS as error:
+            logger.warning("notification %s: email to user %s failed: %r", notification_id, notification.user_id, error)
+            raise
+        Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
+    return True
