@@ -7,6 +7,8 @@ for by an environment variable that tests/workers.py sets:
   while a memo is rendering.
 - ``TEST_WORKER_MAIL_DIR``: the email the worker sends is written there, one file per message, for the test to
   read; without it, it goes to Django's in-memory test outbox (and is lost with the process), never to a server.
+- ``TEST_WORKER_CACHE_PREFIX``: the test run's cache key prefix (random per run, config/settings/test.py), so what
+  the worker leaves in the shared cache (its heartbeats) is what the test process reads.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ def main(argv: list[str]) -> None:
     from django.conf import settings
 
     settings.MAILERS = test_mailers(os.environ.get("TEST_WORKER_MAIL_DIR", ""))  # before anything sends mail
+    if prefix := os.environ.get("TEST_WORKER_CACHE_PREFIX"):
+        settings.CACHES["default"]["KEY_PREFIX"] = prefix  # before the cache is first used
     django.setup()
     pause = float(os.environ.get("TEST_WORKER_STAGE_PAUSE") or 0)
     if pause:

@@ -226,6 +226,8 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD",
 # A render child that has grown past this (KiB) is replaced after its task: WeasyPrint's caches and the heap of
 # a long memo otherwise keep a child near 300 MB for the rest of its life.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=200_000)
+# /health/ counts a worker as down once its heartbeats (every 2 s) have stopped for this long (config/heartbeats.py).
+DILIGENCE_WORKER_STALE_SECONDS = env.int("DILIGENCE_WORKER_STALE_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "memo-sweep": {"task": "diligence.tasks.memo_sweep", "schedule": 60.0},
 }
