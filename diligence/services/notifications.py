@@ -8,6 +8,7 @@ import logging
 from smtplib import SMTPException
 from typing import TYPE_CHECKING
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# What a mail server or the network raises; the email task retries these with backoff.
-MAIL_ERRORS = (SMTPException, OSError)
+# What a mail server or the network raises, and a stalled server cut off by the task's soft time limit: the email
+# task retries these with backoff.
+MAIL_ERRORS = (SMTPException, OSError, SoftTimeLimitExceeded)
 
 
 def notify(*, users: list[User], memo: Memo, kind: str, message: str) -> list[Notification]:
