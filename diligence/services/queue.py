@@ -7,6 +7,8 @@ tests/diligence/test_queue.py checks that each one is, so a renamed task cannot 
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import current_app
 
 MEMO_RENDER = "diligence.tasks.memo_render"
@@ -14,7 +16,7 @@ MEMO_SWEEP = "diligence.tasks.memo_sweep"
 NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
 
 
-def send(task: str, *, args: list[object], **options: object) -> None:
+def send(task: str, *, args: list[object], **options: Any) -> None:
     """Publish one message for ``task``. Raises when the broker cannot take it; the caller decides what that means.
 
     ``current_app`` is the project's Celery app (``config.celery``): loading Django's settings imports the ``config``
