@@ -90,7 +90,7 @@ class Asset(VersionedFact):
     inn_name = models.CharField("generic / INN name", max_length=200, blank=True)
     modality = models.CharField(max_length=20, choices=Modality.choices)
     target = models.CharField(max_length=120, blank=True, help_text="e.g. BCMA")
-    indications = models.TextField(blank=True, help_text="One per line.")
+    indications = models.TextField(blank=True, help_text="One indication per line.")
     originator = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     highest_phase_china = models.CharField(max_length=20, choices=Phase.choices, blank=True)
     highest_phase_us = models.CharField(max_length=20, choices=Phase.choices, blank=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -136,9 +138,11 @@ class Study(VersionedFact):
         blank=True,
         help_text="The lead sponsor's class as the registry gives it (OTHER, INDIV, INDUSTRY, NIH, FED...).",
     )
-    collaborators = models.JSONField(default=list, blank=True, help_text='Each {"name": ..., "class": ...}.')
+    collaborators = models.JSONField(
+        default=list, blank=True, help_text="Collaborators as the registry lists them, each with its class as given."
+    )
     overall_officials = models.JSONField(
-        default=list, blank=True, help_text='Principal investigators etc.: {"name", "role", "affiliation"}.'
+        default=list, blank=True, help_text="Principal investigators and other overall officials."
     )
     conditions = models.JSONField(default=list, blank=True)
     interventions = models.JSONField(default=list, blank=True, help_text="e.g. Biological: LCAR-B38M CAR-T cells")
@@ -250,7 +254,12 @@ class EfficacyClaim(VersionedFact):
     unit = models.CharField(max_length=20, default="%", help_text="e.g. %, months")
     patients = models.PositiveIntegerField("n", validators=[MinValueValidator(1)])
     median_follow_up_months = models.DecimalField(
-        "median follow-up (months)", max_digits=5, decimal_places=1, null=True, blank=True
+        "median follow-up (months)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
     )
     source_note = models.CharField(
         max_length=300, blank=True, help_text="Publication or data cut the claim comes from."
