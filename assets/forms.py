@@ -1,28 +1,22 @@
-"""Forms for the facts. Each carries the version it was read at, so a stale save can be refused."""
+"""Forms for the facts. Each carries the version it was read at, so a stale save can be refused.
+
+A kind's form edits the fields its registry entry (``assets.kinds``) marks as edited, in document order; the few
+kinds that take more than their own fields (a company or hospital by name, a list typed as text) have a class of
+their own here that adds those inputs.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Model
 from django.http import QueryDict
 
-from assets.models import (
-    Asset,
-    DealTerms,
-    EfficacyClaim,
-    EthicsApproval,
-    EvidenceQuality,
-    HGRFiling,
-    Hospital,
-    INDApplication,
-    Milestone,
-    NHCFiling,
-    RegistrationPlan,
-    RoyaltyTier,
-    Study,
-    StudySite,
-)
+from assets import kinds
+from assets.kinds import FactKind
+from assets.models import Asset, Hospital, RegistrationPlan, Study, StudySite
 
 
 class DateInput(forms.DateInput):
@@ -65,6 +59,8 @@ class FactForm(forms.ModelForm):
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()
                 field.input_formats = ["%Y-%m-%d"]
+            elif isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["rows"] = 2  # notes and lists of indications: a few lines, not a page
 
     @property
     def expected_version(self) -> int | None:
@@ -84,24 +80,8 @@ class AssetForm(FactForm):
 
     class Meta:
         model = Asset
-        fields = [
-            "code",
-            "name",
-            "inn_name",
-            "modality",
-            "target",
-            "indications",
-            "highest_phase_china",
-            "highest_phase_us",
-            "order818_scope_override",
-            "is_illustrative",
-            "notes",
-        ]
-        widgets = {
-            "indications": forms.Textarea(attrs={"rows": 2}),
-            "notes": forms.Textarea(attrs={"rows": 2}),
-            "order818_scope_override": DerivedOrOverrideSelect(),
-        }
+        fields = kinds.ASSET.form_fields
+        widgets = {"order818_scope_override": DerivedOrOverrideSelect()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,29 +95,7 @@ class StudyForm(FactForm):
 
     class Meta:
         model = Study
-        fields = [
-            "nct_id",
-            "chictr_id",
-            "ctr_id",
-            "acronym",
-            "title",
-            "phase",
-            "status",
-            "sponsor_type",
-            "sponsor_type_reason",
-            "sponsor_name",
-            "start_date",
-            "start_date_precision",
-            "first_patient_dosed_on",
-            "first_patient_dosed_precision",
-            "completion_date",
-            "completion_date_precision",
-            "planned_enrollment",
-            "actual_enrollment",
-            "countries",
-            "data_cutoff_on",
-            "provenance",
-        ]
+        fields = kinds.STUDY.form_fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,7 +114,7 @@ class StudySiteForm(FactForm):
 
     class Meta:
         model = StudySite
-        fields = ["role", "principal_investigator", "enrollment", "activation_date", "first_enrolled_on"]
+        fields = kinds.SITE.form_fields
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -181,116 +139,6 @@ class StudySiteForm(FactForm):
         }
 
 
-class EthicsApprovalForm(FactForm):
-    class Meta:
-        model = EthicsApproval
-        fields = [
-            "committee",
-            "reference_number",
-            "approval_date",
-            "protocol_version",
-            "consent_commercial_use",
-            "consent_cross_border",
-            "consent_future_research",
-        ]
-
-
-class EfficacyClaimForm(FactForm):
-    class Meta:
-        model = EfficacyClaim
-        fields = ["endpoint", "value", "unit", "patients", "median_follow_up_months", "source_note"]
-
-
-class EvidenceQualityForm(FactForm):
-    class Meta:
-        model = EvidenceQuality
-        fields = [
-            "gcp_compliant",
-            "gcp_note",
-            "gcp_document",
-            "independently_monitored",
-            "monitoring_note",
-            "monitoring_document",
-            "source_records_accessible",
-            "source_records_note",
-            "source_records_document",
-            "foreign_party_involved",
-            "foreign_party",
-            "foreign_party_document",
-            "data_sent_abroad",
-            "data_sent_abroad_note",
-            "data_sent_abroad_document",
-            "institution_assignment",
-            "institution_assignment_on",
-            "investigator_assignment",
-            "investigator_assignment_on",
-            "rights_document",
-        ]
-
-
-class HGRFilingForm(FactForm):
-    class Meta:
-        model = HGRFiling
-        fields = [
-            "kind",
-            "reference_number",
-            "status",
-            "submitted_on",
-            "decided_on",
-            "foreign_party",
-            "covers_samples",
-            "covers_data",
-        ]
-
-
-class NHCFilingForm(FactForm):
-    class Meta:
-        model = NHCFiling
-        fields = ["academic_review_on", "ethics_approved_on", "filed_on", "filing_number"]
-
-
-class INDApplicationForm(FactForm):
-    class Meta:
-        model = INDApplication
-        fields = [
-            "authority",
-            "number",
-            "pathway",
-            "review_extended",
-            "submitted_on",
-            "accepted_on",
-            "cleared_on",
-            "first_dose_on",
-        ]
-
-
-class DealTermsForm(FactForm):
-    class Meta:
-        model = DealTerms
-        fields = [
-            "direction",
-            "counterparty",
-            "territory",
-            "currency",
-            "upfront",
-            "equity",
-            "technical_data_sharing",
-            "signed_on",
-        ]
-
-
-class MilestoneForm(FactForm):
-    class Meta:
-        model = Milestone
-        fields = ["event", "kind", "amount"]
-
-
-class RoyaltyTierForm(FactForm):
-    class Meta:
-        model = RoyaltyTier
-        fields = ["annual_net_sales_from", "rate_percent"]
-
-
 class RegistrationPlanForm(FactForm):
     target_markets = forms.MultipleChoiceField(
         choices=RegistrationPlan.Market.choices, widget=forms.CheckboxSelectMultiple, required=False
@@ -298,18 +146,30 @@ class RegistrationPlanForm(FactForm):
 
     class Meta:
         model = RegistrationPlan
-        fields = [
-            "target_markets",
-            "us_filing_relies_on_iit",
-            "mrct_planned",
-            "mrct_regions",
-            "planned_us_ind_on",
-            "notes",
-        ]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+        fields = kinds.PLAN.form_fields
 
 
-class HospitalForm(FactForm):
-    class Meta:
-        model = Hospital
-        fields = ["name_en", "name_zh", "city", "province", "country", "grade", "grade_verified", "grade_verified_on"]
+# The kinds whose forms take more than their own fields.
+_OWN_FORMS: dict[type[Model], type[FactForm]] = {
+    Asset: AssetForm,
+    Study: StudyForm,
+    StudySite: StudySiteForm,
+    RegistrationPlan: RegistrationPlanForm,
+}
+
+
+@cache
+def form_for(kind: FactKind) -> type[FactForm]:
+    """The kind's form: its own class where it has one, else a plain fact form, over the fields the registry marks
+    as edited, in its order."""
+    own = _OWN_FORMS.get(kind.model)
+    if own is not None and list(own._meta.fields or ()) == kind.form_fields:
+        return own
+    return cast(type[FactForm], forms.modelform_factory(kind.model, form=own or FactForm, fields=kind.form_fields))
+
+
+# Named for the views and tests that build one directly; the generic fact views ask ``form_for``.
+HospitalForm = form_for(kinds.HOSPITAL)
+EfficacyClaimForm = form_for(kinds.CLAIM)
+EthicsApprovalForm = form_for(kinds.ETHICS)
+MilestoneForm = form_for(kinds.MILESTONE)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assets.kinds import KINDS, PARENT_PLURALS
+from assets.kinds import KINDS
 from assets.views import assets, dossiers, facts, hospitals, registry
 
 app_name = "assets"
@@ -21,12 +21,10 @@ urlpatterns = [
 # Every kind of fact gets the same four routes; the id's name says the kind (``site_id``), so the URL walk can
 # fill it with a fact of the right team.
 for kind in KINDS:
-    parent, slug, plural = kind.parent, kind.slug, kind.plural
+    parent, slug, plural = kind.parent_kind, kind.slug, kind.plural
     extra = {"kind": slug}
     urlpatterns += [
-        path(
-            f"{PARENT_PLURALS[parent]}/<int:{parent}_id>/{plural}/new/", facts.fact_create, extra, name=f"{slug}_create"
-        ),
+        path(f"{parent.plural}/<int:{parent.slug}_id>/{plural}/new/", facts.fact_create, extra, name=f"{slug}_create"),
         path(f"{plural}/<int:{slug}_id>/edit/", facts.fact_edit, extra, name=f"{slug}_edit"),
         path(f"{plural}/<int:{slug}_id>/delete/", facts.fact_delete, extra, name=f"{slug}_delete"),
         path(f"{plural}/<int:{slug}_id>/history/", facts.fact_history, extra, name=f"{slug}_history"),

@@ -6,8 +6,6 @@ service, and a fragment for htmx or a full page otherwise.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -16,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
-from assets.kinds import KINDS_BY_SLUG, FactKind
+from assets.forms import form_for
+from assets.kinds import KINDS_BY_SLUG, FactKind, children_of
 from assets.models import Asset
 from assets.models.common import VersionedFact
 from assets.services import StaleEdit
@@ -45,9 +44,9 @@ def _template(request: HtmxHttpRequest, name: str) -> str:
     return f"assets/{name}.html#fragment" if request.htmx else f"assets/{name}.html"
 
 
-def _form_page(request: HtmxHttpRequest, kind: FactKind[Any], instance: VersionedFact) -> HttpResponse:
+def _form_page(request: HtmxHttpRequest, kind: FactKind, instance: VersionedFact) -> HttpResponse:
     asset = _asset_of(request, instance) if instance.pk else None
-    form = kind.form(request.POST or None, instance=instance)
+    form = form_for(kind)(request.POST or None, instance=instance)
     stale = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,7 +96,7 @@ def fact_delete(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResp
             # Read afresh: the asset was read with its deal terms and plan, and one of them may be what went.
             asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset.pk)
             return saved_response(request, asset=asset, tab=spec.tab)
-    context = {"fact": fact, "kind": spec, "asset": asset, "stale": stale}
+    context = {"fact": fact, "kind": spec, "has_children": bool(children_of(spec)), "asset": asset, "stale": stale}
     return render(request, _template(request, "fact_confirm_delete"), context, status=409 if stale else 200)
 
 
