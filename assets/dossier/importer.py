@@ -8,6 +8,7 @@ problem come back together in one DossierError, each at the JSON path of the val
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,8 @@ from django.db import IntegrityError, transaction
 
 from assets.dossier.errors import DossierError, DossierProblem, sorted_problems
 from assets.dossier.schema import schema_problems
-from assets.dossier.writer import DossierWriter
+from assets.dossier.writer import DossierWriter, counter
+from assets.kinds import ASSET, KINDS, FactKind, children_of, listed_kinds, referred_kind, referred_kinds
 from assets.models import Asset
 from assets.signals import facts_batch
 
@@ -25,24 +27,10 @@ if TYPE_CHECKING:
 # Without these the rest of the document cannot be read as this format at all.
 _FATAL_PATHS = frozenset({"$", "$.format", "$.version"})
 
-# The order counts are shown in; kinds not written are left out of the summary.
+# The order counts are shown in (the registry's, the facts first), kinds not written left out of the summary.
 COUNT_ORDER = (
-    "studies",
-    "efficacy_claims",
-    "evidence",
-    "sites",
-    "ethics_approvals",
-    "hgr_filings",
-    "nhc_filings",
-    "ind_applications",
-    "deal_terms",
-    "milestones",
-    "royalty_tiers",
-    "registration_plan",
-    "companies_created",
-    "companies_matched",
-    "hospitals_created",
-    "hospitals_matched",
+    *(counter(kind) for kind in KINDS),
+    *(counter(kind, what) for kind in referred_kinds() for what in ("created", "matched")),
 )
 
 
@@ -107,34 +95,52 @@ def dossier_import(*, team: DealTeam, document: dict[str, Any], user: User | Non
 
 def reference_problems(document: dict[str, Any]) -> list[DossierProblem]:
     """Companies are listed once and referred to by name; a name that is not listed is a broken reference."""
-    companies = document.get("companies")
-    listed: dict[str, str] = {}  # casefolded name -> where it is first listed (matching ignores case)
-    names: set[str] = set()
     problems = []
-    for index, company in enumerate(companies if isinstance(companies, list) else []):
-        name = company.get("name") if isinstance(company, dict) else None
-        if not isinstance(name, str):
-            continue
-        path = f"$.companies[{index}].name"
-        if name.casefold() in listed:
-            problems.append(DossierProblem(path, f"{name!r} is listed twice (also at {listed[name.casefold()]})"))
-        listed.setdefault(name.casefold(), path)
-        names.add(name)
-    for path, name in _company_references(document):
-        if isinstance(name, str) and name not in names:
-            problems.append(DossierProblem(path, f"{name!r} is not the name of a company listed in $.companies"))
+    names: dict[FactKind, set[str]] = {}
+    for kind in listed_kinds():
+        (key,) = kind.natural_key
+        listed: dict[str, str] = {}  # casefolded name -> where it is first listed (matching ignores case)
+        names[kind] = set()
+        for index, obj in _items(document.get(kind.key)):
+            name = obj.get(key)
+            if not isinstance(name, str):
+                continue
+            path = f"$.{kind.key}[{index}].{key}"
+            if name.casefold() in listed:
+                problems.append(DossierProblem(path, f"{name!r} is listed twice (also at {listed[name.casefold()]})"))
+            listed.setdefault(name.casefold(), path)
+            names[kind].add(name)
+    for kind, obj, path in _objects(document):
+        for reference in kind.references:
+            target = referred_kind(kind, reference.name)
+            name = obj.get(reference.name)
+            if target in names and isinstance(name, str) and name not in names[target]:
+                problem = f"{name!r} is not the name of a {target.verbose_name} listed in $.{target.key}"
+                problems.append(DossierProblem(f"{path}.{reference.name}", problem))
     return problems
 
 
-def _company_references(document: dict[str, Any]) -> list[tuple[str, object]]:
-    references = []
-    if isinstance(asset := document.get("asset"), dict):
-        references.append(("$.asset.originator", asset.get("originator")))
-    studies = document.get("studies")
-    for index, study in enumerate(studies if isinstance(studies, list) else []):
-        if isinstance(study, dict):
-            references.append((f"$.studies[{index}].funding_company", study.get("funding_company")))
-    return references
+def _objects(document: dict[str, Any]) -> Iterator[tuple[FactKind, dict[str, Any], str]]:
+    """The asset and every object under it, with its JSON path, as far as the document has the right shape."""
+    if isinstance(asset := document.get(ASSET.key), dict):
+        yield ASSET, asset, f"$.{ASSET.key}"
+    yield from _below(ASSET, document, "$")
+
+
+def _below(kind: FactKind, obj: dict[str, Any], path: str) -> Iterator[tuple[FactKind, dict[str, Any], str]]:
+    for child in children_of(kind):
+        value, where = obj.get(child.key), f"{path}.{child.key}"
+        if child.singular:
+            found = [(value, where)] if isinstance(value, dict) else []
+        else:
+            found = [(item, f"{where}[{index}]") for index, item in _items(value)]
+        for item, item_path in found:
+            yield child, item, item_path
+            yield from _below(child, item, item_path)
+
+
+def _items(value: object) -> list[tuple[int, dict[str, Any]]]:
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 class _NotStrictJson(ValueError):

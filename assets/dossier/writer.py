@@ -9,52 +9,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models
 
 from assets.dossier.errors import DossierProblem
-from assets.dossier.fields import FIELDS, SKIP, document_keys, from_document
-from assets.models import (
-    Asset,
-    Company,
-    DealTerms,
-    EfficacyClaim,
-    EthicsApproval,
-    EvidenceQuality,
-    HGRFiling,
-    Hospital,
-    INDApplication,
-    Milestone,
-    NHCFiling,
-    RegistrationPlan,
-    RoyaltyTier,
-    Study,
-    StudySite,
-)
+from assets.dossier.fields import SKIP, document_keys, from_document
+from assets.kinds import ASSET, FactKind, children_of, kind_of, listed_kinds, referred_kind
+from assets.models import Asset, Hospital
 from assets.models.common import VersionedFact
 from assets.services import fact_delete, fact_save, hospital_get_or_create
 
 if TYPE_CHECKING:
     from teams.models import DealTeam, User
 
-# What the summary counts for each kind of object written.
-COUNTED: dict[type[models.Model], str] = {
-    Company: "companies_created",
-    Study: "studies",
-    EfficacyClaim: "efficacy_claims",
-    EvidenceQuality: "evidence",
-    StudySite: "sites",
-    EthicsApproval: "ethics_approvals",
-    HGRFiling: "hgr_filings",
-    NHCFiling: "nhc_filings",
-    INDApplication: "ind_applications",
-    DealTerms: "deal_terms",
-    Milestone: "milestones",
-    RoyaltyTier: "royalty_tiers",
-    RegistrationPlan: "registration_plan",
-}
+
+def counter(kind: FactKind, what: str = "") -> str:
+    """The summary's name for what was written of a kind: the list's key for the facts under the asset
+    (``ethics_approvals``), ``companies_created`` or ``hospitals_matched`` for what they refer to."""
+    return f"{kind.model._meta.verbose_name_plural}_{what}" if what else kind.key
 
 
 @dataclass
@@ -66,91 +40,93 @@ class DossierWriter:
     skip: frozenset[str]
     problems: list[DossierProblem] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    named: dict[FactKind, dict[str, models.Model | None]] = field(default_factory=dict)
 
     def write(self, document: dict[str, Any]) -> tuple[Asset, bool]:
         """The asset (created or updated in place) and whether it is new; children replace the old ones."""
-        companies = self._companies(document.get("companies"))
-        asset, created, saved = self._asset(_object(document.get("asset")), companies)
+        for kind in listed_kinds():
+            self.named[kind] = self._listed(kind, document.get(kind.key))
+        asset, created, saved = self._asset(_object(document.get(ASSET.key)))
         if saved and not created:
             self._clear(asset)
-        for index, study in _items(document.get("studies")):
-            self._study(study, f"$.studies[{index}]", asset=asset, asset_saved=saved, companies=companies)
-        self._children(INDApplication, document.get("ind_applications"), "$", "ind_applications", saved, asset=asset)
-        if isinstance(deal := document.get("deal_terms"), dict):
-            self._deal(deal, asset=asset, asset_saved=saved)
-        if isinstance(plan := document.get("registration_plan"), dict):
-            path = "$.registration_plan"
-            self._persist(self._build(RegistrationPlan, plan, path, asset=asset), path, parent_saved=saved)
+        self._children(ASSET, document, "$", asset, parent_saved=saved)  # the asset's lists sit at the top
         return asset, created
 
-    def _companies(self, documents: object) -> dict[str, Company | None]:
+    def _listed(self, kind: FactKind, documents: object) -> dict[str, models.Model | None]:
         """Matched by name within the team (case ignored), created if missing; an existing one is left as it is."""
-        found: dict[str, Company | None] = {}
+        (key,) = kind.natural_key
+        found: dict[str, models.Model | None] = {}
         for index, document in _items(documents):
-            path = f"$.companies[{index}]"
-            name = document.get("name")
-            if not isinstance(name, str) or f"{path}.name" in self.skip:
+            path = f"$.{kind.key}[{index}]"
+            name = document.get(key)
+            if not isinstance(name, str) or f"{path}.{key}" in self.skip:
                 continue
-            existing = Company.objects.filter(team=self.team, name__iexact=name).first()
+            existing = kind.model._default_manager.filter(**{"team": self.team, f"{key}__iexact": name}).first()
             if existing is not None:
-                self.counts["companies_matched"] += 1
+                self.counts[counter(kind, "matched")] += 1
                 found[name] = existing
                 continue
-            company = self._build(Company, document, path, team=self.team)
-            found[name] = company if self._persist(company, path, parent_saved=True) else None
+            obj = self._build(kind.model, document, path, team=self.team)
+            saved = self._persist(obj, path, parent_saved=True, counted=counter(kind, "created"))
+            found[name] = obj if saved else None
         return found
 
-    def _asset(self, document: dict[str, Any], companies: dict[str, Company | None]) -> tuple[Asset, bool, bool]:
+    def _asset(self, document: dict[str, Any]) -> tuple[Asset, bool, bool]:
         code = document.get("code")
         existing = None
         if isinstance(code, str) and code:
             existing = Asset.objects.select_for_update().filter(team=self.team, code=code).first()
         asset = existing or Asset(team=self.team)
         self._assign(asset, document, "$.asset")
-        asset.originator = _company(companies, document.get("originator"))
+        self._link(ASSET, asset, document, "$.asset")
         saved = self._persist(asset, "$.asset", parent_saved=True)
         return asset, existing is None, saved
 
     def _clear(self, asset: Asset) -> None:
         """The document is the whole truth about the asset: its old children go (in this transaction) first."""
-        old: list[VersionedFact] = [
-            *asset.studies.all(),
-            *asset.ind_applications.all(),
-            *DealTerms.objects.filter(asset=asset),
-            *RegistrationPlan.objects.filter(asset=asset),
-        ]
-        for child in old:
-            fact_delete(instance=child, user=self.user)
+        for kind in children_of(ASSET):
+            for child in kind.model._default_manager.filter(**{kind.parent_field: asset}):
+                fact_delete(instance=child, user=self.user)
 
-    def _study(
-        self,
-        document: dict[str, Any],
-        path: str,
-        *,
-        asset: Asset,
-        asset_saved: bool,
-        companies: dict[str, Company | None],
+    def _children(
+        self, kind: FactKind, document: dict[str, Any], path: str, parent: models.Model, *, parent_saved: bool
     ) -> None:
-        study = self._build(Study, document, path, team=self.team, asset=asset)
-        study.funding_company = _company(companies, document.get("funding_company"))
-        saved = self._persist(study, path, parent_saved=asset_saved)
-        self._children(EfficacyClaim, document.get("efficacy_claims"), path, "efficacy_claims", saved, study=study)
-        if isinstance(evidence := document.get("evidence"), dict):
-            where = f"{path}.evidence"
-            self._persist(self._build(EvidenceQuality, evidence, where, study=study), where, parent_saved=saved)
-        for index, site in _items(document.get("sites")):
-            self._site(site, f"{path}.sites[{index}]", study=study, study_saved=saved)
-        self._children(HGRFiling, document.get("hgr_filings"), path, "hgr_filings", saved, study=study)
-        self._children(NHCFiling, document.get("nhc_filings"), path, "nhc_filings", saved, study=study)
+        """Each child kind's objects under their key: one object (or null) for a singular kind, else a list."""
+        for child in children_of(kind):
+            value, where = document.get(child.key), f"{path}.{child.key}"
+            if child.singular:
+                if isinstance(value, dict):
+                    self._fact(child, value, where, parent, parent_saved=parent_saved)
+                continue
+            for index, item in _items(value):
+                self._fact(child, item, f"{where}[{index}]", parent, parent_saved=parent_saved)
 
-    def _site(self, document: dict[str, Any], path: str, *, study: Study, study_saved: bool) -> None:
-        hospital = self._hospital(_object(document.get("hospital")), f"{path}.hospital")
-        site = self._build(StudySite, document, path, study=study)
-        if hospital is not None:
-            site.hospital = hospital
-        saved = self._persist(site, path, parent_saved=study_saved and hospital is not None)
-        approvals = document.get("ethics_approvals")
-        self._children(EthicsApproval, approvals, path, "ethics_approvals", saved, study_site=site)
+    def _fact(
+        self, kind: FactKind, document: dict[str, Any], path: str, parent: models.Model, *, parent_saved: bool
+    ) -> None:
+        instance = kind.build(parent)
+        self._assign(instance, document, path)
+        linked = self._link(kind, instance, document, path)
+        saved = self._persist(instance, path, parent_saved=parent_saved and linked, counted=counter(kind))
+        self._children(kind, document, path, instance, parent_saved=saved)
+
+    def _link(self, kind: FactKind, instance: models.Model, document: dict[str, Any], path: str) -> bool:
+        """Each reference resolved: a listed object by name, a hospital in the shared directory. False when a
+        reference the model requires could not be (the object is then only checked, never written)."""
+        linked = True
+        for reference in kind.references:
+            model_field = kind.model_field(reference.name)
+            target_kind = referred_kind(kind, reference.name)
+            value = document.get(reference.name)
+            if target_kind in listed_kinds():
+                target = self.named.get(target_kind, {}).get(value) if isinstance(value, str) else None
+            else:
+                target = self._hospital(_object(value), f"{path}.{reference.name}")
+            if target is not None or model_field.null:
+                setattr(instance, reference.name, target)
+            else:
+                linked = False
+        return linked
 
     def _hospital(self, document: dict[str, Any], path: str) -> Hospital | None:
         """Matched by name and city in the shared directory; the document's facts are used only for a new entry."""
@@ -164,22 +140,8 @@ class DossierWriter:
         except IntegrityError as error:
             self.problems.append(DossierProblem(path, f"the database refused this hospital: {error}"))
             return None
-        self.counts["hospitals_created" if created else "hospitals_matched"] += 1
+        self.counts[counter(kind_of(Hospital), "created" if created else "matched")] += 1
         return hospital
-
-    def _deal(self, document: dict[str, Any], *, asset: Asset, asset_saved: bool) -> None:
-        path = "$.deal_terms"
-        deal = self._build(DealTerms, document, path, asset=asset)
-        saved = self._persist(deal, path, parent_saved=asset_saved)
-        self._children(Milestone, document.get("milestones"), path, "milestones", saved, deal=deal)
-        self._children(RoyaltyTier, document.get("royalty_tiers"), path, "royalty_tiers", saved, deal=deal)
-
-    def _children(
-        self, model: type[VersionedFact], documents: object, parent: str, key: str, parent_saved: bool, **links: Any
-    ) -> None:
-        for index, document in _items(documents):
-            path = f"{parent}.{key}[{index}]"
-            self._persist(self._build(model, document, path, **links), path, parent_saved=parent_saved)
 
     def _build[F: VersionedFact](self, model: type[F], document: dict[str, Any], path: str, **links: Any) -> F:
         instance = model(**links)
@@ -190,23 +152,23 @@ class DossierWriter:
         """Every field from the document; an absent (or refused) one gets the model's default, as on a new row."""
         model = type(instance)
         present = self._present(model, document, path)
-        for name in FIELDS[model]:
+        for name in kind_of(model).field_names:
             if name in present:
                 setattr(instance, name, present[name])
-            else:  # FIELDS names the model's own fields, never a reverse relation
-                setattr(instance, name, cast(models.Field, model._meta.get_field(name)).get_default())
+            else:
+                setattr(instance, name, kind_of(model).model_field(name).get_default())
 
     def _present(self, model: type[models.Model], document: dict[str, Any], path: str) -> dict[str, Any]:
         """The document's values for the model's fields, leaving out those the schema refused."""
         values = {}
-        for name in FIELDS[model]:
+        for name in kind_of(model).field_names:
             if name in document and f"{path}.{name}" not in self.skip:
                 value = from_document(model, name, document[name])
                 if value is not SKIP:
                     values[name] = value
         return values
 
-    def _persist(self, instance: VersionedFact, path: str, *, parent_saved: bool) -> bool:
+    def _persist(self, instance: VersionedFact, path: str, *, parent_saved: bool, counted: str = "") -> bool:
         """Write through fact_save (validation and history); without a written parent, only validate."""
         if not parent_saved:
             self._check(instance, path)
@@ -219,7 +181,7 @@ class DossierWriter:
         except IntegrityError as error:
             self.problems.append(DossierProblem(path, f"the database refused this object: {error}"))
             return False
-        if counted := COUNTED.get(type(instance)):
+        if counted:
             self.counts[counted] += 1
         return True
 
@@ -255,7 +217,3 @@ def _items(value: object) -> list[tuple[int, dict[str, Any]]]:
 
 def _object(value: object) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _company(companies: dict[str, Company | None], name: object) -> Company | None:
-    return companies.get(name) if isinstance(name, str) else None

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from assets.dossier import dossier_dumps, dossier_export
 from assets.dossier.fields import values_of
+from assets.kinds import kind_of
 from assets.models import Asset, Company
 from diligence.models import Finding, Memo, MemoComment, Review, ReviewItem, TemplateQuestion, TemplateVersion
 from diligence.team_archive.layout import (
@@ -177,7 +178,7 @@ def _write(*, team: DealTeam, members: _Members) -> dict[str, int]:
                 {"username": people(m.user), "role": m.role, "created_at": moment(m.created_at)}
                 for m in Membership.objects.filter(team=team).select_related("user").order_by("user__username")
             ],
-            "companies": _ordered(map(values_of, Company.objects.filter(team=team)), lambda c: (c["name"],)),
+            "companies": _ordered(map(values_of, Company.objects.filter(team=team)), kind_of(Company).sort_key),
             "assets": [{"code": asset.code, "dossier": dossier_member(asset.code)} for asset in assets],
         }
         reviews_document: Document = {

@@ -1,10 +1,10 @@
 """Finding subjects that survive the move to another install.
 
-A rule names what it is about by database id (``site:12``, ``ind:5:first_dose``); the archive names the same
-object by its path in the asset's dossier (``site@$.studies[0].sites[1]``, ``ind@$.ind_applications[0]:first_dose``),
-which the restored asset shares. A subject whose id cannot be placed in the dossier (a resolved finding about a
-deleted site, or a kind missing from SUBJECT_MODELS) becomes ``site@gone:12``: kept as it is on both sides, it can
-never be taken for a live object's id.
+A rule names what it is about by a kind's slug and a database id (``site:12``, ``ind:5:first_dose``); the archive
+names the same object by its path in the asset's dossier (``site@$.studies[0].sites[1]``,
+``ind@$.ind_applications[0]:first_dose``), which the restored asset shares. A subject whose id cannot be placed in the
+dossier (a resolved finding about a deleted site, or a kind the registry does not hang under the asset) becomes
+``site@gone:12``: kept as it is on both sides, it can never be taken for a live object's id.
 Subjects without an id (``asset``, ``deal``) travel unchanged.
 """
 
@@ -17,18 +17,12 @@ from typing import Final
 from django.db import models
 
 from assets.dossier.locate import dossier_locations
-from assets.models import Asset, EfficacyClaim, EthicsApproval, HGRFiling, INDApplication, NHCFiling, Study, StudySite
+from assets.kinds import KINDS
+from assets.models import Asset
 
-# The id-bearing subject kinds the rules in diligence/rules/ write, and the model each id belongs to.
-SUBJECT_MODELS: Final[dict[str, type[models.Model]]] = {
-    "study": Study,
-    "site": StudySite,
-    "ethics": EthicsApproval,
-    "claim": EfficacyClaim,
-    "hgr": HGRFiling,
-    "nhc": NHCFiling,
-    "ind": INDApplication,
-}
+# The id-bearing subject kinds (the rules in diligence/rules/ write ``<slug>:<id>``), and the model each id belongs
+# to: every kind under the asset, so each has a place in the dossier.
+SUBJECT_MODELS: Final[dict[str, type[models.Model]]] = {kind.slug: kind.model for kind in KINDS}
 
 _STORED = re.compile(r"^(?P<kind>[a-z_]+):(?P<pk>\d+)(?P<rest>(?::.*)?)$", re.DOTALL)
 _PORTABLE = re.compile(r"^(?P<kind>[a-z_]+)@(?P<path>\$[^:]*)(?P<rest>(?::.*)?)$", re.DOTALL)
