@@ -20,20 +20,16 @@ from django.db.models import (
 )
 from django.http import Http404
 
-from assets import deadlines
+from assets import deadlines, kinds
+from assets.kinds import kind_of
 from assets.models import (
     Asset,
     DealTerms,
-    EfficacyClaim,
     EthicsApproval,
-    EvidenceQuality,
     HGRFiling,
     Hospital,
     INDApplication,
-    Milestone,
     NHCFiling,
-    RegistrationPlan,
-    RoyaltyTier,
     Study,
     StudySite,
 )
@@ -148,22 +144,6 @@ def asset_list(*, user: AnyUser, filters: AssetFilters) -> QuerySet[Asset]:
 
 # --- the asset page, one tab at a time -----------------------------------------------------------------------
 
-# Every fact that hangs under an asset, for the asset's combined history.
-ASSET_FACTS: list[type[VersionedFact]] = [
-    Study,
-    EfficacyClaim,
-    EvidenceQuality,
-    StudySite,
-    EthicsApproval,
-    HGRFiling,
-    NHCFiling,
-    INDApplication,
-    DealTerms,
-    Milestone,
-    RoyaltyTier,
-    RegistrationPlan,
-]
-
 
 def _studies(asset: Asset) -> QuerySet[Study]:
     return asset.studies.all().order_by("start_date", "pk")
@@ -276,7 +256,7 @@ class HistoryEntry:
     who: str
     action: str
     what: str
-    changes: list[tuple[str, str, str]]
+    changes: list[tuple[str, str, str]]  # (the field's label, old, new)
 
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -289,8 +269,11 @@ def _entries(records: list, *, describe: str | None = None) -> list[HistoryEntry
         older = records[index + 1] if index + 1 < len(records) else None
         changes = []
         if older is not None and record.history_type == "~":
-            delta = record.diff_against(older, excluded_fields=["version", "updated_at", "created_at"])
-            changes = [(c.field, _show(c.old), _show(c.new)) for c in delta.changes]
+            kind = kind_of(record.instance_type)
+            # What the code keeps by itself (version, timestamps, a hospital's matching keys) is no one's change.
+            kept = [f.name for f in kind.model._meta.concrete_fields if not f.editable]
+            delta = record.diff_against(older, excluded_fields=kept)
+            changes = [(kind.label(c.field), _show(c.old), _show(c.new)) for c in delta.changes]
         entries.append(
             HistoryEntry(
                 when=record.history_date,
@@ -307,30 +290,12 @@ def _show(value: object) -> str:
     return "" if value is None else str(value)
 
 
-# What a history label reads through a relation, fetched with the records so a long history costs no extra queries.
-HISTORY_RELATED: dict[type[VersionedFact], tuple[str, ...]] = {
-    StudySite: ("hospital", "study"),
-    EvidenceQuality: ("study",),
-    NHCFiling: ("study",),
-    RegistrationPlan: (),
-}
-
-
 def history_label(record: Any) -> str:
     """A short name for the fact a history record is about, read from the record itself (never a fresh query).
 
     ``record`` is one of simple-history's generated historical models, which have no types."""
-    model = record.instance_type
-    if model is StudySite:
-        hospital = record.hospital.name_en if record.hospital else "a hospital"
-        return f"{hospital} in {record.study or 'a deleted study'}"
-    if model is EvidenceQuality:
-        return f"evidence for {record.study or 'a deleted study'}"
-    if model is NHCFiling:
-        return record.filing_number or f"for {record.study or 'a deleted study'}"
-    if model is RegistrationPlan:
-        return "registration plan"
-    return str(record.instance)
+    kind = kind_of(record.instance_type)
+    return kind.describe(record) if kind.describe else str(record.instance)
 
 
 def record_history(*, instance: VersionedFact) -> list[HistoryEntry]:
@@ -340,19 +305,19 @@ def record_history(*, instance: VersionedFact) -> list[HistoryEntry]:
 
 def asset_history(*, asset: Asset, limit: int = 200) -> list[HistoryEntry]:
     """Who changed what and when across the asset and every fact under it, newest first (one query per kind)."""
-    models_and_paths = [(Asset, "id")] + [(model, f"{model.asset_path}_id") for model in ASSET_FACTS]
+    kinds_and_paths = [(kinds.ASSET, "id")] + [(kind, f"{kind.model.asset_path}_id") for kind in kinds.KINDS]
     entries: list[HistoryEntry] = []
-    for model, path in models_and_paths:
+    for kind, path in kinds_and_paths:
         records = list(
-            model.history.filter(**{path: asset.pk})
-            .select_related("history_user", *HISTORY_RELATED.get(model, ()))
+            kind.model.history.filter(**{path: asset.pk})
+            .select_related("history_user", *kind.describe_reads)
             .order_by("id", "-history_date", "-history_id")[:limit]
         )
         by_object: dict[int, list] = {}
         for record in records:
             by_object.setdefault(record.id, []).append(record)
         for object_records in by_object.values():
-            label = f"{model._meta.verbose_name} “{history_label(object_records[0])}”"
+            label = f"{kind.verbose_name} “{history_label(object_records[0])}”"
             entries.extend(_entries(object_records, describe=label))
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
