@@ -5,8 +5,8 @@ order, the objects of other kinds it refers to, and, for the kinds edited inline
 save. From this table come the inline-edit URLs and generic views, the forms, the dossier (export, import and the
 JSON paths of its objects), its published schema, the asset's history and the team archive's finding subjects.
 
-Adding a field to a kind: the model, its migration, and the field's name in its entry here (then regenerate the
-schema with ``python manage.py dossier_schema``).
+Adding a field to a kind: the model, its migration, and the field's name in its entry here (then
+``python manage.py dossier_format`` writes the published schema and example again).
 """
 
 from __future__ import annotations

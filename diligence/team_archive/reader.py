@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 
-from assets.dossier.schema import schema_problems
+from assets.dossier.schema import dossier_schema, schema_problems
 from diligence.team_archive.layout import (
     FINDINGS,
     FORMAT,
@@ -173,7 +174,10 @@ def _schema() -> dict[str, Any]:
 @cache
 def _validator(definition: str) -> Draft202012Validator:
     schema = {**_schema(), "$ref": f"#/$defs/{definition}"}
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    # A company is written as the dossier writes one, so the dossier's schema says what one holds.
+    dossier = Resource.from_contents(dossier_schema())
+    registry = Registry().with_resource(dossier_schema()["$id"], dossier)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER, registry=registry)
 
 
 def _validate(document: Document, definition: str, member: str) -> None:
