@@ -10,7 +10,7 @@ the facts as well as for the work, and this module knows nothing of either.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -20,7 +20,11 @@ from teams.models import DealTeam, Membership
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
+    from teams.http import AuthenticatedHttpRequest
     from teams.models import User
+
+# What the access log records of a reach: a page or fragment shown, a file downloaded, a list exported.
+LogAction = Literal["view", "download", "export"]
 
 
 VIEW_ROLES = frozenset({Membership.Role.MEMBER, Membership.Role.LEAD, Membership.Role.PARTNER})
@@ -145,3 +149,62 @@ def require_edit(user: User | AnonymousUser, team: DealTeam | int) -> None:
     """Raise 404 unless the user may change the team's data (a partner who may only read also gets 404)."""
     if not can_edit(user, team):
         raise Http404("Not found.")
+
+
+def require_review(user: User | AnonymousUser, team: DealTeam | int) -> None:
+    """Raise 404 unless the user reviews and signs off the team's memos (a partner)."""
+    if not can_review(user, team):
+        raise Http404("Not found.")
+
+
+def team_id_along(obj: Model, team_field: str) -> int | None:
+    """The id of the team at the end of an ORM path such as ``review__team``, followed along the object's relations
+    (a hop its selector did not join costs a query); None where a hop is empty."""
+    *hops, last = team_field.split("__")
+    target: Model | None = obj
+    for hop in hops:
+        target = getattr(target, hop)
+        if target is None:
+            return None
+    team_id: int | None = getattr(target, f"{last}_id")
+    return team_id
+
+
+def admit[M: Model](
+    request: AuthenticatedHttpRequest,
+    obj: M,
+    *,
+    team_field: str = "team",
+    edit: bool = False,
+    review: bool = False,
+    log: LogAction | None = None,
+    log_kind: str | None = None,
+) -> M:
+    """The steps after an object of a team has been fetched for the request's user (``get_for_user_or_404``): 404
+    unless they may change the team's data (``edit``) or review its memos (``review``), then, only once every check
+    has passed, append the access to the access log (``log``; ``log_kind`` names what was reached where it is not
+    the model, as an asset's dossier). Views reach team data through their app's helpers, which call this."""
+    if not (edit or review or log):
+        return obj  # a read that is not logged: the fetch through the policy was the whole check
+    team_id = team_id_along(obj, team_field)
+    if team_id is None:  # reached through no team: nobody may change it, and there is no team's log to write to
+        raise Http404("Not found.")
+    if edit:
+        require_edit(request.user, team_id)
+    if review:
+        require_review(request.user, team_id)
+    if log is not None:
+        # Imported here: teams.services imports this module.
+        from teams.services.access_log import access_log_record
+
+        access_log_record(request_or_user=request, team_id=team_id, action=log, obj=obj, kind=log_kind)
+    return obj
+
+
+def team_access(request: AuthenticatedHttpRequest, slug: str, *, lead: bool = False) -> DealTeam:
+    """The team for the request's user, or 404; with ``lead``, 404 for all but its lead (who saw what, membership
+    changes)."""
+    team = team_get_for_user_or_404(user=request.user, slug=slug)
+    if lead and not can_lead(request.user, team):
+        raise Http404("Not found.")
+    return team

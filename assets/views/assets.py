@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
+from assets.access import asset_access
 from assets.forms import AssetForm
 from assets.models import Asset, Study
 from assets.models.common import Phase
@@ -25,7 +26,6 @@ from assets.views.common import add_service_errors, stale_author, stale_changes,
 from teams import access
 from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from teams.models import DealTeam
-from teams.services.access_log import access_log_record
 
 PAGE_SIZE = 25
 
@@ -106,11 +106,10 @@ def asset_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def asset_detail(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
-    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
     tab = request.GET.get("tab", "overview")
     if tab not in OWN_TAB_NAMES:
         raise Http404("No such tab.")
-    access_log_record(request_or_user=request, team_id=asset.team_id, action="view", obj=asset)
+    asset = asset_access(request, asset_id, log="view")
     context = tab_page_context(request, asset=asset, tab=tab)
     template = "assets/asset_detail.html#tab-panel" if request.htmx else "assets/asset_detail.html"
     return render(request, template, context)
@@ -119,8 +118,7 @@ def asset_detail(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def asset_edit(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
-    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
-    access.require_edit(request.user, asset.team_id)
+    asset = asset_access(request, asset_id, edit=True)
     form = AssetForm(request.POST or None, instance=asset)
     stale = None
     if request.method == "POST" and form.is_valid():
@@ -146,8 +144,7 @@ def asset_edit(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def asset_delete(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
-    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
-    access.require_edit(request.user, asset.team_id)
+    asset = asset_access(request, asset_id, edit=True)
     stale = None
     if request.method == "POST":
         version = request.POST.get("version", "")

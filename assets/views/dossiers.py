@@ -12,12 +12,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assets import selectors
+from assets.access import asset_access
 from assets.dossier import DossierError, dossier_dumps, dossier_export, dossier_import, dossier_loads
 from teams import access
 from teams.http import AuthenticatedHttpRequest
 from teams.models import DealTeam
-from teams.services.access_log import access_log_record
 
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 
@@ -25,8 +24,7 @@ MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 @login_required
 @require_GET
 def dossier_download(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
-    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
-    access_log_record(request_or_user=request, team_id=asset.team_id, action="download", obj=asset, kind="dossier")
+    asset = asset_access(request, asset_id, log="download", log_kind="dossier")
     response = HttpResponse(dossier_dumps(dossier_export(asset=asset)), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{asset.code}-dossier.json"'
     return response

@@ -1,7 +1,7 @@
 """Create, edit, delete and history of every fact under an asset, driven by ``assets.kinds``.
 
-Each view: the access check (404 for anyone not on the owning team, and for partners on writes), the form, the
-service, and a fragment for htmx or a full page otherwise.
+Each view: the access check through ``assets.access`` (404 for anyone not on the owning team, and for partners on
+writes), the form, the service, and a fragment for htmx or a full page otherwise.
 """
 
 from __future__ import annotations
@@ -14,30 +14,21 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
+from assets.access import asset_access, fact_access
 from assets.forms import form_for
 from assets.kinds import KINDS_BY_SLUG, FactKind, children_of
 from assets.models import Asset
 from assets.models.common import VersionedFact
 from assets.services import StaleEdit
 from assets.views.common import add_service_errors, saved_response, stale_author, stale_changes
-from teams import access
 from teams.http import HtmxHttpRequest
-
-
-def _fact_for_edit(request: HtmxHttpRequest, model: type[VersionedFact], pk: int) -> VersionedFact:
-    fact = selectors.fact_get_for_user_or_404(user=request.user, model=model, pk=pk)
-    team_id = services.team_id_of(fact)
-    if team_id is None:
-        raise Http404("Not found.")
-    access.require_edit(request.user, team_id)
-    return fact
 
 
 def _asset_of(request: HtmxHttpRequest, fact: VersionedFact) -> Asset:
     asset_id = services.asset_id_of(fact)
     if asset_id is None:  # a study not (or no longer) under an asset
         raise Http404("Not found.")
-    return selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    return asset_access(request, asset_id)
 
 
 def _template(request: HtmxHttpRequest, name: str) -> str:
@@ -67,7 +58,7 @@ def _form_page(request: HtmxHttpRequest, kind: FactKind, instance: VersionedFact
 @vary_on_headers("HX-Request")
 def fact_create(request: HtmxHttpRequest, kind: str, **parent_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
-    parent = _fact_for_edit(request, spec.parent_model, _only(parent_id))
+    parent = fact_access(request, spec.parent_model, _only(parent_id), edit=True)
     return _form_page(request, spec, spec.existing(parent) or spec.build(parent))
 
 
@@ -76,7 +67,7 @@ def fact_create(request: HtmxHttpRequest, kind: str, **parent_id: int) -> HttpRe
 @vary_on_headers("HX-Request")
 def fact_edit(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
-    return _form_page(request, spec, _fact_for_edit(request, spec.model, _only(fact_id)))
+    return _form_page(request, spec, fact_access(request, spec.model, _only(fact_id), edit=True))
 
 
 @login_required
@@ -84,7 +75,7 @@ def fact_edit(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpRespon
 @vary_on_headers("HX-Request")
 def fact_delete(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
-    fact = _fact_for_edit(request, spec.model, _only(fact_id))
+    fact = fact_access(request, spec.model, _only(fact_id), edit=True)
     asset = _asset_of(request, fact)
     stale = None
     if request.method == "POST":
@@ -94,7 +85,7 @@ def fact_delete(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResp
             fact, stale = refused.current, stale_author(refused)
         else:
             # Read afresh: the asset was read with its deal terms and plan, and one of them may be what went.
-            asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset.pk)
+            asset = asset_access(request, asset.pk)
             return saved_response(request, asset=asset, tab=spec.tab)
     context = {"fact": fact, "kind": spec, "has_children": bool(children_of(spec)), "asset": asset, "stale": stale}
     return render(request, _template(request, "fact_confirm_delete"), context, status=409 if stale else 200)
@@ -105,7 +96,7 @@ def fact_delete(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResp
 @vary_on_headers("HX-Request")
 def fact_history(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResponse:
     spec = KINDS_BY_SLUG[kind]
-    fact = selectors.fact_get_for_user_or_404(user=request.user, model=spec.model, pk=_only(fact_id))
+    fact = fact_access(request, spec.model, _only(fact_id))
     entries = selectors.record_history(instance=fact)
     context = {"fact": fact, "kind": spec, "asset": _asset_of(request, fact), "entries": entries}
     return render(request, _template(request, "fact_history"), context)

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
+from assets.access import hospital_access
 from assets.forms import HospitalForm
 from assets.services import StaleEdit
 from assets.views.common import add_service_errors, stale_author, stale_changes
@@ -33,7 +34,7 @@ def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def hospital_detail(request: AuthenticatedHttpRequest, hospital_id: int) -> HttpResponse:
-    hospital = selectors.hospital_get_or_404(hospital_id=hospital_id)
+    hospital = hospital_access(request, hospital_id)
     context = {
         "hospital": hospital,
         "sites": selectors.hospital_sites_for_user(hospital=hospital, user=request.user),
@@ -46,9 +47,7 @@ def hospital_detail(request: AuthenticatedHttpRequest, hospital_id: int) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def hospital_edit(request: AuthenticatedHttpRequest, hospital_id: int) -> HttpResponse:
-    if not access.can_edit_shared_directory(request.user):
-        raise Http404("Not found.")
-    hospital = selectors.hospital_get_or_404(hospital_id=hospital_id)
+    hospital = hospital_access(request, hospital_id, edit=True)
     form = HospitalForm(request.POST or None, instance=hospital)
     stale = None
     if request.method == "POST" and form.is_valid():

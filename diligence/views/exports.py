@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from diligence.access import review_access
 from diligence.models import Review
 from diligence.selectors import reviews as selectors
 from teams.http import AuthenticatedHttpRequest
-from teams.services.access_log import access_log_record
 
 if TYPE_CHECKING:
     from teams.models import User
@@ -86,8 +86,7 @@ def _filename(review: Review, extension: str) -> str:
 @login_required
 @require_GET
 def review_export_csv(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
-    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
-    access_log_record(request_or_user=request, team_id=review.team_id, action="export", obj=review)
+    review = review_access(request, review_id, log="export")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", *ITEM_HEADER])
@@ -104,8 +103,7 @@ def review_export_csv(request: AuthenticatedHttpRequest, review_id: int) -> Http
 @login_required
 @require_GET
 def review_export_xlsx(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
-    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
-    access_log_record(request_or_user=request, team_id=review.team_id, action="export", obj=review)
+    review = review_access(request, review_id, log="export")
     book = Workbook()
     for sheet, header, rows in (
         (book.worksheets[0], ITEM_HEADER, _item_rows(review, request.user)),  # a new workbook's one sheet

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from assets import selectors as asset_selectors
+from assets.access import asset_access
 from assets.models import Asset
 from assets.tabs import asset_tabs
+from diligence.access import finding_access
 from diligence.forms import FindingStatusForm
 from diligence.models import Review
 from diligence.rules.citations import CITATIONS
@@ -23,13 +24,11 @@ from diligence.selectors import reviews as selectors
 from diligence.services.findings import finding_set_status
 from teams import access
 from teams.http import HtmxHttpRequest
-from teams.services.access_log import access_log_record
 
 
 def _tab_page(request: HtmxHttpRequest, asset: Asset, tab: str, context: Mapping[str, object]) -> HttpResponse:
-    """Render a tab served by this app inside the asset page (or the panel alone for htmx); logged as a view of
-    the asset, as the asset page's own tabs are."""
-    access_log_record(request_or_user=request, team_id=asset.team_id, action="view", obj=asset)
+    """Render a tab served by this app inside the asset page (or the panel alone for htmx). Its views reach the
+    asset with ``log="view"``: a tab is logged as a view of the asset, as the asset page's own tabs are."""
     page = {
         "asset": asset,
         "team": asset.team,
@@ -60,7 +59,7 @@ def findings_context(asset: Asset, *, show_resolved: bool = False, forms: dict |
 @require_GET
 @vary_on_headers("HX-Request")
 def asset_findings(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
-    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    asset = asset_access(request, asset_id, log="view")
     context = findings_context(asset, show_resolved=request.GET.get("resolved") == "1")
     return _tab_page(request, asset, "findings", context)
 
@@ -69,8 +68,7 @@ def asset_findings(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
 @require_POST
 def finding_status_edit(request: HtmxHttpRequest, finding_id: int) -> HttpResponse:
     """Acknowledge or mitigate a finding with a note, or reopen it; it stays visible either way."""
-    finding = selectors.finding_get_for_user_or_404(user=request.user, finding_id=finding_id)
-    access.require_edit(request.user, finding.team_id)
+    finding = finding_access(request, finding_id, edit=True)
     form = FindingStatusForm(request.POST)
     if form.is_valid():
         try:
@@ -81,7 +79,7 @@ def finding_status_edit(request: HtmxHttpRequest, finding_id: int) -> HttpRespon
             form.add_error(None, error.messages)
     if not request.htmx:
         return redirect("diligence:asset_findings", asset_id=finding.asset_id)
-    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=finding.asset_id)
+    asset = asset_access(request, finding.asset_id, log="view")
     forms = {finding.pk: form} if form.errors else {}
     return _tab_page(request, asset, "findings", findings_context(asset, forms=forms))
 
@@ -90,7 +88,7 @@ def finding_status_edit(request: HtmxHttpRequest, finding_id: int) -> HttpRespon
 @require_GET
 @vary_on_headers("HX-Request")
 def asset_checklist(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
-    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    asset = asset_access(request, asset_id, log="view")
     review = Review.objects.filter(asset=asset).select_related("template", "template_version").first()
     context = {
         "review": review,

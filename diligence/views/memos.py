@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,7 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseStopPolling
 
-from assets import selectors as asset_selectors
+from assets.access import asset_access
+from diligence.access import memo_access
 from diligence.memos.diff import snapshot_diff
 from diligence.models import Memo, Notification
 from diligence.selectors import memos as selectors
@@ -20,7 +23,6 @@ from diligence.services import memos as services
 from diligence.views.findings import _tab_page
 from teams import access
 from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from teams.services.access_log import access_log_record
 
 SECTIONS = [
     ("verdict", "Verdict"),
@@ -38,15 +40,14 @@ SECTIONS = [
 @require_GET
 @vary_on_headers("HX-Request")
 def asset_memos(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
-    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    asset = asset_access(request, asset_id, log="view")
     return _tab_page(request, asset, "memos", {"memos": selectors.asset_memos(asset_id=asset.pk)})
 
 
 @login_required
 @require_POST
 def memo_create(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
-    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
-    access.require_edit(request.user, asset.team_id)
+    asset = asset_access(request, asset_id, edit=True)
     memo = services.memo_request(asset=asset, user=request.user)
     if request.htmx:
         return render(request, "diligence/memo_status.html#progress", {"memo": memo})
@@ -57,7 +58,7 @@ def memo_create(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
 @require_GET
 def memo_status(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """The progress bar htmx polls; polling stops (HTTP 286) once the memo is ready or failed."""
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
+    memo = memo_access(request, memo_id)
     response = render(request, "diligence/memo_status.html#progress", {"memo": memo})
     if memo.is_finished:
         stopped = HttpResponseStopPolling(response.content)
@@ -69,8 +70,7 @@ def memo_status(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse
 @login_required
 @require_GET
 def memo_detail(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
-    access_log_record(request_or_user=request, team_id=memo.team_id, action="view", obj=memo)
+    memo = memo_access(request, memo_id, log="view")
     context = {
         "memo": memo,
         "asset": memo.asset,
@@ -92,11 +92,9 @@ def memo_read(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """The memo as HTML, for reading inline, from its frozen snapshot."""
     from diligence.memos.render import render_memo_html
 
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
-    if memo.status != Memo.Status.READY or not memo.snapshot:
-        raise Http404("The memo is not ready.")
-    access_log_record(request_or_user=request, team_id=memo.team_id, action="view", obj=memo, kind="memo text")
-    response = HttpResponse(render_memo_html(memo.snapshot))
+    memo = memo_access(request, memo_id, rendered=True, log="view", log_kind="memo text")
+    snapshot = cast(dict[str, Any], memo.snapshot)  # memo_access(rendered=True) refused a memo without one
+    response = HttpResponse(render_memo_html(snapshot))
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
 
@@ -104,12 +102,11 @@ def memo_read(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def memo_download(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
+    memo = memo_access(request, memo_id, rendered=True, log="download")
     try:
         pdf, filename = services.memo_download(memo=memo, user=request.user)
     except ValidationError as error:
         raise Http404(" ".join(error.messages)) from error
-    access_log_record(request_or_user=request, team_id=memo.team_id, action="download", obj=memo)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -119,8 +116,7 @@ def memo_download(request: AuthenticatedHttpRequest, memo_id: int) -> HttpRespon
 @login_required
 @require_POST
 def memo_retry_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
-    access.require_edit(request.user, memo.team_id)
+    memo = memo_access(request, memo_id, edit=True)
     try:
         services.memo_retry(memo=memo, user=request.user)
     except ValidationError as error:
@@ -131,8 +127,7 @@ def memo_retry_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResp
 @login_required
 @require_POST
 def memo_submit_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
-    access.require_edit(request.user, memo.team_id)
+    memo = memo_access(request, memo_id, edit=True)
     try:
         services.memo_submit(memo=memo, user=request.user)
     except ValidationError as error:
@@ -146,9 +141,7 @@ def memo_submit_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpRes
 @require_POST
 def memo_review_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """A partner approves (sign-off, locked) or requests changes (back to the team with the comments)."""
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
-    if not access.can_review(request.user, memo.team_id):
-        raise Http404("Not found.")
+    memo = memo_access(request, memo_id, review=True)
     decision = request.POST.get("decision")
     try:
         if decision == "approve":
@@ -167,7 +160,7 @@ def memo_review_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpRes
 @login_required
 @require_POST
 def memo_comment_create(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
+    memo = memo_access(request, memo_id)
     section = request.POST.get("section", "general")
     if section not in dict(SECTIONS):
         section = "general"
@@ -182,7 +175,7 @@ def memo_comment_create(request: AuthenticatedHttpRequest, memo_id: int) -> Http
 @require_GET
 def memo_diff(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     """Two versions' snapshots side by side: what changed between them."""
-    memo = selectors.memo_get_for_user_or_404(user=request.user, memo_id=memo_id)
+    memo = memo_access(request, memo_id)
     versions = selectors.asset_memos(asset_id=memo.asset_id).filter(status=Memo.Status.READY)
     other_id = request.GET.get("against", "")
     chosen = other_id.isascii() and other_id.isdigit()  # a hand-edited id that is not a number is no choice

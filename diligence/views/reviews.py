@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from assets import selectors as asset_selectors
+from assets.access import asset_access
 from assets.services import StaleEdit
+from diligence.access import evidence_access, review_access, review_item_access
 from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceForm, ReviewItemForm, team_members
 from diligence.models import Review, ReviewItem
 from diligence.selectors import reviews as selectors
@@ -20,7 +21,6 @@ from diligence.services import checklists as services
 from diligence.views.links import id_url
 from teams import access
 from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
-from teams.services.access_log import access_log_record
 
 PAGE = "diligence/review_detail.html"
 
@@ -28,8 +28,7 @@ PAGE = "diligence/review_detail.html"
 @login_required
 @require_POST
 def review_create(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
-    asset = asset_selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
-    access.require_edit(request.user, asset.team_id)
+    asset = asset_access(request, asset_id, edit=True)
     review = services.review_start(asset=asset, user=request.user)
     return redirect(review)
 
@@ -80,9 +79,8 @@ def _page_context(request: AuthenticatedHttpRequest, review: Review) -> dict[str
 @require_GET
 @vary_on_headers("HX-Request")
 def review_detail(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
-    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
     # Filtered lists swapped in by htmx are logged too: the header is the client's to send, and the list is the data.
-    access_log_record(request_or_user=request, team_id=review.team_id, action="view", obj=review)
+    review = review_access(request, review_id, log="view")
     template = f"{PAGE}#items" if request.htmx else PAGE
     return render(request, template, _page_context(request, review))
 
@@ -109,15 +107,14 @@ def _row(request: AuthenticatedHttpRequest, review_item: ReviewItem, *, status: 
 @require_GET
 def review_item_row(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """One item's row: what "cancel" swaps back in."""
-    return _row(request, selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id))
+    return _row(request, review_item_access(request, item_id))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
-    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
-    access.require_edit(request.user, item.review.team_id)
+    item = review_item_access(request, item_id, edit=True)
     form = ReviewItemForm(request.POST or None, item=item)
     stale = None
     if request.method == "POST" and form.is_valid():
@@ -155,8 +152,7 @@ def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
 @vary_on_headers("HX-Request")
 def review_item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     """Comments and evidence of one item."""
-    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
-    access_log_record(request_or_user=request, team_id=item.review.team_id, action="view", obj=item)
+    item = review_item_access(request, item_id, log="view")
     return _detail(request, item)
 
 
@@ -182,8 +178,7 @@ def _detail(
 @login_required
 @require_POST
 def item_comment_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
-    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
-    access.require_edit(request.user, item.review.team_id)
+    item = review_item_access(request, item_id, edit=True)
     form = CommentForm(request.POST)
     if form.is_valid():
         services.item_comment_add(item=item, user=request.user, body=form.cleaned_data["body"])
@@ -194,8 +189,7 @@ def item_comment_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def evidence_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
-    item = selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
-    access.require_edit(request.user, item.review.team_id)
+    item = review_item_access(request, item_id, edit=True)
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -211,9 +205,8 @@ def evidence_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 @require_GET
 def evidence_download(request: AuthenticatedHttpRequest, evidence_file_id: int) -> FileResponse:
     """Served only through the access policy, always as an attachment, and every download recorded."""
-    evidence = selectors.evidence_get_for_user_or_404(user=request.user, evidence_id=evidence_file_id)
+    evidence = evidence_access(request, evidence_file_id, log="download")
     services.evidence_download_record(evidence=evidence, user=request.user)
-    access_log_record(request_or_user=request, team_id=evidence.item.review.team_id, action="download", obj=evidence)
     response = FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name)
     response["Content-Type"] = evidence.content_type
     response["Cache-Control"] = "private, no-store"
@@ -223,8 +216,7 @@ def evidence_download(request: AuthenticatedHttpRequest, evidence_file_id: int) 
 @login_required
 @require_POST
 def review_bulk_edit(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
-    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
-    access.require_edit(request.user, review.team_id)
+    review = review_access(request, review_id, edit=True)
     form = BulkForm(request.POST, review=review)
     if form.is_valid():
         data = form.cleaned_data
@@ -257,9 +249,8 @@ def _bulk_refusal(form: BulkForm) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_upgrade(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
-    review = selectors.review_get_for_user_or_404(user=request.user, review_id=review_id)
+    review = review_access(request, review_id, edit=request.method == "POST")
     if request.method == "POST":
-        access.require_edit(request.user, review.team_id)
         try:
             result = services.review_upgrade(review=review, user=request.user)
         except ValidationError as error:

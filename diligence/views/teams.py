@@ -26,7 +26,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def team_home(request: AuthenticatedHttpRequest, team_slug: str) -> HttpResponse:
-    team = access.team_get_for_user_or_404(user=request.user, slug=team_slug)
+    team = access.team_access(request, team_slug)
     dashboard = team_dashboard(team=team, today=timezone.localdate())
     review_url, findings_url = id_url("diligence:review_detail"), id_url("diligence:asset_findings")
     # Attributes added for the template alone, which the models do not declare.
