@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import (
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -38,6 +37,7 @@ from teams import access
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import WithAnnotations
 
     from teams.models import User
 
@@ -65,29 +65,6 @@ def fact_get_for_user_or_404[F: VersionedFact](*, user: AnyUser, model: type[F],
 
 OPEN_FINDING_STATUSES = ("open", "acknowledged", "mitigated")
 
-ASSET_SORTS = {
-    "code": ("code",),
-    "-code": ("-code",),
-    "name": ("name", "code"),
-    "-name": ("-name", "code"),
-    "modality": ("modality", "code"),
-    "phase": ("highest_phase_china", "code"),
-    "-updated": ("-updated_at", "code"),
-    "studies": ("-study_count", "code"),
-    "flags": ("-red_flags", "code"),
-}
-
-
-@dataclass(frozen=True)
-class AssetFilters:
-    search: str = ""
-    team: str = ""
-    modality: str = ""
-    phase: str = ""
-    sponsor_type: str = ""
-    flags: str = ""  # "high": with an open high-severity finding; "none": with no open finding
-    sort: str = "code"
-
 
 class SubqueryCount(Subquery):
     """``count(*)`` of a correlated subquery: a few index lookups per listed asset, where COUNT over joins would
@@ -100,46 +77,33 @@ class SubqueryCount(Subquery):
         super().__init__(queryset.order_by().values("pk"), **extra)
 
 
-def asset_list(*, user: AnyUser, filters: AssetFilters) -> QuerySet[Asset]:
-    """The assets the user may see, filtered, sorted, with the counts the list shows annotated (one query)."""
-    assets = assets_visible_to(user).select_related("team", "originator")
-    if filters.team:
-        assets = assets.filter(team__slug=filters.team)
-    if filters.search:
-        term = filters.search.strip()
-        registry_match = Study.objects.filter(asset=OuterRef("pk")).filter(
-            Q(nct_id__iexact=term) | Q(chictr_id__iexact=term) | Q(ctr_id__iexact=term) | Q(acronym__icontains=term)
-        )
-        assets = assets.filter(
-            Q(code__icontains=term)
-            | Q(name__icontains=term)
-            | Q(inn_name__icontains=term)
-            | Q(target__icontains=term)
-            | Q(indications__icontains=term)
-            | Exists(registry_match)
-        )
-    if filters.modality:
-        assets = assets.filter(modality=filters.modality)
-    if filters.phase:
-        assets = assets.filter(Q(highest_phase_china=filters.phase) | Q(highest_phase_us=filters.phase))
-    if filters.sponsor_type:
-        assets = assets.filter(Exists(Study.objects.filter(asset=OuterRef("pk"), sponsor_type=filters.sponsor_type)))
+class AssetCounts(TypedDict):
+    red_flags: int
+    open_findings: int
+    study_count: int
+    iit_count: int
+    site_count: int
+
+
+def asset_list(*, user: AnyUser) -> QuerySet[WithAnnotations[Asset, AssetCounts]]:
+    """The assets the user may see, by code, with the counts the list shows annotated (one query); the list's
+    search, filters and sorts are ``assets.filters.AssetFilter``."""
     # Findings belong to the diligence app; they are reached here through the relation, not an import.
     finding_model = Asset._meta.get_field("findings").related_model
     open_findings = finding_model._default_manager.filter(asset=OuterRef("pk"), status__in=OPEN_FINDING_STATUSES)
     studies = Study.objects.filter(asset=OuterRef("pk"))
-    assets = assets.annotate(
-        red_flags=SubqueryCount(open_findings.filter(severity="high")),
-        open_findings=SubqueryCount(open_findings),
-        study_count=SubqueryCount(studies),
-        iit_count=SubqueryCount(studies.filter(sponsor_type__in=Study.INVESTIGATOR_INITIATED)),
-        site_count=SubqueryCount(StudySite.objects.filter(study__asset=OuterRef("pk"))),
+    return (
+        assets_visible_to(user)
+        .select_related("team", "originator")
+        .annotate(
+            red_flags=SubqueryCount(open_findings.filter(severity="high")),
+            open_findings=SubqueryCount(open_findings),
+            study_count=SubqueryCount(studies),
+            iit_count=SubqueryCount(studies.filter(sponsor_type__in=Study.INVESTIGATOR_INITIATED)),
+            site_count=SubqueryCount(StudySite.objects.filter(study__asset=OuterRef("pk"))),
+        )
+        .order_by("code")
     )
-    if filters.flags == "high":
-        assets = assets.filter(red_flags__gt=0)
-    elif filters.flags == "none":
-        assets = assets.filter(open_findings=0)
-    return assets.order_by(*ASSET_SORTS.get(filters.sort, ASSET_SORTS["code"]))
 
 
 # --- the asset page, one tab at a time -----------------------------------------------------------------------
@@ -341,19 +305,11 @@ def _anonymised(entry: HistoryEntry) -> HistoryEntry:
 # --- hospitals ------------------------------------------------------------------------------------------------
 
 
-def hospital_directory(*, user: AnyUser, search: str = "") -> QuerySet[Hospital]:
-    """The shared directory, with how many of *the user's teams'* sites each hospital has (never other teams')."""
-    hospitals = Hospital.objects.all()
-    if search.strip():
-        term = search.strip()
-        hospitals = hospitals.filter(
-            Q(name_en__icontains=term)
-            | Q(name_zh__icontains=term)
-            | Q(city__icontains=term)
-            | Q(province__icontains=term)
-        )
+def hospital_directory(*, user: AnyUser) -> QuerySet[Hospital]:
+    """The shared directory, with how many of *the user's teams'* sites each hospital has (never other teams'); its
+    search is ``assets.filters.HospitalFilter``."""
     my_sites = Q(study_sites__study__team_id__in=list(access.team_roles(user)))
-    return hospitals.annotate(my_site_count=Count("study_sites", filter=my_sites)).order_by("name_en", "pk")
+    return Hospital.objects.annotate(my_site_count=Count("study_sites", filter=my_sites)).order_by("name_en", "pk")
 
 
 def hospital_get_or_404(*, hospital_id: int) -> Hospital:

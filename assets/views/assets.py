@@ -15,11 +15,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from assets import selectors, services
+from assets import services
 from assets.access import asset_access
+from assets.filters import ASSET_SORT_CHOICES, RED_FLAG_CHOICES, AssetFilter
 from assets.forms import AssetForm
-from assets.models import Asset, Study
-from assets.models.common import Phase
 from assets.services import StaleEdit
 from assets.tabs import OWN_TAB_NAMES
 from assets.views.common import add_service_errors, stale_author, stale_changes, tab_page_context
@@ -34,37 +33,16 @@ PAGE_SIZE = 25
 @require_GET
 @vary_on_headers("HX-Request")
 def asset_list(request: HtmxHttpRequest) -> HttpResponse:
-    filters = selectors.AssetFilters(
-        search=request.GET.get("q", "")[:100],
-        team=request.GET.get("team", ""),
-        modality=request.GET.get("modality", ""),
-        phase=request.GET.get("phase", ""),
-        sponsor_type=request.GET.get("sponsor_type", ""),
-        flags=request.GET.get("flags", ""),
-        sort=request.GET.get("sort", "code"),
-    )
-    page = Paginator(selectors.asset_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    filters = AssetFilter(request.GET, user=request.user)
+    page = Paginator(filters.results, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "filters": filters,
         "query": query.urlencode(),
-        "teams": access.teams_visible_to(request.user),
-        "modalities": Asset.Modality.choices,
-        "phases": Phase.choices,
-        "sponsor_types": Study.SponsorType.choices,
-        "sorts": [
-            ("code", "Code"),
-            ("name", "Name"),
-            ("modality", "Modality"),
-            ("phase", "Phase (China)"),
-            ("-updated", "Recently changed"),
-            ("studies", "Most studies"),
-            ("flags", "Most red flags"),
-        ],
+        "red_flags": RED_FLAG_CHOICES,
+        "sorts": ASSET_SORT_CHOICES,
     }
     template = "assets/asset_list.html#results" if request.htmx else "assets/asset_list.html"
     return render(request, template, context)

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
 from assets.access import hospital_access
+from assets.filters import HospitalFilter
 from assets.forms import HospitalForm
 from assets.services import StaleEdit
 from assets.views.common import add_service_errors, stale_author, stale_changes
@@ -24,11 +25,10 @@ from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 @require_GET
 @vary_on_headers("HX-Request")
 def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
-    search = request.GET.get("q", "")[:100]
-    hospitals = selectors.hospital_directory(user=request.user, search=search)
-    page = Paginator(hospitals, 50).get_page(request.GET.get("page"))
+    filters = HospitalFilter(request.GET, user=request.user)
+    page = Paginator(filters.results, 50).get_page(request.GET.get("page"))
     template = "assets/hospital_list.html#results" if request.htmx else "assets/hospital_list.html"
-    return render(request, template, {"page": page, "search": search})
+    return render(request, template, {"page": page, "search": filters.form["q"].value() or ""})
 
 
 @login_required

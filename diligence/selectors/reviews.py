@@ -44,41 +44,17 @@ def finding_get_for_user_or_404(*, user: AnyUser, finding_id: int) -> Finding:
     return access.get_for_user_or_404(Finding.objects.select_related("asset"), user=user, pk=finding_id)
 
 
-@dataclass(frozen=True)
-class ItemFilters:
-    mine: bool = False
-    overdue: bool = False
-    blocked: bool = False
-    question: str = ""
-    status: str = ""
-
-    @property
-    def active(self) -> bool:
-        return any((self.mine, self.overdue, self.blocked, self.question, self.status))
-
-
 class ItemCounts(TypedDict):
     evidence_count: int
     comment_count: int
 
 
-def review_items(
-    *, review: Review, user: AnyUser, filters: ItemFilters, today: dt.date
-) -> QuerySet[WithAnnotations[ReviewItem, ItemCounts]]:
-    """The review's live items, filtered, with their evidence and comment counts (one query)."""
-    items = review.items.filter(archived_at__isnull=True)
-    if filters.mine:
-        items = items.filter(assignee_id=user.pk)
-    if filters.overdue:
-        items = items.filter(due_on__lt=today).exclude(status__in=FINISHED)
-    if filters.blocked:
-        items = items.filter(status=ReviewItem.Status.BLOCKED)
-    if filters.question:
-        items = items.filter(question=filters.question)
-    if filters.status:
-        items = items.filter(status=filters.status)
+def review_items(*, review: Review) -> QuerySet[WithAnnotations[ReviewItem, ItemCounts]]:
+    """The review's live items with their evidence and comment counts (one query); the review page narrows them
+    with ``diligence.filters.ReviewItemFilter``."""
     return (
-        items.select_related("template_item", "assignee")
+        review.items.filter(archived_at__isnull=True)
+        .select_related("template_item", "assignee")
         .annotate(evidence_count=Count("evidence", distinct=True), comment_count=Count("comments", distinct=True))
         .order_by("order", "pk")
     )

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -17,9 +15,6 @@ from diligence.access import review_access
 from diligence.models import Review
 from diligence.selectors import reviews as selectors
 from teams.http import AuthenticatedHttpRequest
-
-if TYPE_CHECKING:
-    from teams.models import User
 
 ITEM_HEADER = [
     "question",
@@ -39,9 +34,8 @@ ITEM_HEADER = [
 FINDING_HEADER = ["question", "severity", "citation", "rule", "title", "message", "status", "note", "remedy"]
 
 
-def _item_rows(review: Review, user: User) -> list[list[object]]:
-    unfiltered = selectors.ItemFilters()
-    items = selectors.review_items(review=review, user=user, filters=unfiltered, today=timezone.localdate())
+def _item_rows(review: Review) -> list[list[object]]:
+    items = selectors.review_items(review=review)
     return [
         [
             item.get_question_display(),
@@ -90,7 +84,7 @@ def review_export_csv(request: AuthenticatedHttpRequest, review_id: int) -> Http
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", *ITEM_HEADER])
-    writer.writerows(["item", *map(_cell, row)] for row in _item_rows(review, request.user))
+    writer.writerows(["item", *map(_cell, row)] for row in _item_rows(review))
     writer.writerow([])
     writer.writerow(["section", *FINDING_HEADER])
     writer.writerows(["finding", *map(_cell, row)] for row in _finding_rows(review))
@@ -106,7 +100,7 @@ def review_export_xlsx(request: AuthenticatedHttpRequest, review_id: int) -> Htt
     review = review_access(request, review_id, log="export")
     book = Workbook()
     for sheet, header, rows in (
-        (book.worksheets[0], ITEM_HEADER, _item_rows(review, request.user)),  # a new workbook's one sheet
+        (book.worksheets[0], ITEM_HEADER, _item_rows(review)),  # a new workbook's one sheet
         (book.create_sheet(), FINDING_HEADER, _finding_rows(review)),
     ):
         sheet.title = "Checklist" if header is ITEM_HEADER else "Findings"

@@ -14,6 +14,7 @@ from django.views.decorators.vary import vary_on_headers
 from assets.access import asset_access
 from assets.services import StaleEdit
 from diligence.access import evidence_access, review_access, review_item_access
+from diligence.filters import ReviewItemFilter
 from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceForm, ReviewItemForm, team_members
 from diligence.models import Review, ReviewItem
 from diligence.selectors import reviews as selectors
@@ -33,16 +34,6 @@ def review_create(request: AuthenticatedHttpRequest, asset_id: int) -> HttpRespo
     return redirect(review)
 
 
-def _filters(request: AuthenticatedHttpRequest) -> selectors.ItemFilters:
-    return selectors.ItemFilters(
-        mine=request.GET.get("mine") == "1",
-        overdue=request.GET.get("overdue") == "1",
-        blocked=request.GET.get("blocked") == "1",
-        question=request.GET.get("question", ""),
-        status=request.GET.get("status", ""),
-    )
-
-
 def _with_links(items: list[ReviewItem]) -> list[ReviewItem]:
     """Each row's detail and edit links, reversed once for the whole list: a reversal per link per row was a
     third of the time of a 300-item page."""
@@ -55,8 +46,8 @@ def _with_links(items: list[ReviewItem]) -> list[ReviewItem]:
 
 def _page_context(request: AuthenticatedHttpRequest, review: Review) -> dict[str, object]:
     today = timezone.localdate()
-    filters = _filters(request)
-    items = _with_links(list(selectors.review_items(review=review, user=request.user, filters=filters, today=today)))
+    filters = ReviewItemFilter(request.GET, review=review, user=request.user, today=today)
+    items = _with_links(list(filters.results))
     grouped = {key: [i for i in items if i.question == key] for key, _label in QUESTION_CHOICES[1:]}
     return {
         "review": review,
@@ -87,13 +78,7 @@ def review_detail(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
 
 def _row(request: AuthenticatedHttpRequest, review_item: ReviewItem, *, status: int = 200) -> HttpResponse:
     """The row of an item the caller has already reached through the access policy, read afresh with its counts."""
-    item = (
-        selectors.review_items(
-            review=review_item.review, user=request.user, filters=selectors.ItemFilters(), today=timezone.localdate()
-        )
-        .filter(pk=review_item.pk)
-        .first()
-    ) or review_item
+    item = selectors.review_items(review=review_item.review).filter(pk=review_item.pk).first() or review_item
     _with_links([item])
     context = {
         "item": item,
