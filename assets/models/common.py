@@ -70,7 +70,8 @@ class VersionedFact(models.Model):
     def clean_fields(self, exclude: Collection[str] | None = None) -> None:
         """Django checks that each foreign key's target exists with a query. A target this instance holds was read
         from (or written to) the database in this request, so that query is skipped; the database's foreign key
-        constraint still guards the write."""
+        constraint still guards the write. ``is_cached`` and ``get_cached_value`` are Django's private field-cache API
+        (checked against Django 6.1; ``tests/test_django_internals.py`` fails, naming this method, if they change)."""
         exclude = set(exclude or ())
         for field in self._meta.concrete_fields:
             if field.many_to_one and isinstance(field, models.ForeignKey) and field.is_cached(self):

@@ -4,6 +4,11 @@ Django tests each ``CheckConstraint`` with its own query, inside its own savepoi
 constraint, 27 for a study's nine, before the row is written. ``validate_constraints_batched`` asks the database
 about all of them in one SELECT; only when one fails does it fall back to Django's one-by-one validation, so the
 errors users see are exactly Django's.
+
+Private Django API, checked against Django 6.1: the query is built as Django's own ``CheckConstraint.validate`` and
+``Q.check`` build theirs (``Model._get_field_expression_map``, ``BaseConstraint._expression_refs_exclude``,
+``sql.Query(None)`` run with ``execute_sql(SINGLE)``). Django has no public way to test several conditions in one
+query; ``tests/test_django_internals.py`` fails, naming this module, when an upgrade changes any of them.
 """
 
 from __future__ import annotations
