@@ -85,4 +85,4 @@ bench: install
 	$(BIN)/python manage.py bench
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache *.egg-info
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache .import_linter_cache *.egg-info

@@ -36,7 +36,7 @@ def test_every_route_obeys_the_access_policy_on_every_method(world, capsys):
 def test_the_methods_a_view_declares_are_read_from_its_decorators_and_class():
     views = {route.name: route.view for route in iter_routes()}
     assert declared_methods(views["diligence:review_detail"]) == {"GET"}  # require_GET, under login_required and vary
-    assert declared_methods(views["diligence:memo_create"]) == {"POST"}  # require_POST under the rate limit
+    assert declared_methods(views["diligence:memo_create"]) == {"POST"}  # require_POST; rate-limited by URL
     assert declared_methods(views["assets:asset_edit"]) == {"GET", "POST"}
     assert declared_methods(views["password_change_done"]) == {"GET", "HEAD", "OPTIONS"}  # a TemplateView
     bad = {route.name: route.view for route in iter_routes("tests.urlwalk_bad_urls")}

@@ -21,7 +21,7 @@ from assets.filters import ASSET_SORT_CHOICES, RED_FLAG_CHOICES, AssetFilter
 from assets.forms import AssetForm
 from assets.services import StaleEdit
 from assets.tabs import OWN_TAB_NAMES
-from assets.views.common import add_service_errors, stale_author, stale_changes, tab_page_context
+from assets.views.common import add_service_errors, posted_version, stale_author, stale_changes, tab_page_context
 from teams import access
 from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from teams.models import DealTeam
@@ -125,9 +125,8 @@ def asset_delete(request: AuthenticatedHttpRequest, asset_id: int) -> HttpRespon
     asset = asset_access(request, asset_id, edit=True)
     stale = None
     if request.method == "POST":
-        version = request.POST.get("version", "")
         try:
-            services.fact_delete(instance=asset, user=request.user, expected_version=int(version) if version else None)
+            services.fact_delete(instance=asset, user=request.user, expected_version=posted_version(request))
         except StaleEdit as refused:
             asset, stale = refused.current, stale_author(refused)
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms import BaseForm
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django_htmx.http import reswap, retarget
@@ -72,3 +72,11 @@ def tab_page_context(request: HtmxHttpRequest, *, asset: Asset, tab: str) -> dic
         "today": timezone.localdate(),
         **selectors.tab_context(asset=asset, tab=tab, today=timezone.localdate()),
     }
+
+
+def posted_version(request: HttpRequest) -> int | None:
+    """The record version a delete form was rendered with; None when absent or not a number (no stale check)."""
+    try:
+        return int(request.POST.get("version") or "") or None
+    except ValueError:
+        return None

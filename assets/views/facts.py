@@ -20,7 +20,7 @@ from assets.kinds import KINDS_BY_SLUG, FactKind, children_of
 from assets.models import Asset
 from assets.models.common import VersionedFact
 from assets.services import StaleEdit
-from assets.views.common import add_service_errors, saved_response, stale_author, stale_changes
+from assets.views.common import add_service_errors, posted_version, saved_response, stale_author, stale_changes
 from teams.http import HtmxHttpRequest
 
 
@@ -80,7 +80,7 @@ def fact_delete(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResp
     stale = None
     if request.method == "POST":
         try:
-            services.fact_delete(instance=fact, user=request.user, expected_version=_int(request.POST.get("version")))
+            services.fact_delete(instance=fact, user=request.user, expected_version=posted_version(request))
         except StaleEdit as refused:
             fact, stale = refused.current, stale_author(refused)
         else:
@@ -106,10 +106,3 @@ def _only(url_ids: dict[str, int]) -> int:
     """The one id in the URL; its name (``site_id``, ``study_id``...) says which kind, for the URL walk."""
     (value,) = url_ids.values()
     return value
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None

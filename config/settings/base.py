@@ -179,6 +179,7 @@ DILIGENCE_RATE_LIMITED_VIEWS = {
     "assets:registry_import": "import",
     "assets:registry_fetch": "import",
     "diligence:memo_create": "memo_create",
+    "diligence:memo_retry_edit": "memo_create",  # a retry is another render
 }
 
 # Registry import (assets.registry): the largest record file accepted, and the ClinicalTrials.gov API it fetches from.

@@ -1,4 +1,4 @@
-"""The work: people and teams, checklist templates and reviews, findings."""
+"""The work: checklist templates and reviews, findings, memos and notifications."""
 
 from diligence.models.checklists import (
     ChecklistTemplate,
@@ -14,19 +14,13 @@ from diligence.models.checklists import (
 )
 from diligence.models.findings import Finding, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
-from teams.models.access_log import AccessLogEntry, AppendOnlyError
-from teams.models.teams import DealTeam, Membership, User
 
 __all__ = [
-    "AccessLogEntry",
-    "AppendOnlyError",
     "ChecklistTemplate",
-    "DealTeam",
     "Evidence",
     "EvidenceDownload",
     "Finding",
     "ItemComment",
-    "Membership",
     "Memo",
     "MemoComment",
     "MemoDownload",
@@ -38,5 +32,4 @@ __all__ = [
     "TemplateItem",
     "TemplateQuestion",
     "TemplateVersion",
-    "User",
 ]

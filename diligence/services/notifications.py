@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from diligence.models import Memo, Notification
 from diligence.services import queue
+from teams import access
 
 if TYPE_CHECKING:
     from teams.models import User
@@ -47,7 +48,8 @@ def _enqueue_email(notification_id: int) -> None:
 
 def notification_email_send(*, notification_id: int) -> bool:
     """Send a notification's email unless it has been sent. Returns False when there was nothing to send (sent
-    already, deleted, or the person has no address). Mail errors are logged and raised, for the task to retry.
+    already, deleted, the person has no address, or may no longer see the team's work). Mail errors are logged and
+    raised, for the task to retry.
 
     The row stays locked while the server takes the message, so a duplicate delivery of the task waits and then
     finds it sent; a worker that dies after sending but before committing sends it again (at least once)."""
@@ -58,8 +60,8 @@ def notification_email_send(*, notification_id: int) -> bool:
         if notification is None:
             return False
         address = notification.user.email
-        if not address:
-            return False
+        if not address or not access.can_view(notification.user, notification.team_id):
+            return False  # no address, or no longer on the team (or deactivated): the memo is not theirs to hear of
         email = EmailMessage(subject=f"[IIT Diligence] {notification.message}", body=notification.message, to=[address])
         try:
             email.send()

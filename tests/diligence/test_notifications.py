@@ -15,6 +15,7 @@ from diligence.models import Notification
 from diligence.services import memos, queue
 from diligence.services.notifications import notification_email_send, notify
 from diligence.tasks import notification_email
+from teams.services import membership_remove
 from tests.factories import MembershipFactory, UserFactory
 from tests.workers import running_worker, wait_for
 
@@ -73,6 +74,18 @@ def test_a_notifications_email_is_sent_once(world):
     ]
     notification.refresh_from_db()
     assert notification.emailed_at is not None
+
+
+@pytest.mark.django_db
+def test_no_email_reaches_someone_who_has_left_the_team_or_been_deactivated(world):
+    left, deactivated = world.partner, world.lead
+    notifications = notify(users=[left, deactivated], memo=world.facts.memo, kind="approved",
+                           message="Memo version 1 on PHX-1 approved.")  # fmt: skip
+    membership_remove(membership=left.memberships.get(team=world.phoenix), actor=world.lead)
+    deactivated.is_active = False
+    deactivated.save(update_fields=["is_active"])
+    assert [notification_email_send(notification_id=n.pk) for n in notifications] == [False, False]
+    assert mail.outbox == []
 
 
 @NO_DEPRECATED_MAIL_API
