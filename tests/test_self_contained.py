@@ -8,7 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # A folder beside the project, a machine's absolute path, or a document that users of the product do not have.
-OUTSIDE = re.compile(r"\.\./shared|/work/|/home/\w+/|DOMAIN\.md|STYLE\.md")
+# Spelt in pieces so this file does not itself hold what it looks for.
+SIBLING, MACHINE, BRIEFS = "../" + "shared", "/" + "work/", ("DOMAIN", "STYLE")
+OUTSIDE = re.compile("|".join([re.escape(SIBLING), re.escape(MACHINE), r"/home/\w+/", *(rf"{b}\.md" for b in BRIEFS)]))
 
 
 def tracked_text_files() -> list[Path]:
@@ -23,7 +25,6 @@ def test_no_tracked_file_names_a_path_outside_the_repository():
     offenders = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in files
-        if path != Path(__file__)
         for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
         if OUTSIDE.search(line)
     ]
@@ -31,6 +32,6 @@ def test_no_tracked_file_names_a_path_outside_the_repository():
 
 
 def test_the_pattern_catches_what_it_is_for():
-    for line in ('SHARED = ROOT / "../shared/fixtures"', 'Path("/work/shared/x")', "see DOMAIN.md"):
+    for line in (f'SHARED = ROOT / "{SIBLING}/fixtures"', f'Path("{MACHINE}shared/x")', f"see {BRIEFS[0]}.md"):
         assert OUTSIDE.search(line)
     assert not OUTSIDE.search("the shared hospital directory")
