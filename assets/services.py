@@ -12,6 +12,7 @@ from assets.models import Asset, Company, Hospital, Study, StudySite
 from assets.models.common import VersionedFact
 from assets.models.hospitals import normalise_name
 from assets.signals import announce
+from teams import access
 
 if TYPE_CHECKING:
     from teams.models import User
@@ -30,14 +31,7 @@ def follow(instance: Model, path: str | None) -> int | None:
     """The id at the end of an ORM path such as ``study__team`` (``""``: the instance itself)."""
     if path is None:
         return None
-    if path == "":
-        return instance.pk
-    *hops, last = path.split("__")
-    for hop in hops:
-        instance = getattr(instance, hop)
-        if instance is None:
-            return None
-    return getattr(instance, f"{last}_id")
+    return instance.pk if path == "" else access.id_along(instance, path)
 
 
 def team_id_of(instance: VersionedFact) -> int | None:

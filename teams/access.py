@@ -157,10 +157,10 @@ def require_review(user: User | AnonymousUser, team: DealTeam | int) -> None:
         raise Http404("Not found.")
 
 
-def team_id_along(obj: Model, team_field: str) -> int | None:
-    """The id of the team at the end of an ORM path such as ``review__team``, followed along the object's relations
-    (a hop its selector did not join costs a query); None where a hop is empty."""
-    *hops, last = team_field.split("__")
+def id_along(obj: Model, path: str) -> int | None:
+    """The id at the end of an ORM path such as ``review__team``, followed along the object's relations (a hop its
+    selector did not join costs a query); None where a hop is empty."""
+    *hops, last = path.split("__")
     target: Model | None = obj
     for hop in hops:
         target = getattr(target, hop)
@@ -186,7 +186,7 @@ def admit[M: Model](
     the model, as an asset's dossier). Views reach team data through their app's helpers, which call this."""
     if not (edit or review or log):
         return obj  # a read that is not logged: the fetch through the policy was the whole check
-    team_id = team_id_along(obj, team_field)
+    team_id = id_along(obj, team_field)
     if team_id is None:  # reached through no team: nobody may change it, and there is no team's log to write to
         raise Http404("Not found.")
     if edit:

@@ -121,7 +121,7 @@ def test_admit_logs_only_once_every_check_has_passed(world):
 def test_admit_follows_the_path_to_the_owning_team(world):
     review = world.facts.review
     item = review.items.select_related("review").first()
-    assert access.team_id_along(item, "review__team") == world.phoenix.pk
+    assert access.id_along(item, "review__team") == world.phoenix.pk
     with pytest.raises(Http404):
         access.admit(request_as(world.partner), item, team_field="review__team", edit=True)
     access.admit(request_as(world.member), item, team_field="review__team", edit=True, log="view")
