@@ -8,6 +8,7 @@ class DiligenceConfig(AppConfig):
     def ready(self) -> None:
         from assets.tabs import Tab, register_tab
         from diligence import receivers  # noqa: F401 - connects the findings recompute to fact changes
+        from diligence.search import receivers as search_receivers  # noqa: F401 - marks the search index
 
         register_tab(Tab("findings", "Findings & verdict", "diligence:asset_findings"), after="overview")
         register_tab(Tab("checklist", "Checklist", "diligence:asset_checklist"), after="findings")

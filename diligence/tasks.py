@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
+from diligence.search import index as search
 from diligence.services import memos, notifications, queue
 
 
@@ -51,3 +52,17 @@ def memo_sweep() -> list[int]:
 def notification_email(notification_id: int) -> None:
     """Idempotent: a redelivered task finds the email sent and returns."""
     notifications.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(
+    name=queue.SEARCH_INDEX,
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def search_index(marks: list[list[object]]) -> int:
+    """Rewrite the search entries of what the marks name (``[kind, id]`` pairs). Idempotent."""
+    return search.search_index((str(kind), int(str(pk))) for kind, pk in marks)

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from diligence.views import exports, findings, memos, reviews, teams
+from diligence.views import exports, findings, memos, reviews, search, teams
 
 app_name = "diligence"
 
 urlpatterns = [
     path("", teams.home, name="home"),
+    path("search/", search.search, name="search"),
     path("teams/<slug:team_slug>/", teams.team_home, name="team_home"),
     path("assets/<int:asset_id>/findings/", findings.asset_findings, name="asset_findings"),
     path("assets/<int:asset_id>/checklist/", findings.asset_checklist, name="asset_checklist"),

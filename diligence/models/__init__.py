@@ -14,6 +14,7 @@ from diligence.models.checklists import (
 )
 from diligence.models.findings import Finding, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
+from diligence.models.search import SearchEntry, SearchKind
 
 __all__ = [
     "ChecklistTemplate",
@@ -28,6 +29,8 @@ __all__ = [
     "QuestionKey",
     "Review",
     "ReviewItem",
+    "SearchEntry",
+    "SearchKind",
     "Severity",
     "TemplateItem",
     "TemplateQuestion",

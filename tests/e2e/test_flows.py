@@ -305,7 +305,7 @@ def test_an_outsider_finds_nothing_of_another_team_and_a_copied_link_gives_404(b
     page = browse.page
     browse.login("outsider")
     browse.goto("/assets/")
-    search = page.get_by_role("searchbox", name="Search")
+    search = page.get_by_role("searchbox", name="Search", exact=True)
     count = page.locator("#results .result-count")
 
     def search_for(query: str) -> None:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from config.demo.facts import seed_demo_facts
 from config.demo.reviews import seed_demo_reviews
+from diligence.search.index import search_index_rebuild
 from teams.models import DealTeam, Membership, User
 from teams.services import membership_set, team_create
 
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  asset {code} created (illustrative demo facts)")
         for code in seed_demo_reviews(team=teams["phoenix"]):
             self.stdout.write(f"  checklist started for {code} (illustrative progress)")
+        # Written here rather than left to a worker, so the search box finds the demo at once.
+        self.stdout.write(f"  search index: {search_index_rebuild():,} entries")
 
     def _team(self, slug: str, name: str, description: str) -> DealTeam:
         return DealTeam.objects.filter(slug=slug).first() or team_create(name=name, slug=slug, description=description)

@@ -1,0 +1,56 @@
+"""What marks the search index for rewriting: the facts' change signal and saves and deletes of the records the
+index holds. Written rows only: a queryset ``update()`` sends no signal, and none of ours changes searchable text."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from assets.models import Asset, Hospital
+from assets.signals import facts_changed
+from diligence.models import Evidence, Finding, ItemComment, Memo, Review, ReviewItem
+from diligence.search.index import search_index_later
+
+
+@receiver(facts_changed, dispatch_uid="diligence.search.facts")
+def facts_marked(sender: object, *, team_id: int, asset_ids: set[int], **kwargs: object) -> None:
+    search_index_later("team", team_id)  # the team's studies that belong to no asset
+    for asset_id in asset_ids:
+        search_index_later("asset", asset_id)
+
+
+@receiver([post_save, post_delete], sender=Hospital, dispatch_uid="diligence.search.hospital")
+def hospital_marked(sender: type, instance: Hospital, **kwargs: object) -> None:
+    search_index_later("hospital", instance.pk)
+
+
+@receiver(post_save, sender=Asset, dispatch_uid="diligence.search.asset")
+def asset_marked(sender: type, instance: Asset, **kwargs: object) -> None:
+    search_index_later("asset", instance.pk)  # a deleted asset's entries go with it (a foreign key cascade)
+
+
+@receiver([post_save, post_delete], sender=Review, dispatch_uid="diligence.search.review")
+def review_marked(sender: type, instance: Review, **kwargs: object) -> None:
+    search_index_later("asset", instance.asset_id)
+
+
+@receiver([post_save, post_delete], sender=ReviewItem, dispatch_uid="diligence.search.item")
+def item_marked(sender: type, instance: ReviewItem, **kwargs: object) -> None:
+    search_index_later("review", instance.review_id)
+
+
+@receiver([post_save, post_delete], sender=ItemComment, dispatch_uid="diligence.search.comment")
+@receiver([post_save, post_delete], sender=Evidence, dispatch_uid="diligence.search.evidence")
+def item_part_marked(sender: type, instance: ItemComment | Evidence, **kwargs: object) -> None:
+    search_index_later("item", instance.item_id)
+
+
+@receiver([post_save, post_delete], sender=Finding, dispatch_uid="diligence.search.finding")
+def finding_marked(sender: type, instance: Finding, **kwargs: object) -> None:
+    search_index_later("asset", instance.asset_id)
+
+
+@receiver(post_save, sender=Memo, dispatch_uid="diligence.search.memo")
+def memo_marked(sender: type, instance: Memo, **kwargs: object) -> None:
+    if instance.status == Memo.Status.READY:  # its text is read once it has a PDF; deletes cascade with the asset
+        search_index_later("asset", instance.asset_id)
