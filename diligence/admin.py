@@ -3,15 +3,19 @@ registered here, so staff never see it unless they are members of a team (and th
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import nested_admin
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.forms import Textarea
+from django.forms import BaseModelFormSet, Textarea
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from diligence.models import ChecklistTemplate, TemplateItem, TemplateQuestion, TemplateVersion
 from diligence.services.checklists import template_diff, template_new_draft, template_publish
@@ -46,7 +50,7 @@ class TemplateItemInline(FrozenWhenPublishedInline, nested_admin.NestedStackedIn
         models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 48})},
         models.JSONField: {"widget": Textarea(attrs={"rows": 1, "cols": 28})},
     }
-    fields = ["order", "key", "text", "guidance", "evidence_required", "criticality", "rule_ids"]
+    fields = ["order", "text", "wording_only", "key", "guidance", "evidence_required", "criticality", "rule_ids"]
     sortable_field_name = "order"
     extra = 0
 
@@ -70,6 +74,13 @@ class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # new versions start from "New draft" on the template
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The editor is one long page of nested forms: what is wrong is listed at the top, each linking to its field.
+        context["error_summary"] = error_summary(
+            [inline.formset for inline in context.get("inline_admin_formsets", [])]
+        )
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: TemplateVersion | None = None) -> bool:
         if obj is not None and obj.is_published:
@@ -142,6 +153,33 @@ class TemplateVersionAdmin(nested_admin.NestedModelAdmin):
         return HttpResponseRedirect(reverse("admin:diligence_templateversion_change", args=[version.pk]))
 
 
+@dataclass(frozen=True)
+class FormError:
+    where: str
+    message: str
+    anchor: str
+
+
+def error_summary(formsets: list[BaseModelFormSet], where: str = "") -> list[FormError]:
+    """Every error of the formsets and the forms nested in them, named by where it is ("Question 2 › item 3: key")
+    with the id of the field (or form) to link to."""
+    errors: list[FormError] = []
+    for formset in formsets:
+        noun = "question" if formset.model is TemplateQuestion else "item"
+        errors += [FormError(where or "Checklist", str(message), "") for message in formset.non_form_errors()]
+        for number, form in enumerate(formset.forms, start=1):
+            if getattr(form, "cleaned_data", {}).get("DELETE"):
+                continue
+            place = f"{where} › {noun} {number}" if where else f"{noun.capitalize()} {number}"
+            for name, field_errors in form.errors.items():
+                field = form.fields.get(name)
+                label = field.label if field is not None and field.label else "this " + noun
+                anchor = form[name].auto_id if field is not None else ""
+                errors += [FormError(f"{place}: {label}", str(message), anchor or "") for message in field_errors]
+            errors += error_summary(getattr(form, "nested_formsets", None) or [], place)
+    return errors
+
+
 class TemplateVersionInline(admin.TabularInline):
     model = TemplateVersion
     readonly_fields = ("number", "status", "published_at", "published_by", "change_note")
@@ -156,10 +194,48 @@ class TemplateVersionInline(admin.TabularInline):
 
 @admin.register(ChecklistTemplate)
 class ChecklistTemplateAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "draft", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [TemplateVersionInline]
     actions = ["start_new_draft"]
+    change_form_template = "admin/diligence/checklisttemplate/change_form.html"
+
+    @admin.display(description="Draft")
+    def draft(self, template: ChecklistTemplate) -> str:
+        draft = template.versions.filter(status=TemplateVersion.Status.DRAFT).first()
+        if draft is None:
+            return "—  (start one from the template's page)"
+        url = reverse("admin:diligence_templateversion_change", args=[draft.pk])
+        return format_html('<a href="{}">Edit draft version {}</a>', url, draft.number)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        template = self.get_object(request, object_id)
+        if template is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "draft_version": template.versions.filter(status=TemplateVersion.Status.DRAFT).first(),
+                "latest_version": template.latest_published(),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<int:template_id>/new-draft/", wrap(self.new_draft_view), name="diligence_checklisttemplate_new_draft"
+            ),
+            *super().get_urls(),
+        ]
+
+    def new_draft_view(self, request: AuthenticatedHttpRequest, template_id: int) -> HttpResponse:
+        """The button on the template's page: its draft (a copy of the latest published version), opened."""
+        template = get_object_or_404(ChecklistTemplate, pk=template_id)
+        if request.method != "POST" or not self.has_change_permission(request, template):
+            raise PermissionDenied
+        draft = template_new_draft(template=template, user=request.user)
+        return HttpResponseRedirect(reverse("admin:diligence_templateversion_change", args=[draft.pk]))
 
     @admin.action(description="Start a new draft (a copy of the latest published version)")
     def start_new_draft(

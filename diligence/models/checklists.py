@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
@@ -138,13 +139,23 @@ class TemplateItem(FrozenWhenPublished):
 
     question = models.ForeignKey(TemplateQuestion, on_delete=models.CASCADE, related_name="items")
     version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE, related_name="items", editable=False)
-    key = models.SlugField(max_length=80, help_text="Stable identifier across versions, e.g. ethics-every-site.")
+    key = models.SlugField(
+        max_length=80,
+        blank=True,
+        help_text="Stable identifier across versions, e.g. ethics-every-site; written from the text when left empty.",
+    )
     text = models.TextField()
     guidance = models.TextField(blank=True, help_text="How to check it, for the reviewer.")
     evidence_required = models.BooleanField(default=False)
     criticality = models.CharField(max_length=10, choices=Criticality.choices, default=Criticality.MAJOR)
     rule_ids = models.JSONField(default=list, blank=True, help_text="Ids of the finding rules this item relates to.")
     order = models.PositiveIntegerField(default=0)
+    wording_only = models.BooleanField(
+        "wording-only edit",
+        default=False,
+        help_text="This version only rewords the item (text or guidance; same question, criticality, evidence and "
+        "rules): teams keep their answers when they upgrade. Each new draft starts unticked.",
+    )
 
     class Meta:
         ordering = ["order", "pk"]
@@ -155,21 +166,29 @@ class TemplateItem(FrozenWhenPublished):
 
     def save(self, *args: object, **kwargs: object) -> None:
         self.version_id = self.question.version_id
+        if not self.key:
+            self.key = self._key_from_text()
         super().save(*args, **kwargs)
+
+    def _key_from_text(self) -> str:
+        """A slug of the text's first words, numbered if the version already has it."""
+        base = slugify(" ".join(self.text.split()[:8]))[:60].strip("-") or "item"
+        taken = set(TemplateItem.objects.filter(version_id=self.version_id).values_list("key", flat=True))
+        key, n = base, 2
+        while key in taken:
+            key, n = f"{base}-{n}", n + 1
+        return key
 
     def owning_version(self) -> TemplateVersion:
         return self.question.version
 
+    def substance(self) -> tuple[object, ...]:
+        """What an answer rests on besides the wording: where the item sits, how much it matters, what it needs."""
+        return (self.question.key, self.evidence_required, self.criticality, tuple(self.rule_ids))
+
     def content(self) -> tuple[object, ...]:
         """What makes two versions of an item "the same item, unchanged"."""
-        return (
-            self.question.key,
-            self.text,
-            self.guidance,
-            self.evidence_required,
-            self.criticality,
-            tuple(self.rule_ids),
-        )
+        return (*self.substance(), self.text, self.guidance)
 
 
 class Review(models.Model):

@@ -108,6 +108,61 @@ def upgrade_offer(*, review: Review) -> tuple[TemplateVersion, TemplateDiff] | N
     return latest, template_diff(old=review.template_version, new=latest)
 
 
+@dataclass(frozen=True)
+class UpgradeEffect:
+    """What an upgrade does to one item of the review and to the team's answer on it."""
+
+    text: str
+    change: str  # added, reworded, changed, removed
+    what_changed: list[str]
+    answer: str  # the team's answer as it stands ("" when the item was never touched)
+    effect: str
+
+
+# How an item's versions can differ, in the words the upgrade page uses.
+ASPECTS = (
+    ("question", lambda i: i.question.key),
+    ("criticality", lambda i: i.criticality),
+    ("evidence required", lambda i: i.evidence_required),
+    ("related rules", lambda i: tuple(i.rule_ids)),
+    ("wording", lambda i: i.text),
+    ("guidance", lambda i: i.guidance),
+)
+EFFECTS = {
+    "added": "New item: starts unanswered.",
+    "reworded": "Answer kept: the wording changed, and the editor marked it wording-only.",
+    "changed": "Archived with its answer, files and comments; the item starts again.",
+    "removed": "Archived with its answer, files and comments; the item leaves the checklist.",
+}
+
+
+def _answer(item: ReviewItem | None) -> str:
+    if item is None:
+        return ""
+    parts = [str(item.get_status_display())] if item.status != ReviewItem.Status.NOT_STARTED else []
+    if item.assignee_id:
+        parts.append(f"assigned to {item.assignee}")
+    if item.notes:
+        parts.append(f"notes: {item.notes[:80]}{'…' if len(item.notes) > 80 else ''}")
+    return " · ".join(parts)
+
+
+def upgrade_effects(*, review: Review, diff: TemplateDiff) -> list[UpgradeEffect]:
+    """Per item the upgrade touches, what happens to the team's answer, before the team decides (unchanged items,
+    whose answers simply carry over, are left out)."""
+    live = {item.key: item for item in review.items.filter(archived_at__isnull=True).select_related("assignee")}
+    effects = []
+    for change, pairs in (("changed", diff.changed), ("reworded", diff.reworded)):
+        for old, new in pairs:
+            aspects = [name for name, value in ASPECTS if value(old) != value(new)]
+            effects.append(UpgradeEffect(new.text, change, aspects, _answer(live.get(old.key)), EFFECTS[change]))
+    effects += [
+        UpgradeEffect(i.text, "removed", [], _answer(live.get(i.key)), EFFECTS["removed"]) for i in diff.removed
+    ]
+    effects += [UpgradeEffect(i.text, "added", [], "", EFFECTS["added"]) for i in diff.added]
+    return effects
+
+
 def asset_findings(*, asset_id: int, include_resolved: bool = False) -> list[Finding]:
     findings = Finding.objects.filter(asset_id=asset_id).select_related("status_changed_by")
     if not include_resolved:

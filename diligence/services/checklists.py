@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,12 @@ def template_publish(*, version: TemplateVersion, user: User | None) -> Template
     keys = list(items.values_list("key", flat=True))
     if len(keys) != len(set(keys)):
         raise ValidationError("Item keys must be unique within a version.")
+    latest = version.template.latest_published()
+    if latest is not None and _same_as(version, latest):
+        raise ValidationError(
+            f"Nothing to publish: this draft is the same as published version {latest.number}. Change an item or a "
+            "question first, or delete the draft."
+        )
     version.status, version.published_at, version.published_by = "published", timezone.now(), user
     version.save()
     return version
@@ -99,27 +106,75 @@ class TemplateDiff:
     added: list[TemplateItem] = field(default_factory=list)
     removed: list[TemplateItem] = field(default_factory=list)
     changed: list[tuple[TemplateItem, TemplateItem]] = field(default_factory=list)
+    # Only the wording changed, and each version that changed it was marked wording-only: answers carry over.
+    reworded: list[tuple[TemplateItem, TemplateItem]] = field(default_factory=list)
     unchanged: list[tuple[TemplateItem, TemplateItem]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed)
+        return not (self.added or self.removed or self.changed or self.reworded)
+
+    @property
+    def carried(self) -> list[tuple[TemplateItem, TemplateItem]]:
+        """The items whose answers carry over."""
+        return self.unchanged + self.reworded
 
 
 def template_diff(*, old: TemplateVersion, new: TemplateVersion) -> TemplateDiff:
-    """Items matched by key: added, removed, changed (text, guidance, question, criticality...) or unchanged."""
-    before = {i.key: i for i in TemplateItem.objects.filter(version=old).select_related("question")}
-    after = {i.key: i for i in TemplateItem.objects.filter(version=new).select_related("question")}
+    """Items matched by key: added, removed, changed, reworded (wording only, so marked) or unchanged.
+
+    Between versions more than one apart, an item counts as reworded only if every published version in between that
+    changed its wording marked the change wording-only; a change of substance anywhere makes it changed.
+    """
+    steps = [old]
+    if old.number < new.number:
+        steps += list(
+            TemplateVersion.objects.filter(
+                template_id=new.template_id,
+                status=TemplateVersion.Status.PUBLISHED,
+                number__gt=old.number,
+                number__lt=new.number,
+            ).order_by("number")
+        )
+    steps.append(new)
+    by_version: dict[int, dict[str, TemplateItem]] = {version.pk: {} for version in steps}
+    for item in TemplateItem.objects.filter(version__in=[v.pk for v in steps]).select_related("question"):
+        by_version[item.version_id][item.key] = item
+    chain = [by_version[version.pk] for version in steps]
+    before, after = chain[0], chain[-1]
     diff = TemplateDiff()
     for key, item in after.items():
         if key not in before:
             diff.added.append(item)
-        elif before[key].content() != item.content():
-            diff.changed.append((before[key], item))
-        else:
+        elif before[key].content() == item.content():
             diff.unchanged.append((before[key], item))
+        elif _only_reworded(key, chain):
+            diff.reworded.append((before[key], item))
+        else:
+            diff.changed.append((before[key], item))
     diff.removed = [item for key, item in before.items() if key not in after]
     return diff
+
+
+def _only_reworded(key: str, chain: list[dict[str, TemplateItem]]) -> bool:
+    for earlier, later in itertools.pairwise(chain):
+        if key not in earlier or key not in later:
+            return False  # removed and added again on the way
+        a, b = earlier[key], later[key]
+        if a.substance() != b.substance() or (a.content() != b.content() and not b.wording_only):
+            return False
+    return True
+
+
+def _same_as(version: TemplateVersion, published: TemplateVersion) -> bool:
+    """Whether ``version`` says nothing ``published`` does not: the same questions and the same items."""
+    if not template_diff(old=published, new=version).is_empty:
+        return False
+
+    def questions(v: TemplateVersion) -> list[tuple[object, ...]]:
+        return list(v.questions.order_by("key").values_list("key", "title", "description"))
+
+    return questions(version) == questions(published)
 
 
 # --- reviews --------------------------------------------------------------------------------------------------
@@ -161,8 +216,8 @@ class UpgradeResult:
 
 @transaction.atomic
 def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
-    """Move a review to its template's latest published version. Answers on unchanged items carry over; items
-    removed or changed are archived (never deleted) and changed ones start afresh."""
+    """Move a review to its template's latest published version. Answers on unchanged and reworded items carry
+    over; items removed or changed are archived (never deleted) and changed ones start afresh."""
     review = Review.objects.select_for_update().get(pk=review.pk)
     latest = review.template.latest_published()
     if latest is None or latest.number <= review.template_version.number:
@@ -175,7 +230,7 @@ def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
     for item in to_archive:
         item.archived_at = now
         item.save(update_fields=["archived_at", "updated_at"])
-    for old, new in diff.unchanged:
+    for old, new in diff.carried:
         if old.key in live:
             item = live[old.key]
             item.template_item, item.order = new, new.question.order * 1000 + new.order
@@ -186,7 +241,7 @@ def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
     ReviewItem.objects.bulk_create(fresh)
     review.template_version, review.upgraded_at = latest, now
     review.save(update_fields=["template_version", "upgraded_at"])
-    return UpgradeResult(carried=len(diff.unchanged), added=len(fresh), archived=len(to_archive))
+    return UpgradeResult(carried=len(diff.carried), added=len(fresh), archived=len(to_archive))
 
 
 ITEM_FIELDS = ("status", "assignee", "due_on", "notes", "na_reason")

@@ -247,11 +247,13 @@ def review_upgrade(request: AuthenticatedHttpRequest, review_id: int) -> HttpRes
                 f"{result.archived} archived.",
             )
         return redirect(review)
+    offer = selectors.upgrade_offer(review=review)
     context = {
         "review": review,
         "asset": review.asset,
         "team": review.team,
-        "offer": selectors.upgrade_offer(review=review),
+        "offer": offer,
+        "effects": selectors.upgrade_effects(review=review, diff=offer[1]) if offer else [],
         "can_edit": access.can_edit(request.user, review.team_id),
     }
     return render(request, "diligence/review_upgrade.html", context)

@@ -77,3 +77,20 @@ def test_team_members_cannot_reach_template_admin(client_as):
     for role in ("member", "lead", "partner"):
         response = client_as(role).get("/admin/diligence/templateversion/")
         assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_the_new_draft_button_opens_the_templates_draft(admin_client):
+    from diligence.models import ChecklistTemplate, TemplateVersion
+
+    template = ChecklistTemplate.objects.get()
+    url = f"/admin/diligence/checklisttemplate/{template.pk}/new-draft/"
+    page = admin_client.get(f"/admin/diligence/checklisttemplate/{template.pk}/change/").content.decode()
+    assert f'action="{url}"' in page and "New draft (a copy of version 1)" in page
+    assert admin_client.get(url).status_code == 403  # a button, never a link: only POST makes a draft
+    assert not TemplateVersion.objects.filter(status="draft").exists()
+    response = admin_client.post(url)
+    draft = TemplateVersion.objects.get(status="draft")
+    assert response["Location"] == f"/admin/diligence/templateversion/{draft.pk}/change/"
+    assert admin_client.post(url)["Location"] == response["Location"]  # one draft at a time
+    page = admin_client.get(f"/admin/diligence/checklisttemplate/{template.pk}/change/").content.decode()
+    assert "Open the draft (version 2)" in page

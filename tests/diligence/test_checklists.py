@@ -10,10 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from assets.services import StaleEdit
 from diligence.checklist_defaults import item_count
-from diligence.models import ReviewItem, TemplateItem, TemplateVersion
+from diligence.models import Review, ReviewItem, TemplateItem, TemplateVersion
 from diligence.services.checklists import (
     default_template_ensure,
     evidence_add,
@@ -265,3 +266,108 @@ def test_a_user_factory_member_can_be_assigned(world):
         review_item_update(item=item, user=world.lead, changes={"assignee": newcomer}, expected_version=1).assignee
         == newcomer
     )
+
+
+# --- wording-only edits, identical versions, keys from text -------------------------------------------------------
+
+
+def _draft_edit(user, key: str, **changes) -> TemplateVersion:
+    published = default_template_ensure()
+    draft = template_new_draft(template=published.template, user=user)
+    item = draft.items.get(key=key)
+    for name, value in changes.items():
+        setattr(item, name, value)
+    item.save()
+    return template_publish(version=draft, user=user)
+
+
+def latest(review: Review) -> TemplateVersion:
+    version = review.template.latest_published()
+    assert version is not None
+    return version
+
+
+def _answered(world, key: str) -> tuple[Review, ReviewItem]:
+    review = review_start(asset=AssetFactory(team=world.phoenix), user=world.member)
+    item = review.items.get(key=key)
+    review_item_update(item=item, user=world.member, changes={"status": "done", "notes": "Seen"}, expected_version=1)
+    return review, item
+
+
+def test_a_wording_only_edit_keeps_the_teams_answer_and_an_unmarked_one_does_not(world):
+    review, item = _answered(world, "consent-versions")
+    _draft_edit(
+        world.staff, "consent-versions", text="Consent form versions match the protocol versions.", wording_only=True
+    )
+    diff = template_diff(old=review.template_version, new=latest(review))
+    assert [new.key for _old, new in diff.reworded] == ["consent-versions"] and not diff.changed
+    assert review_upgrade(review=review, user=world.lead).archived == 0
+    item.refresh_from_db()
+    assert (item.status, item.notes, item.archived_at) == ("done", "Seen", None)
+
+    other, other_item = _answered(world, "ethics-every-site")  # on version 2; version 3 rewords without the mark
+    _draft_edit(world.staff, "ethics-every-site", text="Every site has its own ethics approval letter.")
+    assert review_upgrade(review=other, user=world.lead).archived == 1
+    other_item.refresh_from_db()
+    assert other_item.archived_at is not None
+
+
+def test_marked_wording_only_but_changed_in_substance_is_a_change(world):
+    review, item = _answered(world, "consent-versions")
+    _draft_edit(world.staff, "consent-versions", rule_ids=["hgr-export"], wording_only=True)
+    diff = template_diff(old=review.template_version, new=latest(review))
+    assert [new.key for _old, new in diff.changed] == ["consent-versions"] and not diff.reworded
+
+
+def test_over_several_versions_every_rewording_must_be_marked(world):
+    review, _item = _answered(world, "consent-versions")  # on version 1
+    _draft_edit(world.staff, "consent-versions", text="Reworded once.", wording_only=True)  # version 2
+    v3 = _draft_edit(world.staff, "ethics-every-site", guidance="Ask for each letter.")  # version 3: not this item
+    assert [n.key for _o, n in template_diff(old=review.template_version, new=v3).reworded] == ["consent-versions"]
+    v4 = _draft_edit(world.staff, "consent-versions", text="Reworded twice, meaning changed.")  # unmarked
+    diff = template_diff(old=review.template_version, new=v4)
+    assert "consent-versions" in [n.key for _o, n in diff.changed]
+
+
+def test_publishing_a_draft_identical_to_the_last_version_is_refused(world):
+    v1 = default_template_ensure()
+    draft = template_new_draft(template=v1.template, user=world.staff)
+    with pytest.raises(ValidationError, match="same as published version 1"):
+        template_publish(version=draft, user=world.staff)
+    question = draft.questions.get(key="ownership")
+    question.title = "Ownership of the data and the IP"
+    question.save()
+    assert template_publish(version=draft, user=world.staff).is_published  # a question's title is a change
+
+
+def test_an_item_without_a_key_gets_one_from_its_text(world):
+    v1 = default_template_ensure()
+    draft = template_new_draft(template=v1.template, user=world.staff)
+    question = draft.questions.get(key="ownership")
+    first = TemplateItem.objects.create(question=question, text="The licensor's board approved the licence", order=20)
+    second = TemplateItem.objects.create(question=question, text="The licensor's board approved the licence!", order=21)
+    assert first.key == "the-licensors-board-approved-the-licence"
+    assert second.key == "the-licensors-board-approved-the-licence-2"
+
+
+def test_the_upgrade_page_says_what_happens_to_each_answer(world, client_as):
+    review, _item = _answered(world, "consent-versions")
+    ethics = review.items.get(key="ethics-every-site")
+    review_item_update(item=ethics, user=world.member, changes={"status": "in_progress"}, expected_version=1)
+    published = default_template_ensure()
+    draft = template_new_draft(template=published.template, user=world.staff)
+    reworded = draft.items.get(key="consent-versions")
+    reworded.text, reworded.wording_only = "Consent versions match, reworded.", True
+    reworded.save()
+    changed = draft.items.get(key="ethics-every-site")
+    changed.criticality = "minor"
+    changed.save()
+    template_publish(version=draft, user=world.staff)
+    page = client_as("member").get(reverse("diligence:review_upgrade", args=[review.pk])).content.decode()
+    rows = page.split('<tr class="upgrade-')[1:]
+    reworded_row = next(row for row in rows if "Consent versions match, reworded." in row)
+    assert reworded_row.startswith("reworded") and "Answer kept: the wording changed" in reworded_row
+    assert "Done · notes: Seen" in reworded_row
+    changed_row = next(row for row in rows if row.startswith("changed"))
+    assert "criticality" in changed_row and "In progress" in changed_row
+    assert "<strong>Archived with its answer, files and comments; the item starts again.</strong>" in changed_row
