@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.db.models.fields.json import KT
 
-from diligence.models import Memo, Notification
+from diligence.memos.diff import snapshot_diff
+from diligence.models import Memo, MemoComment, Notification
 from teams import access
 from teams.models import Membership
 
@@ -28,13 +30,54 @@ def asset_memos(*, asset_id: int) -> QuerySet[Memo]:
 
 
 def review_queue(*, user: AnyUser) -> QuerySet[Memo]:
-    """Memos awaiting review on the teams where the user is a partner."""
+    """Memos awaiting review on the teams where the user is a partner, oldest first, each with the answer its
+    snapshot gives (read from the snapshot in the query, not by loading every snapshot)."""
     partner_teams = [team for team, role in access.team_roles(user).items() if role == Membership.Role.PARTNER]
     return (
         Memo.objects.filter(team_id__in=partner_teams, review_state=Memo.ReviewState.IN_REVIEW)
-        .select_related("asset", "team", "submitted_by")
+        .select_related("asset", "team", "submitted_by", "requested_by")
+        .defer("snapshot")
+        .annotate(verdict_headline=KT("snapshot__verdict__headline"), verdict_light=KT("snapshot__verdict__light"))
         .order_by("submitted_at", "pk")
     )
+
+
+def earlier_comments(*, memo: Memo) -> QuerySet[MemoComment]:
+    """Comments and change requests on the asset's earlier versions since its last approved one: what the team was
+    asked to change stays in view on the version that answers it."""
+    last_approved = (
+        Memo.objects.filter(asset_id=memo.asset_id, version__lt=memo.version, review_state=Memo.ReviewState.APPROVED)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return (
+        MemoComment.objects.filter(
+            memo__asset_id=memo.asset_id, memo__version__lt=memo.version, memo__version__gt=last_approved or 0
+        )
+        .exclude(kind=MemoComment.Kind.APPROVAL)
+        .select_related("author", "memo")
+        .order_by("memo__version", "created_at", "pk")
+    )
+
+
+def same_facts_as_refused(*, memo: Memo) -> Memo | None:
+    """The version just before ``memo``, if changes were requested on it and ``memo`` changes none of its facts:
+    approving such a re-render approves what was sent back."""
+    previous = (
+        Memo.objects.filter(asset_id=memo.asset_id, version__lt=memo.version, status=Memo.Status.READY)
+        .order_by("-version")
+        .first()
+    )
+    if previous is None or previous.review_state != Memo.ReviewState.CHANGES_REQUESTED:
+        return None
+    if not previous.snapshot or not memo.snapshot:
+        return None
+
+    def facts(snapshot: dict) -> dict:
+        return {key: value for key, value in snapshot.items() if key != "memo"}  # its version and date always differ
+
+    return None if snapshot_diff(old=facts(previous.snapshot), new=facts(memo.snapshot)) else previous
 
 
 def notifications_for(*, user: AnyUser, limit: int = 50) -> list[Notification]:

@@ -255,8 +255,11 @@ def memo_request_changes(*, memo: Memo, partner: User, comment: str) -> Memo:
 
 
 @transaction.atomic
-def memo_approve(*, memo: Memo, partner: User) -> Memo:
-    """Sign-off with name and time; the approved version is locked."""
+def memo_approve(*, memo: Memo, partner: User, version_read: int | None = None) -> Memo:
+    """Sign-off with name and time; the approved version is locked. ``version_read`` is the version the partner
+    confirmed having read: a sign-off never lands on another version than the one read."""
+    if version_read is not None and version_read != memo.version:
+        raise ValidationError(f"You confirmed reading version {version_read}, not version {memo.version}.")
     current = _transition(
         memo,
         allowed=(Memo.ReviewState.IN_REVIEW,),
@@ -291,6 +294,13 @@ def memo_download(*, memo: Memo, user: User) -> tuple[bytes, str]:
         raise ValidationError("The memo is not ready yet.")
     when = timezone.localtime()
     stamp = f"Downloaded by {user} on {when:%Y-%m-%d %H:%M} {when.tzname()}"
+    if memo.review_state == Memo.ReviewState.APPROVED and memo.decided_at is not None:
+        # The sign-off travels with every copy: who approved which version, and when.
+        approved = timezone.localtime(memo.decided_at)
+        stamp = (
+            f"Version {memo.version} approved by {memo.decided_by} on {approved:%Y-%m-%d %H:%M} {approved.tzname()}"
+            f" · {stamp}"
+        )
     MemoDownload.objects.create(memo=memo, user=user, stamp=stamp)
     with memo.pdf.open("rb") as stored:
         return stamp_pdf(stored.read(), stamp), f"{memo.asset.code}-memo-v{memo.version}.pdf"

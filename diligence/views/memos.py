@@ -71,17 +71,26 @@ def memo_status(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse
 @require_GET
 def memo_detail(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
     memo = memo_access(request, memo_id, log="view")
+    comments = list(memo.comments.select_related("author"))
+    earlier = list(selectors.earlier_comments(memo=memo))
+    labels = dict(SECTIONS)
+    for comment in (*comments, *earlier):  # the section's name as the memo prints it, not its key
+        comment.section_label = labels.get(comment.section, "")  # type: ignore[attr-defined]
     context = {
         "memo": memo,
         "asset": memo.asset,
         "team": memo.team,
-        "comments": memo.comments.select_related("author"),
+        "comments": comments,
         "sections": SECTIONS,
         "can_edit": access.can_edit(request.user, memo.team_id),
         "can_review": access.can_review(request.user, memo.team_id),
         "other_versions": selectors.asset_memos(asset_id=memo.asset_id)
         .filter(status=Memo.Status.READY)
         .exclude(pk=memo.pk),
+        "earlier_comments": earlier,
+        "same_as_refused": (
+            selectors.same_facts_as_refused(memo=memo) if memo.review_state == Memo.ReviewState.IN_REVIEW else None
+        ),
     }
     return render(request, "diligence/memo_detail.html", context)
 
@@ -145,7 +154,10 @@ def memo_review_edit(request: AuthenticatedHttpRequest, memo_id: int) -> HttpRes
     decision = request.POST.get("decision")
     try:
         if decision == "approve":
-            services.memo_approve(memo=memo, partner=request.user)
+            read = request.POST.get("version_read", "")
+            if not (read.isascii() and read.isdigit()):
+                raise ValidationError("Tick the box to confirm which version you read before you sign off.")
+            services.memo_approve(memo=memo, partner=request.user, version_read=int(read))
             messages.success(request, f"Memo version {memo.version} approved and locked.")
         elif decision == "changes":
             services.memo_request_changes(memo=memo, partner=request.user, comment=request.POST.get("body", ""))

@@ -162,14 +162,23 @@ def test_partner_review_in_the_browser(world, asset, client_as):
     memo = rendered(asset, world.member)
     client_as("member").post(reverse("diligence:memo_submit_edit", args=[memo.pk]))
     queue = client_as("partner").get(reverse("diligence:memo_review_queue")).content.decode()
-    assert f"v{memo.version}" in queue
+    assert f"Version {memo.version}</a>" in queue
+    assert f'<a href="/assets/{asset.pk}/">{asset.code}</a>' in queue
+    assert memo.snapshot is not None
+    assert memo.snapshot["verdict"]["headline"] in queue and str(world.member) in queue
     assert (
         client_as("member")
         .post(reverse("diligence:memo_review_edit", args=[memo.pk]), {"decision": "approve"})
         .status_code
         == 404
     )
-    client_as("partner").post(reverse("diligence:memo_review_edit", args=[memo.pk]), {"decision": "approve"})
+    partner = client_as("partner")
+    review_url = reverse("diligence:memo_review_edit", args=[memo.pk])
+    for unconfirmed in ({"decision": "approve"}, {"decision": "approve", "version_read": str(memo.version + 1)}):
+        partner.post(review_url, unconfirmed)
+        memo.refresh_from_db()
+        assert memo.review_state == "in_review"  # no sign-off without confirming the version read
+    partner.post(review_url, {"decision": "approve", "version_read": str(memo.version)})
     memo.refresh_from_db()
     assert memo.review_state == "approved"
     page = client_as("member").get(reverse("diligence:memo_detail", args=[memo.pk])).content.decode()
@@ -205,3 +214,51 @@ def test_memo_diff_shows_what_changed_between_versions(world, asset, client_as):
     second = rendered(asset, world.member)
     body = client_as("partner").get(reverse("diligence:memo_diff", args=[second.pk])).content.decode()
     assert "Renamed Hospital" in body
+
+
+def test_an_approved_memo_carries_its_sign_off_on_every_downloaded_page(world, asset, client_as):
+    memo = rendered(asset, world.member)
+    memos.memo_submit(memo=memo, user=world.member)
+    memos.memo_approve(memo=memo, partner=world.partner, version_read=memo.version)
+    reader = PdfReader(io.BytesIO(client_as("member").get(reverse("diligence:memo_download", args=[memo.pk])).content))
+    for page in reader.pages:
+        text = " ".join(page.extract_text().split())
+        assert f"Version {memo.version} approved by {world.partner} on" in text
+        assert f"Downloaded by {world.member}" in text
+
+
+def test_a_draft_memo_download_says_nothing_of_approval(world, asset, client_as):
+    memo = rendered(asset, world.member)
+    reader = PdfReader(io.BytesIO(client_as("member").get(reverse("diligence:memo_download", args=[memo.pk])).content))
+    assert "approved by" not in reader.pages[0].extract_text()
+
+
+def test_change_requests_stay_in_view_until_a_version_is_approved_and_an_unchanged_rerender_is_flagged(
+    world, asset, client_as
+):
+    first = rendered(asset, world.member)
+    memos.memo_submit(memo=first, user=world.member)
+    memos.memo_comment_add(memo=first, user=world.partner, section="ownership", body="Name the rights holder.")
+    memos.memo_request_changes(memo=first, partner=world.partner, comment="Cite the NHC filing date.")
+    second = rendered(asset, world.member)
+    memos.memo_submit(memo=second, user=world.member)
+    page = client_as("partner").get(reverse("diligence:memo_detail", args=[second.pk])).content.decode()
+    earlier = page.split('<ol class="comments earlier">')[1].split("</ol>")[0]
+    assert "Cite the NHC filing date." in earlier and "Name the rights holder." in earlier
+    assert "4. Ownership" in earlier and "· ownership" not in earlier  # the section by its name
+    assert "the same as version 1, on which changes were requested" in page
+
+    StudySiteFactory(study=asset.studies.first())  # a fact changes: the next version is not the same
+    memos.memo_approve(memo=second, partner=world.partner, version_read=second.version)
+    third = rendered(asset, world.member)
+    memos.memo_submit(memo=third, user=world.member)
+    page = client_as("partner").get(reverse("diligence:memo_detail", args=[third.pk])).content.decode()
+    assert "From earlier versions" not in page  # version 2 was approved: what came before it is settled
+    assert "on which changes were requested" not in page
+
+
+def test_a_sign_off_never_lands_on_another_version_than_the_one_read(world, asset):
+    memo = rendered(asset, world.member)
+    memos.memo_submit(memo=memo, user=world.member)
+    with pytest.raises(ValidationError, match="not version"):
+        memos.memo_approve(memo=memo, partner=world.partner, version_read=memo.version + 1)

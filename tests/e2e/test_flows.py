@@ -210,7 +210,9 @@ def test_partner_requests_changes_the_team_regenerates_and_the_partner_approves(
         browse.login("partner")
         page.get_by_role("link", name="Review queue").click()
         queue_row = page.locator("tbody tr", has_text="PHX-R")
-        queue_row.get_by_role("link", name="v1").click()
+        expect(queue_row.get_by_role("link", name="PHX-R")).to_have_attribute("href", f"/assets/{asset.pk}/")
+        expect(queue_row).to_contain_text(str(world.member))  # who asked for it
+        queue_row.get_by_role("link", name="Version 1").click()
         review = page.get_by_role("region", name="Partner review")
         review.get_by_label("What should change").fill("Section 4: say who holds the data rights today.")
         review.get_by_role("button", name="Request changes").click()
@@ -236,7 +238,15 @@ def test_partner_requests_changes_the_team_regenerates_and_the_partner_approves(
     browse.login("partner")
     page.get_by_role("link", name="Review queue").click()
     expect(page.locator("tbody tr", has_text="PHX-R")).to_have_count(1)  # version 1 left the queue
-    page.locator("tbody tr", has_text="PHX-R").get_by_role("link", name="v2").click()
+    page.locator("tbody tr", has_text="PHX-R").get_by_role("link", name="Version 2").click()
+    earlier = page.locator("ol.comments.earlier")
+    expect(earlier).to_contain_text("Version 1")
+    expect(earlier).to_contain_text("say who holds the data rights today")  # the request stays in view on v2
+    review = page.get_by_role("region", name="Partner review")
+    expect(review.get_by_role("note")).to_contain_text("the same as version 1, on which changes were requested")
+    review.get_by_role("button", name="Approve and sign off").click()  # without confirming what was read
+    expect(page.locator(".messages")).to_contain_text("Tick the box to confirm which version you read")
+    page.get_by_label("I have read version 2").check()
     page.get_by_role("button", name="Approve and sign off").click()
     expect(page.locator(".messages")).to_contain_text("Memo version 2 approved and locked.")
     expect(page.locator(".page-head")).to_contain_text(f"Signed off by {world.partner}")
