@@ -37,9 +37,9 @@ ASSET_SORTS = {
 # What the sort menu offers (the reversed code and name sorts are reachable by URL only).
 ASSET_SORT_CHOICES = [
     ("code", "Code"), ("name", "Name"), ("modality", "Modality"), ("phase", "Phase (China)"),
-    ("-updated", "Recently changed"), ("studies", "Most studies"), ("flags", "Most red flags"),
+    ("-updated", "Recently changed"), ("studies", "Most studies"), ("flags", "Most high-severity findings"),
 ]  # fmt: skip
-RED_FLAG_CHOICES = [("high", "With open high-severity flags"), ("none", "No open flags")]
+RED_FLAG_CHOICES = [("high", "With open high-severity findings"), ("none", "No open findings")]
 
 
 class AssetFilter(ScopedFilterSet):
