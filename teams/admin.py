@@ -8,13 +8,21 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from teams.models import DealTeam, Membership, User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    # Plain multiple selects, labelled: the two-pane filter widget puts an aria-label on a bare span, which axe-core
+    # (rightly) refuses.
+    filter_horizontal = ()
 
 
-class MembershipInline(admin.TabularInline):
+# Admins use the admin, so it is held to the same accessibility checks as the app (tests/e2e/test_accessibility.py):
+# stacked inlines label every field (a tabular one labels them only by column heading, which screen readers do not
+# announce for form fields), and plain selects have the labels select2's autocomplete widgets lack.
+class MembershipInline(admin.StackedInline):
     model = Membership
     extra = 1
-    autocomplete_fields = ["user"]
+    fields = ["user", "role"]
 
 
 @admin.register(DealTeam)
@@ -30,4 +38,3 @@ class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["team", "user", "role", "created_at"]
     list_filter = ["team", "role"]
     search_fields = ["user__username", "team__name"]
-    autocomplete_fields = ["user", "team"]

@@ -125,3 +125,21 @@ def test_a_checklist_item_is_worked_with_the_keyboard_alone(browse: Session, wor
     expect(row.get_by_role("link", name="Edit")).to_be_focused()  # back where the keyboard user was
     item.refresh_from_db()
     assert item.status == "in_progress"
+
+
+def test_the_admin_pages_for_teams_and_people_pass_axe(browse: Session, world):
+    from django.contrib.auth.models import Permission
+
+    world.staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="teams"))
+    browse.login("admin")
+    pages = [
+        ("admin: deal teams", "/admin/teams/dealteam/"),
+        ("admin: deal team", f"/admin/teams/dealteam/{world.phoenix.pk}/change/"),
+        ("admin: new deal team", "/admin/teams/dealteam/add/"),
+        ("admin: users", "/admin/teams/user/"),
+        ("admin: user", f"/admin/teams/user/{world.member.pk}/change/"),
+        ("admin: new user", "/admin/teams/user/add/"),
+        ("admin: memberships", "/admin/teams/membership/"),
+        ("admin: membership", f"/admin/teams/membership/{world.member.memberships.get().pk}/change/"),
+    ]
+    visit(browse, pages, phone=set())
