@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Window
+from django.db.models.functions import RowNumber
 
 from assets.models import Asset
 from diligence.models import Finding, ReviewItem, Severity
@@ -30,11 +31,17 @@ class Dashboard:
         return sum(count for _severity, _label, count in self.findings_by_severity)
 
 
-def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
-    return list(
-        ReviewItem.objects.filter(review__team=team, archived_at__isnull=True)
-        .filter(condition)
+def _items_due(team: DealTeam, today: dt.date) -> tuple[list[ReviewItem], list[ReviewItem]]:
+    """The first ``LIST_LIMIT`` unfinished items overdue, and the first due within ``DUE_SOON_DAYS``, by due date: one
+    query, each list numbered by a window function over the same scan of the team's items."""
+    overdue = ExpressionWrapper(Q(due_on__lt=today), output_field=BooleanField())
+    rows = (
+        ReviewItem.objects.filter(
+            review__team=team, archived_at__isnull=True, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
+        )
         .exclude(status__in=FINISHED)
+        .annotate(place=Window(RowNumber(), partition_by=[overdue], order_by=[F("due_on").asc(), F("pk").asc()]))
+        .filter(place__lte=LIST_LIMIT)
         .select_related("review__asset", "template_item", "assignee")
         # The columns the lists show, not every column of four tables.
         .only(
@@ -46,32 +53,40 @@ def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
             "assignee__first_name",
             "assignee__last_name",
         )
-        .order_by("due_on", "pk")[:LIST_LIMIT]
+        .order_by("due_on", "pk")
     )
+    items = list(rows)
+    return [i for i in items if i.due_on and i.due_on < today], [i for i in items if i.due_on and i.due_on >= today]
 
 
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
-    active = Finding.objects.filter(team=team, status__in=Finding.ACTIVE)
-    counts = dict(active.values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
-    # Each asset's light from two counts per asset in SQL, not from every finding of the team loaded into Python.
+    """Three queries: the findings counted per asset in one pass (each asset's light, and the team's open findings by
+    severity as their sum), the progress per question, and both lists of due items."""
+    active = Q(findings__status__in=Finding.ACTIVE)
     colours_red, colours_amber = light_conditions("findings__")
+    by_severity = {value: Count("findings", filter=active & Q(findings__severity=value)) for value in Severity.values}
     rows = (
         Asset.objects.filter(team=team)
         .only("code", "name")
         .annotate(
             red=Count("findings", filter=colours_red),
             amber=Count("findings", filter=colours_amber),
+            **{f"severity_{value}": count for value, count in by_severity.items()},
         )
         .order_by("code")
     )
     assets: list[tuple[Asset, str, str]] = []
+    counts = dict.fromkeys(Severity.values, 0)
     for asset in rows:
         light = overall_light(red=asset.red, amber=asset.amber)
         assets.append((asset, light, ANSWERS[light]))
+        for value in counts:
+            counts[value] += getattr(asset, f"severity_{value}")
+    overdue, due_soon = _items_due(team, today)
     return Dashboard(
         progress=progress_by_question(ReviewItem.objects.filter(review__team=team), today=today),
-        findings_by_severity=[(value, label, counts.get(value, 0)) for value, label in Severity.choices],
-        due_soon=_items_due(team, Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))),
-        overdue=_items_due(team, Q(due_on__lt=today)),
+        findings_by_severity=[(value, label, counts[value]) for value, label in Severity.choices],
+        due_soon=due_soon,
+        overdue=overdue,
         assets=assets,
     )
