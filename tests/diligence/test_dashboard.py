@@ -114,3 +114,23 @@ def test_each_assets_light_matches_its_verdict(world):
         assert shown[asset.code] == (verdict.light, verdict.answer), asset.code
         lights.add(verdict.light)
     assert lights == {"green", "amber", "red"}  # every light is exercised
+
+
+def test_dashboard_rows_escape_what_people_wrote_and_cut_item_texts_at_80_characters(world, client_as):
+    from django.urls import reverse
+
+    from diligence.models import TemplateItem
+
+    asset = AssetFactory(team=world.phoenix, code="ESC-1", name="<b>Bold</b> & co")
+    item = review_start(asset=asset, user=None).items.order_by("pk")[0]
+    TemplateItem.objects.filter(pk=item.template_item_id).update(text="<i>" + "x" * 100)
+    ReviewItem.objects.filter(pk=item.pk).update(due_on=timezone.localdate(), status="blocked", assignee=world.lead)
+    world.lead.first_name, world.lead.last_name = "Lei", "<Lead>"
+    world.lead.save()
+
+    body = client_as("member").get(reverse("diligence:team_home", args=["phoenix"])).content.decode()
+
+    assert "<td>&lt;b&gt;Bold&lt;/b&gt; &amp; co</td>" in body
+    assert "<td>&lt;i&gt;" + "x" * 76 + "…</td>" in body  # 79 characters and the ellipsis
+    assert "<td>Lei &lt;Lead&gt;</td>" in body and '<span class="badge st-blocked">Blocked</span>' in body
+    assert "Nothing overdue." in body  # an empty list still says so
