@@ -22,8 +22,8 @@ LIST_LIMIT = 50
 class Dashboard:
     progress: list[QuestionProgress]
     findings_by_severity: list[tuple[str, str, int]]  # (severity, label, count)
-    due_soon: list[ReviewItem]
-    overdue: list[ReviewItem]
+    due_soon: list[DueItem]
+    overdue: list[DueItem]
     assets: list[tuple[Asset, str, str]]  # (asset, light, answer)
 
     @property
@@ -31,7 +31,21 @@ class Dashboard:
         return sum(count for _severity, _label, count in self.findings_by_severity)
 
 
-def _items_due(team: DealTeam, today: dt.date) -> tuple[list[ReviewItem], list[ReviewItem]]:
+@dataclass
+class DueItem:
+    """A row of the due lists: what they show of an item, read as plain values (up to a hundred rows, four tables)."""
+
+    pk: int
+    review_id: int
+    due_on: dt.date
+    status: str
+    asset_code: str
+    text: str
+    assignee: str  # the name a person is shown by (``User.__str__``), empty when unassigned
+    review_url: str = ""  # set by the view
+
+
+def _items_due(team: DealTeam, today: dt.date) -> tuple[list[DueItem], list[DueItem]]:
     """The first ``LIST_LIMIT`` unfinished items overdue, and the first due within ``DUE_SOON_DAYS``, by due date: one
     query, each list numbered by a window function over the same scan of the team's items."""
     overdue = ExpressionWrapper(Q(due_on__lt=today), output_field=BooleanField())
@@ -42,9 +56,10 @@ def _items_due(team: DealTeam, today: dt.date) -> tuple[list[ReviewItem], list[R
         .exclude(status__in=FINISHED)
         .annotate(place=Window(RowNumber(), partition_by=[overdue], order_by=[F("due_on").asc(), F("pk").asc()]))
         .filter(place__lte=LIST_LIMIT)
-        .select_related("review__asset", "template_item", "assignee")
-        # The columns the lists show, not every column of four tables.
-        .only(
+        .order_by("due_on", "pk")
+        .values_list(
+            "pk",
+            "review_id",
             "due_on",
             "status",
             "review__asset__code",
@@ -53,10 +68,20 @@ def _items_due(team: DealTeam, today: dt.date) -> tuple[list[ReviewItem], list[R
             "assignee__first_name",
             "assignee__last_name",
         )
-        .order_by("due_on", "pk")
     )
-    items = list(rows)
-    return [i for i in items if i.due_on and i.due_on < today], [i for i in items if i.due_on and i.due_on >= today]
+    items = [
+        DueItem(pk, review_id, due_on, status, code, text, _shown_name(username, first, last))
+        for pk, review_id, due_on, status, code, text, username, first, last in rows
+        if due_on is not None  # always set: the filter on due_on leaves out items without one
+    ]
+    return [i for i in items if i.due_on < today], [i for i in items if i.due_on >= today]
+
+
+def _shown_name(username: str | None, first: str | None, last: str | None) -> str:
+    """What ``User.__str__`` shows (the full name, else the login), from the columns; empty for no one."""
+    if username is None:
+        return ""
+    return f"{first} {last}".strip() or username
 
 
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from assets.models import Asset
 from diligence.models import ReviewItem
+from diligence.selectors.dashboard import DueItem
 
 register = template.Library()
 
@@ -32,18 +33,17 @@ def asset_answer_rows(assets: list[tuple[Asset, str, str]]) -> SafeString:
 
 
 @register.simple_tag
-def due_item_rows(items: list[ReviewItem]) -> SafeString:
+def due_item_rows(items: list[DueItem]) -> SafeString:
     """One row per due item: due date, asset (linking to the review, ``review_url`` set by the view), the checklist
     item's text cut at 80 characters, assignee and status."""
     rows = []
     for item in items:
-        due = item.due_on.isoformat() if item.due_on else ""
-        assignee = escape(str(item.assignee)) if item.assignee_id else "—"
+        assignee = escape(item.assignee) if item.assignee else "—"
         status = escape(str(STATUS_LABELS.get(item.status, item.status)))
         rows.append(
-            f'<tr><td class="nowrap">{due}</td>'
-            f'<td><a href="{escape(item.review_url)}">{escape(item.review.asset.code)}</a></td>'  # type: ignore[attr-defined]
-            f"<td>{escape(shorten(item.template_item.text))}</td><td>{assignee}</td>"
+            f'<tr><td class="nowrap">{item.due_on.isoformat()}</td>'
+            f'<td><a href="{escape(item.review_url)}">{escape(item.asset_code)}</a></td>'
+            f"<td>{escape(shorten(item.text))}</td><td>{assignee}</td>"
             f'<td><span class="badge st-{escape(item.status)}">{status}</span></td></tr>'
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped or is our own markup
