@@ -179,17 +179,24 @@ def targets_met(results: dict[str, Any]) -> dict[str, bool]:
     return met
 
 
+def _verdict(text: str, met: bool) -> str:
+    return f"{text}: {'met' if met else '**missed**'}"
+
+
 def table(results: dict[str, Any]) -> str:
-    """The figures as a Markdown table (what the README's Performance section shows)."""
+    """The figures as a Markdown table with the targets (what the README's Performance section shows)."""
     large = "large" in results
+    t = TARGETS
     head = "| Measure | Queries (small / full" + (" / large" if large else "") + ") | Time | Floor | Ratio "
-    head += "| Ratio to layout + floor |" + (" Large (ratio to full) |" if large else "")
-    lines = [head, "|---|---|---|---|---|---|" + ("---|" if large else "")]
+    head += "| Ratio to layout + floor |" + (" Large (ratio to full) |" if large else "") + " Target |"
+    lines = [head, "|---|---|---|---|---|---|---|" + ("---|" if large else "")]
     stack, bare = results["stack"], results["bare"]
     blank = " |" if large else ""
+    stack_ok = stack["queries"] <= t["stack_queries"] and stack["ratio_to_bare"] <= t["stack_ratio_to_bare"]
     lines.append(
         f"| the layout alone | {stack['queries_small']} / {stack['queries']} | {stack['ms']:.1f} ms "
         f"| {stack['bare_ms']:.1f} ms (bare view, {bare['queries']} queries) | {stack['ratio_to_bare']:.2f} | |{blank}"
+        f" {_verdict(f'≤ {t["stack_queries"]} queries, ≤ {t["stack_ratio_to_bare"]} × bare', stack_ok)} |"
     )
     for name, p in results["pages"].items():
         queries = f"{p['queries_small']} / {p['queries_full']}" + (f" / {p['large']['queries']}" if large else "")
@@ -197,34 +204,47 @@ def table(results: dict[str, Any]) -> str:
             f"| page {name} | {queries} | {p['ms']:.1f} ms | {p['floor_ms']:.1f} ms | {p['ratio']:.2f} "
             f"| {p['ratio_to_stack']:.2f} |"
         )
+        ok = p["ratio_to_stack"] <= t["page_ratio_to_stack"] and p["queries_small"] == p["queries_full"]
+        target = f"≤ {t['page_ratio_to_stack']} × layout + floor"
         if large:
             row += f" {p['large']['ms']:.1f} ms ({p['large']['ratio_to_full']:.2f}) |"
-        lines.append(row)
+            ok_large = (
+                p["large"]["ratio_to_full"] <= t["large_ratio_to_full"] and p["large"]["queries"] == p["queries_full"]
+            )
+            target = f"{_verdict(target, ok)}; large ≤ {t['large_ratio_to_full']} × full"
+            lines.append(f"{row} {_verdict(target, ok_large)} |")
+        else:
+            lines.append(f"{row} {_verdict(target, ok)} |")
     i, m, ld, sat = results["import"], results["memo"], results["load"], results["saturation"]
+    import_ok = i["queries"] <= t["import_queries"] and i["s"] < t["import_s"]
+    import_target = f"≤ {t['import_queries']} queries, < {t['import_s']} s"
     lines.append(
         f"| import, {i['sites']} sites | {i['queries']} | {i['s']:.2f} s | {i['floor_s']:.2f} s "
-        f"| {i['ratio']:.2f} | |{blank}"
+        f"| {i['ratio']:.2f} | |{blank} {_verdict(import_target, import_ok)} |"
     )
     lines.append(
         f"| memo request → ready, {m['pages']} pages | | {m['e2e_s']:.2f} s | {m['raw_s']:.2f} s "
-        f"| {m['ratio']:.2f} | |{blank}"
+        f"| {m['ratio']:.2f} | |{blank} {_verdict(f'≤ {t["memo_ratio"]}', m['ratio'] <= t['memo_ratio'])} |"
     )
     lines.append(
         f"| memo worker RSS after {m['memos']} memos | | {m['worker_rss_mb']:.0f} MB "
-        f"(renderer {m['worker_child_rss_mb']:.0f} MB) | | | |{blank}"
+        f"(renderer {m['worker_child_rss_mb']:.0f} MB) | | | |{blank} "
+        f"{_verdict(f'< {t["worker_rss_mb"]} MB', m['worker_rss_mb'] < t['worker_rss_mb'])} |"
     )
     if "rps" in ld:
+        load_ok = ld["p95_ms"] < t["load_p95_ms"] and ld["errors"] == t["load_errors"]
         lines.append(
             f"| load, {ld['users']} users ({ld['think_ms']} ms think time), {ld['seconds']:.0f} s, "
             f"{ld['gunicorn_workers']} gunicorn workers "
             f"| | {ld['rps']:.1f} req/s, p50 {ld['p50_ms']:.0f} ms, p95 {ld['p95_ms']:.0f} ms "
-            f"| | {ld['errors']} errors | |{blank}"
+            f"| | {ld['errors']} errors | |{blank} {_verdict(f'p95 < {t["load_p95_ms"]} ms, 0 errors', load_ok)} |"
         )
         lines.append(
             f"| saturation, no think time, p95 ≤ {sat['p95_limit_ms']} ms | | {sat['rps']:.1f} req/s "
             f"({sat['connections']} connections, p95 {sat['p95_ms']} ms) | {sat['bare_rps']:.1f} req/s (bare view) "
-            f"| {sat['ratio']:.2f} | |{blank}"
+            f"| {sat['ratio']:.2f} | |{blank} "
+            f"{_verdict(f'≥ {t["saturation_ratio"]} × bare', sat['ratio'] >= t['saturation_ratio'])} |"
         )
     else:
-        lines.append(f"| load | | {ld.get('skipped', '')} | | | |{blank}")
+        lines.append(f"| load | | {ld.get('skipped', '')} | | | |{blank} |")
     return "\n".join(lines)
