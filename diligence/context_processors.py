@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from diligence.models import Notification
-from teams.access import REVIEW_ROLES, team_roles, teams_of
+from diligence.selectors.memos import UNREAD
+from teams.access import REVIEW_ROLES, team_figure, team_roles, teams_of
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The navigation: only the user's own teams, their unread notifications, the review queue for partners."""
+    """The navigation: only the user's own teams, their unread notifications, the review queue for partners. All of
+    it comes from the one read of the user's memberships the access checks make (the unread count is a figure
+    registered with it in ``DiligenceConfig.ready``)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_teams": []}
@@ -15,7 +17,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "nav_teams": teams_of(user),
         "nav_is_partner": any(role in REVIEW_ROLES for role in roles.values()),
-        "nav_unread": lambda: Notification.objects.filter(
-            user=user, team_id__in=list(roles), read_at__isnull=True
-        ).count(),
+        "nav_unread": team_figure(user, UNREAD),
     }

@@ -10,8 +10,11 @@ the facts as well as for the work, and this module knows nothing of either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
+from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
@@ -34,14 +37,49 @@ REVIEW_ROLES = frozenset({Membership.Role.PARTNER})
 
 _ROLES_CACHE = "_team_roles"
 _TEAMS_CACHE = "_teams"
+_FIGURES_CACHE = "_team_figures"
+
+# Per-team figures an app above adds to the memberships read (the navigation's unread count): name -> a function
+# giving a scalar SQL subquery over the membership row, aliased ``m`` (``m.user_id``, ``m.team_id``). Registered from
+# AppConfig.ready, so the layout reads the roles, the teams and those figures in one query, and this module still
+# knows nothing of the apps above it.
+MEMBERSHIP_FIGURES: dict[str, Callable[[], str]] = {}
+
+
+@cache
+def _memberships_sql() -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """The memberships read as SQL, built once per process from the models' tables: it runs on every request, and
+    the ORM spent more time building this query (with its figures) than the database spent answering it."""
+    quote = connection.ops.quote_name
+    team_fields = DealTeam._meta.concrete_fields
+    team_columns = [field.column for field in team_fields if field.column]  # concrete fields all have one
+    figures = tuple(MEMBERSHIP_FIGURES)
+    select = [
+        f"m.{quote('team_id')}",
+        f"m.{quote('role')}",
+        *(f"t.{quote(column)}" for column in team_columns),
+    ]
+    select += [f"({MEMBERSHIP_FIGURES[name]()}) AS {quote(name)}" for name in figures]
+    sql = (
+        f"SELECT {', '.join(select)} FROM {quote(Membership._meta.db_table)} m "  # noqa: S608 - our tables and columns
+        f"JOIN {quote(DealTeam._meta.db_table)} t ON t.{quote('id')} = m.{quote('team_id')} "
+        f"WHERE m.{quote('user_id')} = %s ORDER BY t.{quote('name')}, t.{quote('id')}"
+    )
+    return sql, tuple(field.attname for field in team_fields), figures
 
 
 def _memberships(user: User) -> None:
     """Read the user's memberships with their teams once per user object: one query however many checks a page
-    makes, the navigation's list of teams included."""
-    memberships = list(Membership.objects.filter(user=user).select_related("team").order_by("team__name"))
-    setattr(user, _ROLES_CACHE, {m.team_id: m.role for m in memberships})
-    setattr(user, _TEAMS_CACHE, [m.team for m in memberships])
+    makes, the navigation's list of teams and the registered per-team figures included."""
+    sql, team_attnames, figures = _memberships_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        rows = cursor.fetchall()
+    db = connection.alias
+    width = len(team_attnames)
+    setattr(user, _ROLES_CACHE, {row[0]: row[1] for row in rows})
+    setattr(user, _TEAMS_CACHE, [DealTeam.from_db(db, team_attnames, row[2 : 2 + width]) for row in rows])
+    setattr(user, _FIGURES_CACHE, {name: sum(row[2 + width + n] for row in rows) for n, name in enumerate(figures)})
 
 
 def team_roles(user: User | AnonymousUser) -> dict[int, str]:
@@ -60,9 +98,18 @@ def teams_of(user: User | AnonymousUser) -> list[DealTeam]:
     return getattr(user, _TEAMS_CACHE)
 
 
+def team_figure(user: User | AnonymousUser, name: str) -> int:
+    """A registered figure (``MEMBERSHIP_FIGURES``) summed over the user's teams, from the same read as their roles;
+    0 for a user without teams."""
+    if not team_roles(user):
+        return 0
+    figures: dict[str, int] = getattr(user, _FIGURES_CACHE)
+    return figures[name]
+
+
 def forget_roles(user: User) -> None:
     """Drop the cached roles after a membership change in the same request or task."""
-    for name in (_ROLES_CACHE, _TEAMS_CACHE):
+    for name in (_ROLES_CACHE, _TEAMS_CACHE, _FIGURES_CACHE):
         if hasattr(user, name):
             delattr(user, name)
 

@@ -10,13 +10,17 @@ import inspect
 import django
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import CheckConstraint, Q
 from django.db.models.constraints import BaseConstraint
+from django.db.transaction import Atomic
+from django.test.utils import CaptureQueriesContext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from assets.models import Asset, Study
 from assets.models.constraints import check_constraints_hold
+from assets.registry.savepoints import savepoints_skipped
 from teams.models import DealTeam
 from tests.factories import StudyFactory
 from tests.urlwalk import declared_methods
@@ -85,6 +89,35 @@ def test_the_field_cache_api_still_tells_a_held_related_object():
     held, by_id = Asset(team=team), Asset(team_id=7)
     assert team_field.is_cached(held) and team_field.get_cached_value(held) is team, revisit(HELD, "is_cached")
     assert not team_field.is_cached(by_id), revisit(HELD, "is_cached on an id alone")
+
+
+# --- assets/registry/savepoints.py: no savepoints inside a registry file's transaction ----------------------------
+
+SAVEPOINTS = "assets/registry/savepoints.py (no savepoints inside a registry file's transaction)"
+
+
+def test_atomic_blocks_still_ask_the_connection_features_for_a_savepoint():
+    allowed = inspect.getsource(BaseDatabaseWrapper._savepoint_allowed)  # type: ignore[attr-defined]
+    assert "self.features.uses_savepoints" in allowed, revisit(SAVEPOINTS, "BaseDatabaseWrapper._savepoint_allowed")
+    assert "connection.savepoint()" in inspect.getsource(Atomic.__enter__), revisit(SAVEPOINTS, "Atomic.__enter__")
+
+
+@pytest.mark.django_db
+def test_nested_blocks_take_no_savepoint_inside_savepoints_skipped_and_errors_still_roll_back():
+    # The outer block takes a savepoint of its own (inside the test's transaction); the inner one takes none.
+    with CaptureQueriesContext(connection) as captured, pytest.raises(RuntimeError), transaction.atomic():  # noqa: SIM117
+        with savepoints_skipped(), transaction.atomic():
+            DealTeam.objects.create(name="Inner", slug="inner")
+            raise RuntimeError
+    taken = [q["sql"].split()[0] for q in captured.captured_queries if "SAVEPOINT" in q["sql"]]
+    assert taken == ["SAVEPOINT", "ROLLBACK", "RELEASE"], revisit(SAVEPOINTS, "the savepoints atomic blocks take")
+    assert not DealTeam.objects.filter(slug="inner").exists()  # rolled back with the enclosing block
+    assert connection.features.uses_savepoints is True  # and savepoints are back
+
+
+def test_savepoints_are_skipped_only_inside_an_atomic_block():
+    with pytest.raises(RuntimeError, match="inside an atomic block"), savepoints_skipped():
+        pass
 
 
 # --- tests/urlwalk.py: the methods a function view declares -------------------------------------------------------

@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
 
 from django.conf import settings
 from django.db import connection
@@ -56,7 +55,7 @@ def start_worker(
         "DATABASE_URL": database_url(connection.settings_dict),
         "TEST_WORKER_STAGE_PAUSE": str(stage_pause),
         "TEST_WORKER_MAIL_DIR": str(mail_dir or ""),
-        "TEST_WORKER_CACHE_PREFIX": str(cast(dict[str, object], settings.CACHES["default"]).get("KEY_PREFIX", "")),
+        "TEST_WORKER_CACHE_PREFIX": str(settings.CACHES["default"].get("KEY_PREFIX", "")),
         **(env or {}),
     }
     loglevel = os.environ.get("TEST_WORKER_LOGLEVEL", "WARNING")

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Field, Q
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from assets.models import Asset, Study, StudySite
@@ -27,6 +28,7 @@ from assets.registry.errors import RecordProblem, RegistryProblem
 from assets.registry.mapping import classification_values, study_values
 from assets.registry.parse import parse_registry_file
 from assets.registry.records import Agency, RegistryStudy
+from assets.registry.savepoints import savepoints_skipped
 from assets.registry.sites import SiteSync, WantedSite, hospitals_resolve, sites_sync, wanted_sites
 from assets.services import company_for_name, fact_save
 from assets.signals import announce, facts_batch
@@ -127,17 +129,29 @@ def registry_import(
 
 
 def registry_import_file(*, team: DealTeam, file: RegistryFile, user: User | None, asset: Asset | None) -> FileOutcome:
-    """One file, all or nothing: a problem anywhere in it (a bad location included) writes nothing from it."""
+    """One file, all or nothing: a problem anywhere in it (a bad location included) writes nothing from it.
+
+    A concurrent import that creates one of the file's hospitals first makes the insert here fail; the file is then
+    imported once more from the start, and finds that hospital in the directory."""
     try:
         raw = _read(file)
         records = parse_registry_file(raw)
-        with transaction.atomic(), facts_batch():
-            importer = _StudyImporter(team=team, user=user, asset=asset, file=file)
-            return FileOutcome(file.name, [importer.run(record) for record in records])
+        try:
+            return _import_records(team=team, file=file, user=user, asset=asset, records=records)
+        except IntegrityError:
+            return _import_records(team=team, file=file, user=user, asset=asset, records=records)
     except RecordProblem as problem:
         return FileOutcome(file.name, problem=RegistryProblem(file.name, problem.place, problem.message))
-    except IntegrityError as error:
+    except (IntegrityError, TransactionManagementError) as error:
         return FileOutcome(file.name, problem=RegistryProblem(file.name, "", f"the database refused it: {error}"))
+
+
+def _import_records(
+    *, team: DealTeam, file: RegistryFile, user: User | None, asset: Asset | None, records: list[RegistryStudy]
+) -> FileOutcome:
+    with transaction.atomic(), facts_batch(), savepoints_skipped():
+        importer = _StudyImporter(team=team, user=user, asset=asset, file=file)
+        return FileOutcome(file.name, [importer.run(record) for record in records])
 
 
 def _read(file: RegistryFile) -> bytes:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Field, Q
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -154,15 +153,9 @@ def _new_hospital(site: WantedSite) -> Hospital:
 
 
 def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[dict[Key, Hospital], int]:
-    """Each site's directory entry, and how many had to be created. One lookup query; one bulk insert."""
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent import may create the same hospital first
-            return _resolve(sites, user=user)
-    except IntegrityError:
-        return _resolve(sites, user=user)
-
-
-def _resolve(sites: list[WantedSite], *, user: User | None) -> tuple[dict[Key, Hospital], int]:
+    """Each site's directory entry, and how many had to be created. One lookup query; one bulk insert. A concurrent
+    import that created one of them first makes the insert fail (IntegrityError): the caller's import is all or
+    nothing, and tries the whole file again (``registry_import_file``)."""
     if not sites:
         return {}, 0
     names = {site.key[0] for site in sites}

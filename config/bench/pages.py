@@ -19,7 +19,7 @@ from config.bench.dataset import TeamSubjects
 from diligence.models import ReviewItem
 
 WARM_UP = 3
-BARE = Engine(autoescape=True)
+BARE_ENGINE = Engine(autoescape=True)
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Floor:
 class Page:
     name: str
     url: Callable[[TeamSubjects], str]
-    floor: Floor
+    floor: Floor | None = None  # None for the two pages the others stand on (the layout and the bare view)
     post: Callable[[TeamSubjects, int], dict[str, str]] | None = None  # form data of the n-th request
 
 
@@ -122,8 +122,12 @@ PAGES = [
 ]
 
 
-# The cheapest page there is: the layout around an empty list. What any page costs before its own rows.
-STACK = Page("stack", lambda s: reverse("diligence:notification_list"), Floor("SELECT 1", ROW_TABLE, lambda s: []))
+# The pages every other stands on, served by the benchmark's own URLconf (config.bench.urls): the layout alone around
+# no content (what any page costs before its own rows), and a bare authenticated Django view (the session and the
+# user), the floor of the layout.
+STACK = Page("stack", lambda s: reverse("bench_layout"))
+BARE = Page("bare", lambda s: reverse("bench_bare"))
+URLCONF = "config.bench.urls"
 
 
 def client_for(subjects: TeamSubjects) -> Client:
@@ -158,7 +162,9 @@ def query_count(page: Page, subjects: TeamSubjects) -> int:
 
 
 def floor_once(page: Page, subjects: TeamSubjects) -> float:
-    template = BARE.from_string(page.floor.template)
+    if page.floor is None:
+        raise ValueError(f"{page.name} has no raw floor")
+    template = BARE_ENGINE.from_string(page.floor.template)
     params = page.floor.params(subjects)
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -172,18 +178,64 @@ def median_ms(samples: list[float]) -> float:
     return round(statistics.median(samples) * 1000, 2)
 
 
+def interleaved(steps: dict[str, Callable[[int], float]], *, runs: int) -> dict[str, float]:
+    """Each step's median in milliseconds, the steps taking turns run by run (after the warm-up), so whatever else
+    the machine is doing weighs on all of them alike and their ratios hold."""
+    samples: dict[str, list[float]] = {name: [] for name in steps}
+    for n in range(WARM_UP + runs):
+        for name, step in steps.items():
+            seconds = step(n)
+            if n >= WARM_UP:
+                samples[name].append(seconds)
+    return {name: median_ms(values) for name, values in samples.items()}
+
+
+def measure_stack(subjects: TeamSubjects, *, runs: int) -> dict[str, float]:
+    """The layout alone against the bare view, taking turns: their times and the ratio."""
+    layout, bare = client_for(subjects), client_for(subjects)
+    ms = interleaved(
+        {
+            "stack": lambda n: request(layout, STACK, subjects, n),
+            "bare": lambda n: request(bare, BARE, subjects, n),
+        },
+        runs=runs,
+    )
+    return {"ms": ms["stack"], "bare_ms": ms["bare"], "ratio_to_bare": _ratio(ms["stack"], ms["bare"])}
+
+
 def measure(page: Page, subjects: TeamSubjects, *, runs: int) -> dict[str, float | str]:
-    client = client_for(subjects)
-    for n in range(WARM_UP):
-        request(client, page, subjects, n)
-        floor_once(page, subjects)
-    server = [request(client, page, subjects, WARM_UP + n) for n in range(runs)]
-    floor = [floor_once(page, subjects) for _ in range(runs)]
-    ms, floor_ms = median_ms(server), median_ms(floor)
+    """The page, its raw floor and the layout alone, taking turns: ``ratio`` is the page against its floor,
+    ``ratio_to_stack`` against the layout plus that floor (what the page would cost with no overhead of its own)."""
+    client, layout = client_for(subjects), client_for(subjects)
+    ms = interleaved(
+        {
+            "page": lambda n: request(client, page, subjects, n),
+            "floor": lambda n: floor_once(page, subjects),
+            "stack": lambda n: request(layout, STACK, subjects, n),
+        },
+        runs=runs,
+    )
     return {
-        "ms": ms,
-        "floor_ms": floor_ms,
-        "ratio": round(ms / floor_ms, 2) if floor_ms else 0.0,
+        "ms": ms["page"],
+        "floor_ms": ms["floor"],
+        "stack_ms": ms["stack"],
+        "ratio": _ratio(ms["page"], ms["floor"]),
+        "ratio_to_stack": _ratio(ms["page"], ms["stack"] + ms["floor"]),
         "runs": runs,
         "measured_at": timezone.now().isoformat(timespec="seconds"),
     }
+
+
+def measure_growth(page: Page, large: TeamSubjects, *, full: dict[str, float | str], runs: int) -> dict[str, float]:
+    """The page for a team of the large portfolio (measured as ``measure`` does), against its time for a team of the
+    full one (``full``, measured before the large portfolio was written)."""
+    figures = measure(page, large, runs=runs)
+    return {
+        **{k: float(figures[k]) for k in ("ms", "floor_ms", "stack_ms", "ratio_to_stack")},
+        "full_ms": float(full["ms"]),
+        "ratio_to_full": _ratio(float(figures["ms"]), float(full["ms"])),
+    }
+
+
+def _ratio(value: float, floor: float) -> float:
+    return round(value / floor, 2) if floor else 0.0

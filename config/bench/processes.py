@@ -100,12 +100,14 @@ def start_worker(*, hostname: str, queue: str, log: Path, timeout: float = 90.0)
     return process
 
 
-def start_gunicorn(*, port: int, workers: int, log: Path, timeout: float = 60.0) -> subprocess.Popen:
+def start_gunicorn(
+    *, port: int, workers: int, log: Path, app: str = "config.wsgi:application", timeout: float = 60.0
+) -> subprocess.Popen:
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        "config.wsgi:application",
+        app,
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
         "--log-level=warning",

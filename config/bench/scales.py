@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class Scale:
     import_sites: int
     load_users: int
     load_seconds: int
+    saturation_seconds: int  # per concurrency step of the saturation run
+    saturation_max_connections: int  # the last step, should p95 never pass its limit before
+    growth: int = 0  # >1: the page set measured again on a portfolio this many times as large (the `large` column)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -45,6 +48,8 @@ FULL = Scale(
     import_sites=1_148,
     load_users=20,
     load_seconds=30,
+    saturation_seconds=10,
+    saturation_max_connections=64,
 )
 
 SMALL = Scale(
@@ -64,6 +69,31 @@ SMALL = Scale(
     import_sites=40,
     load_users=4,
     load_seconds=3,
+    saturation_seconds=1,
+    saturation_max_connections=4,
+    growth=10,  # so the large column's code runs in the test suite too, on tiny sizes
 )
 
-SCALES = {scale.name: scale for scale in (FULL, SMALL)}
+# The full run, then the page set again on ten times the firm: ten times the teams, each the size of the full
+# portfolio's (20,000 assets, 1.2 million review items), written in bulk into the same scratch database.
+LARGE = replace(FULL, name="large", growth=10)
+
+SCALES = {scale.name: scale for scale in (FULL, SMALL, LARGE)}
+
+
+def grown(scale: Scale) -> Scale:
+    """``scale``'s portfolio ``growth`` times over: more teams of the same size (a team's pages show that team), the
+    shared hospital directory as it was."""
+    n = scale.growth
+    return replace(
+        scale,
+        name=f"{scale.name} x{n}",
+        teams=scale.teams * n,
+        assets=scale.assets * n,
+        studies=scale.studies * n,
+        sites=scale.sites * n,
+        ethics=scale.ethics * n,
+        hgr=scale.hgr * n,
+        reviews=scale.reviews * n,
+        growth=0,
+    )

@@ -260,8 +260,6 @@ CACHE_REDIS_URL = next(
 )
 CACHES = {
     "default": cache_config(CACHE_REDIS_URL, VAR_DIR / "cache"),
-    # Per process, for template fragments of records that never change once published (checklist items).
-    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 20_000}},
 }
 
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="IIT Diligence <diligence@localhost>")

@@ -28,8 +28,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # run, or by `make run`, never leak into this one.
 CACHES = {
     "default": cache_config(CACHE_REDIS_URL, VAR_DIR / "test-cache", prefix=f"test-{uuid.uuid4().hex[:12]}"),
-    # Ids repeat between tests (each test's rows are rolled back), so fragments keyed by id are rendered every time.
-    "fragments": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
 }
 # Test users' ids repeat from test to test on SQLite, so one shared counter would let earlier tests use up a later
 # test's allowance; the rate-limit tests set their own small rates.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Window
+from django.db.models.functions import RowNumber
 
 from assets.models import Asset
 from diligence.models import Finding, ReviewItem, Severity
@@ -21,8 +22,8 @@ LIST_LIMIT = 50
 class Dashboard:
     progress: list[QuestionProgress]
     findings_by_severity: list[tuple[str, str, int]]  # (severity, label, count)
-    due_soon: list[ReviewItem]
-    overdue: list[ReviewItem]
+    due_soon: list[DueItem]
+    overdue: list[DueItem]
     assets: list[tuple[Asset, str, str]]  # (asset, light, answer)
 
     @property
@@ -30,14 +31,35 @@ class Dashboard:
         return sum(count for _severity, _label, count in self.findings_by_severity)
 
 
-def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
-    return list(
-        ReviewItem.objects.filter(review__team=team, archived_at__isnull=True)
-        .filter(condition)
+@dataclass
+class DueItem:
+    """A row of the due lists: what they show of an item, read as plain values (up to a hundred rows, four tables)."""
+
+    pk: int
+    review_id: int
+    due_on: dt.date
+    status: str
+    asset_code: str
+    text: str
+    assignee: str  # the name a person is shown by (``User.__str__``), empty when unassigned
+    review_url: str = ""  # set by the view
+
+
+def _items_due(team: DealTeam, today: dt.date) -> tuple[list[DueItem], list[DueItem]]:
+    """The first ``LIST_LIMIT`` unfinished items overdue, and the first due within ``DUE_SOON_DAYS``, by due date: one
+    query, each list numbered by a window function over the same scan of the team's items."""
+    overdue = ExpressionWrapper(Q(due_on__lt=today), output_field=BooleanField())
+    rows = (
+        ReviewItem.objects.filter(
+            review__team=team, archived_at__isnull=True, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS)
+        )
         .exclude(status__in=FINISHED)
-        .select_related("review__asset", "template_item", "assignee")
-        # The columns the lists show, not every column of four tables.
-        .only(
+        .annotate(place=Window(RowNumber(), partition_by=[overdue], order_by=[F("due_on").asc(), F("pk").asc()]))
+        .filter(place__lte=LIST_LIMIT)
+        .order_by("due_on", "pk")
+        .values_list(
+            "pk",
+            "review_id",
             "due_on",
             "status",
             "review__asset__code",
@@ -46,32 +68,50 @@ def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
             "assignee__first_name",
             "assignee__last_name",
         )
-        .order_by("due_on", "pk")[:LIST_LIMIT]
     )
+    items = [
+        DueItem(pk, review_id, due_on, status, code, text, _shown_name(username, first, last))
+        for pk, review_id, due_on, status, code, text, username, first, last in rows
+        if due_on is not None  # always set: the filter on due_on leaves out items without one
+    ]
+    return [i for i in items if i.due_on < today], [i for i in items if i.due_on >= today]
+
+
+def _shown_name(username: str | None, first: str | None, last: str | None) -> str:
+    """What ``User.__str__`` shows (the full name, else the login), from the columns; empty for no one."""
+    if username is None:
+        return ""
+    return f"{first} {last}".strip() or username
 
 
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
-    active = Finding.objects.filter(team=team, status__in=Finding.ACTIVE)
-    counts = dict(active.values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
-    # Each asset's light from two counts per asset in SQL, not from every finding of the team loaded into Python.
+    """Three queries: the findings counted per asset in one pass (each asset's light, and the team's open findings by
+    severity as their sum), the progress per question, and both lists of due items."""
+    active = Q(findings__status__in=Finding.ACTIVE)
     colours_red, colours_amber = light_conditions("findings__")
+    by_severity = {value: Count("findings", filter=active & Q(findings__severity=value)) for value in Severity.values}
     rows = (
         Asset.objects.filter(team=team)
         .only("code", "name")
         .annotate(
             red=Count("findings", filter=colours_red),
             amber=Count("findings", filter=colours_amber),
+            **{f"severity_{value}": count for value, count in by_severity.items()},
         )
         .order_by("code")
     )
     assets: list[tuple[Asset, str, str]] = []
+    counts = dict.fromkeys(Severity.values, 0)
     for asset in rows:
         light = overall_light(red=asset.red, amber=asset.amber)
         assets.append((asset, light, ANSWERS[light]))
+        for value in counts:
+            counts[value] += getattr(asset, f"severity_{value}")
+    overdue, due_soon = _items_due(team, today)
     return Dashboard(
         progress=progress_by_question(ReviewItem.objects.filter(review__team=team), today=today),
-        findings_by_severity=[(value, label, counts.get(value, 0)) for value, label in Severity.choices],
-        due_soon=_items_due(team, Q(due_on__gte=today, due_on__lte=today + dt.timedelta(days=DUE_SOON_DAYS))),
-        overdue=_items_due(team, Q(due_on__lt=today)),
+        findings_by_severity=[(value, label, counts[value]) for value, label in Severity.choices],
+        due_soon=due_soon,
+        overdue=overdue,
         assets=assets,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 
@@ -86,3 +87,18 @@ def notifications_for(*, user: AnyUser, limit: int = 50) -> list[Notification]:
         return []
     teams = list(access.team_roles(user))
     return list(Notification.objects.filter(user=user, team_id__in=teams).select_related("memo", "memo__asset")[:limit])
+
+
+# The name the unread count is registered under with the memberships read (``teams.access.MEMBERSHIP_FIGURES``).
+UNREAD = "unread_notifications"
+
+
+def unread_per_team() -> str:
+    """A membership's unread notifications, as SQL over the membership row ``m``: the user's own on that team, so
+    none from a team they have left (counted by the index on user and read_at)."""
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT count(*) FROM {quote(Notification._meta.db_table)} n "  # noqa: S608 - our table and columns
+        f"WHERE n.{quote('user_id')} = m.{quote('user_id')} AND n.{quote('team_id')} = m.{quote('team_id')} "
+        f"AND n.{quote('read_at')} IS NULL"
+    )

@@ -31,7 +31,7 @@ def team_home(request: AuthenticatedHttpRequest, team_slug: str) -> HttpResponse
     review_url, findings_url = id_url("diligence:review_detail"), id_url("diligence:asset_findings")
     # Attributes added for the template alone, which the models do not declare.
     for item in (*dashboard.overdue, *dashboard.due_soon):
-        item.review_url = review_url(item.review_id)  # type: ignore[attr-defined]
+        item.review_url = review_url(item.review_id)
     for asset, _light, _answer in dashboard.assets:
         asset.findings_url = findings_url(asset.pk)  # type: ignore[attr-defined]
     context = {
