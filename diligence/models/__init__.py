@@ -12,7 +12,7 @@ from diligence.models.checklists import (
     TemplateQuestion,
     TemplateVersion,
 )
-from diligence.models.findings import Finding, Severity
+from diligence.models.findings import UNKNOWN_SEVERITY, Finding, FindingKind, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
 
 __all__ = [
@@ -29,6 +29,8 @@ __all__ = [
     "Review",
     "ReviewItem",
     "Severity",
+    "UNKNOWN_SEVERITY",
+    "FindingKind",
     "TemplateItem",
     "TemplateQuestion",
     "TemplateVersion",

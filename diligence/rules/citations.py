@@ -33,6 +33,10 @@ CITATIONS: dict[str, str] = {
         "Diligence question 4: IP and data rights between institution, investigator and funder; clean, "
         "transferable title."
     ),
+    "DQ-CONSENT": (
+        "Diligence question 2: ethics approval for every site; consent forms that cover downstream commercial use "
+        "and cross-border data transfer."
+    ),
     "DQ-EVIDENCE": (
         "Diligence question 1: response rates reconciled to source, follow-up long enough for the efficacy claim."
     ),

@@ -29,27 +29,54 @@ INSPECTION_READINESS = [
     remedy="Obtain the GCP statement, monitoring records and inspection access, or plan a GCP confirmatory study.",
 )
 def cfr312_foreign_data(facts: AssetFacts) -> Iterator[Raised]:
+    """Breach: the US filing relies on an IIT recorded as lacking a GCP condition. Unknowns (an open item): no
+    registration plan, whether the US filing relies on the IIT, or a GCP condition not recorded."""
     plan = facts.plan
-    if plan is None or not plan.targets_us or plan.us_filing_relies_on_iit == TriState.NO:
+    if not facts.iit_studies:
+        return
+    if plan is None:
+        yield Raised(
+            subject="asset",
+            message=f"{facts.asset.code} has no registration plan on record, so whether a US filing would rely on "
+            "its investigator-initiated data is not known.",
+            unknown=True,
+        )
+        return
+    if not plan.targets_us or plan.us_filing_relies_on_iit == TriState.NO:
         return
     relies = plan.us_filing_relies_on_iit == TriState.YES
     for study in facts.iit_studies:
         evidence = facts.evidence(study)
-        missing = [
-            label for field, label in INSPECTION_READINESS if evidence is None or getattr(evidence, field) != "yes"
-        ]
-        if missing:
+        answers = {
+            label: getattr(evidence, field) if evidence else TriState.UNKNOWN for field, label in INSPECTION_READINESS
+        }
+        lacking = [label for label, answer in answers.items() if answer == TriState.NO]
+        unknown = [label for label, answer in answers.items() if answer == TriState.UNKNOWN]
+        if not lacking and not unknown:
+            continue
+        cited = {
+            "study": str(study),
+            "missing": lacking,
+            "unknown": unknown,
+            "us_filing_relies_on_iit": plan.us_filing_relies_on_iit,
+        }
+        if relies and lacking:
             yield Raised(
                 subject=f"study:{study.pk}",
-                message=f"The US filing {'relies' if relies else 'may rely'} on {study}, which lacks "
-                f"{', '.join(missing)}.",
-                facts={
-                    "study": str(study),
-                    "missing": missing,
-                    "us_filing_relies_on_iit": plan.us_filing_relies_on_iit,
-                },
-                severity=None if relies else Severity.MEDIUM,
+                message=f"The US filing relies on {study}, which lacks {', '.join(lacking)}."
+                + (f" Not recorded: {', '.join(unknown)}." if unknown else ""),
+                facts=cited,
             )
+            continue
+        gaps = [f"lacks {', '.join(lacking)}"] if lacking else []
+        gaps += [f"has no record of {', '.join(unknown)}"] if unknown else []
+        yield Raised(
+            subject=f"study:{study.pk}",
+            message=f"The US filing {'relies' if relies else 'may rely (not recorded)'} on {study}, which "
+            f"{' and '.join(gaps)}.",
+            facts=cited,
+            unknown=True,
+        )
 
 
 @rule(
@@ -61,6 +88,24 @@ def cfr312_foreign_data(facts: AssetFacts) -> Iterator[Raised]:
     remedy="Treat the IIT as hypothesis-generating; price and plan for a GCP confirmatory MRCT.",
 )
 def iit_grade_evidence(facts: AssetFacts) -> Iterator[Raised]:
+    """Raised when every study is investigator-initiated. Unknowns (an open item): no study on record, or a study
+    whose sponsor type is unknown (the evidence cannot be graded)."""
+    if not facts.studies:
+        yield Raised(
+            subject="asset",
+            message=f"{facts.asset.code} has no study on record: the grade of its clinical evidence is not known.",
+            unknown=True,
+        )
+        return
+    unclassified = [str(s) for s in facts.studies if s.sponsor_type == s.SponsorType.UNKNOWN]
+    if unclassified:
+        yield Raised(
+            subject="sponsor-types",
+            message=f"The sponsor type of {', '.join(unclassified)} is not known, so whether the evidence is "
+            "investigator-initiated only is not known.",
+            facts={"studies": unclassified},
+            unknown=True,
+        )
     if facts.evidence_is_iit_only:
         names = [str(s) for s in facts.studies]
         yield Raised(
@@ -80,6 +125,8 @@ def iit_grade_evidence(facts: AssetFacts) -> Iterator[Raised]:
     remedy="Discount the claim until a larger or longer-followed cohort confirms it.",
 )
 def efficacy_claim_hygiene(facts: AssetFacts) -> Iterator[Raised]:
+    """Breach: a response rate on too few patients or too short a median follow-up. Unknown (an open item): its
+    median follow-up not recorded."""
     for study in facts.studies:
         for claim in study.efficacy_claims.all():
             if claim.unit.strip() != "%":
@@ -90,6 +137,14 @@ def efficacy_claim_hygiene(facts: AssetFacts) -> Iterator[Raised]:
             follow_up = claim.median_follow_up_months
             if follow_up is not None and follow_up < MIN_MEDIAN_FOLLOW_UP_MONTHS:
                 problems.append(f"median follow-up {follow_up} months (< 6)")
+            if not problems and follow_up is None:
+                yield Raised(
+                    subject=f"claim:{claim.pk}",
+                    message=f"{claim.endpoint} {claim.value} % in {study}: the median follow-up is not recorded, so "
+                    "whether it is long enough for the claim is not known.",
+                    facts={"study": str(study), "endpoint": claim.endpoint, "patients": claim.patients},
+                    unknown=True,
+                )
             if problems:
                 yield Raised(
                     subject=f"claim:{claim.pk}",

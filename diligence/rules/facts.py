@@ -10,6 +10,8 @@ from django.db.models import Prefetch
 
 from assets.models import Asset, DealTerms, EvidenceQuality, INDApplication, RegistrationPlan, Study, StudySite
 
+CHINA = frozenset({"china", "cn", "prc", "people's republic of china"})
+
 
 @dataclass
 class AssetFacts:
@@ -39,13 +41,26 @@ class AssetFacts:
     def evidence_is_iit_only(self) -> bool:
         return bool(self.studies) and all(s.is_investigator_initiated for s in self.studies)
 
+    def countries_of(self, study: Study) -> set[str]:
+        """The study's site countries (or, without sites, its listed countries), lower-cased."""
+        countries = {site.hospital.country.strip().lower() for site in study.sites.all()}
+        return countries or {c.strip().lower() for c in study.countries if c.strip()}
+
+    def may_be_in_china(self, study: Study) -> bool:
+        """A site in China, or no country known at all (then China cannot be ruled out)."""
+        countries = self.countries_of(study)
+        return not countries or bool(countries & CHINA)
+
+    def has_ex_china_site(self, study: Study) -> bool:
+        return bool(self.countries_of(study) - CHINA)
+
     @property
     def all_sites_in_china(self) -> bool:
         """Every site (or, without sites, every listed country) is in China."""
         countries = {site.hospital.country.strip().lower() for _study, site in self.sites()}
         if not countries:
             countries = {c.strip().lower() for s in self.studies for c in s.countries}
-        return bool(countries) and countries <= {"china", "cn", "people's republic of china"}
+        return bool(countries) and countries <= CHINA
 
 
 def load_asset_facts(*, asset_id: int, today: dt.date) -> AssetFacts | None:

@@ -28,15 +28,25 @@ def latest_possible_start(study: Study) -> dt.date | None:
 
 
 def _under_order_818(facts: AssetFacts) -> Iterator[tuple[Study, bool]]:
-    """Studies of an in-scope asset that start on or after the day Order 818 took force; the flag says the start
-    is only possibly that late (a partial date straddling 2026-05-01)."""
+    """Studies of an in-scope asset that start on or after the day Order 818 took force; the flag says that is not
+    certain: the start is unknown, or known only to a month or year that straddles 2026-05-01, so that some days it
+    could be lie before and some on or after (judged on every day it could be)."""
     if not facts.asset.in_order818_scope:
         return
     for study in facts.studies:
         start, latest = study.start_date, latest_possible_start(study)
-        if start is None or latest is None or latest < IN_FORCE:
+        if start is None or latest is None:
+            yield study, True
+            continue
+        if latest < IN_FORCE:
             continue
         yield study, start < IN_FORCE
+
+
+def _uncertain_start(study: Study) -> str:
+    if study.start_date is None:
+        return " Its start is not recorded, so whether Order 818 applies is not known."
+    return " Its start is known only to the month or year, so it is possibly, not certainly, under Order 818."
 
 
 @rule(
@@ -49,17 +59,20 @@ def _under_order_818(facts: AssetFacts) -> Iterator[tuple[Study, bool]]:
     "hospital.",
 )
 def order818_site_grade(facts: AssetFacts) -> Iterator[Raised]:
+    """Breach: a study certainly under Order 818 at a hospital whose grade is verified and is not Grade A tertiary.
+    Unknowns (an open item): the grade unverified or unknown, or the study only possibly under Order 818."""
     for study, only_possibly in _under_order_818(facts):
         for site in study.sites.all():
             hospital = site.hospital
             if hospital.is_verified_grade_a_tertiary:
                 continue
+            grade_known = hospital.grade_verified and hospital.grade != hospital.Grade.UNKNOWN
             grade = hospital.get_grade_display() + ("" if hospital.grade_verified else ", not verified")
             yield Raised(
                 subject=f"site:{site.pk}",
-                message=f"{study} started {study.start_display} (Order 818 in force 2026-05-01) at "
-                f"{hospital.name_en} ({grade}); only Grade A tertiary hospitals may host such studies."
-                + (" The start is known only to the month or year." if only_possibly else ""),
+                message=f"{study} started {study.start_display or 'on a date not recorded'} (Order 818 in force "
+                f"2026-05-01) at {hospital.name_en} ({grade}); only Grade A tertiary hospitals may host such studies."
+                + (_uncertain_start(study) if only_possibly else ""),
                 facts={
                     "study": str(study),
                     "start": study.start_display,
@@ -68,7 +81,7 @@ def order818_site_grade(facts: AssetFacts) -> Iterator[Raised]:
                     "grade": hospital.grade,
                     "grade_verified": hospital.grade_verified,
                 },
-                severity=Severity.MEDIUM if only_possibly else None,
+                unknown=only_possibly or not grade_known,
             )
 
 
@@ -81,16 +94,26 @@ def order818_site_grade(facts: AssetFacts) -> Iterator[Raised]:
     remedy="File with the NHC (or obtain the filing record) and document the reason for any delay.",
 )
 def order818_nhc_filing(facts: AssetFacts) -> Iterator[Raised]:
-    for study, _only_possibly in _under_order_818(facts):
+    """Breach: a study certainly under Order 818 whose NHC filing was made, or is still not made, after its due day.
+    Unknowns (an open item): no filing on record, an approval date missing, or the study only possibly under
+    Order 818 (then even a late filing is an open item, not a breach)."""
+    for study, only_possibly in _under_order_818(facts):
         filings = list(study.nhc_filings.all())
         if not filings:
             yield Raised(
                 subject=f"study:{study.pk}",
-                message=f"{study} started {study.start_display} under Order 818 and has no NHC filing on record.",
+                message=f"{study} started {study.start_display or 'on a date not recorded'} under Order 818 and has "
+                "no NHC filing on record." + (_uncertain_start(study) if only_possibly else ""),
                 facts={"study": str(study), "start": study.start_display},
+                unknown=True,
             )
         for filing in filings:
-            yield from _late_filing(study, filing, facts.today)
+            for raised in _late_filing(study, filing, facts.today):
+                if only_possibly and not raised.unknown:
+                    raised = Raised(
+                        raised.subject, raised.message + _uncertain_start(study), raised.facts, unknown=True
+                    )
+                yield raised
 
 
 def _late_filing(study: Study, filing: NHCFiling, today: dt.date) -> Iterator[Raised]:
@@ -107,7 +130,7 @@ def _late_filing(study: Study, filing: NHCFiling, today: dt.date) -> Iterator[Ra
             message=f"NHC filing for {study}: the academic or ethics approval date is missing, so the "
             "5-working-day deadline cannot be checked.",
             facts={"study": str(study)},
-            severity=Severity.MEDIUM,
+            unknown=True,
         )
         return
     reviews_done = max(filing.academic_review_on, filing.ethics_approved_on)
@@ -118,7 +141,13 @@ def _late_filing(study: Study, filing: NHCFiling, today: dt.date) -> Iterator[Ra
         "filed_on": filing.filed_on.isoformat() if filing.filed_on else None,
         "calendar_estimated": due.estimated,
     }
-    estimate = " Days beyond the published holiday calendar are estimated Monday to Friday." if due.estimated else ""
+    # A due day counted over a year the holiday calendar does not know is an estimate: lateness on it is an open item.
+    estimate = (
+        " Days beyond the published holiday calendar are estimated Monday to Friday, so this is an estimate, not "
+        "certain."
+        if due.estimated
+        else ""
+    )
     if filing.filed_on is None:
         if today > due.due:
             yield Raised(
@@ -126,16 +155,22 @@ def _late_filing(study: Study, filing: NHCFiling, today: dt.date) -> Iterator[Ra
                 message=f"NHC filing for {study} was due {due.due:%Y-%m-%d} (5 China working days after "
                 f"{reviews_done:%Y-%m-%d}) and is not filed.{estimate}",
                 facts=cited,
+                unknown=due.estimated,
             )
         return
-    working_days, _estimated = deadlines.working_days_between(reviews_done, filing.filed_on)
-    if working_days > deadlines.NHC_FILING_WORKING_DAYS:
+    working_days, counted_estimated = deadlines.working_days_between(reviews_done, filing.filed_on)
+    # Late exactly when the page says so (`Deadline.met`): a filing on a non-working day after its due day is late.
+    if due.met is False:
+        day = f"the {_ordinal(working_days)} China working day"
+        if not deadlines.is_working_day(filing.filed_on):
+            day = f"a non-working day after {day}"
         yield Raised(
             subject=subject,
-            message=f"NHC filing for {study} was made on {filing.filed_on:%Y-%m-%d}, the {_ordinal(working_days)} "
-            f"China working day after the later approval ({reviews_done:%Y-%m-%d}); it was due by "
+            message=f"NHC filing for {study} was made on {filing.filed_on:%Y-%m-%d}, {day} after the later "
+            f"approval ({reviews_done:%Y-%m-%d}); it was due by "
             f"{due.due:%Y-%m-%d}.{estimate}",
             facts={**cited, "working_days": working_days},
+            unknown=due.estimated or counted_estimated,
         )
 
 

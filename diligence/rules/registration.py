@@ -23,14 +23,23 @@ from diligence.rules.facts import AssetFacts
     remedy="Plan a GCP MRCT with Chinese and ex-China sites and pre-specified regional subgroups.",
 )
 def ich_e17_no_mrct(facts: AssetFacts) -> Iterator[Raised]:
+    """Breach: every site in China and the plan says no MRCT. Unknown (an open item): no registration plan, or
+    whether an MRCT is planned not recorded."""
     if not facts.studies or not facts.all_sites_in_china:
         return
-    if facts.plan is not None and facts.plan.mrct_planned == TriState.YES:
+    planned = facts.plan.mrct_planned if facts.plan else TriState.UNKNOWN
+    if planned == TriState.YES:
         return
     yield Raised(
         subject="asset",
-        message=f"All sites of {facts.asset.code}'s studies are in China and the registration plan has no MRCT.",
+        message=f"All sites of {facts.asset.code}'s studies are in China and "
+        + (
+            "the registration plan has no MRCT."
+            if planned == TriState.NO
+            else "whether the registration plan has an MRCT is not recorded."
+        ),
         facts={"mrct_planned": facts.plan.mrct_planned if facts.plan else None},
+        unknown=planned != TriState.NO,
     )
 
 
@@ -43,6 +52,8 @@ def ich_e17_no_mrct(facts: AssetFacts) -> Iterator[Raised]:
     remedy="Watch the appropriations process; keep an ex-China data path in the plan.",
 )
 def us_approp_watch(facts: AssetFacts) -> Iterator[Raised]:
+    """A watch item (information), not a rule. Unknowns: none of its own; a missing plan is an open item of
+    ``ich-e17-no-mrct`` and ``cfr312-foreign-data``."""
     if facts.plan is not None and facts.plan.targets_us and facts.studies and facts.all_sites_in_china:
         yield Raised(
             subject="asset",
@@ -60,6 +71,8 @@ def us_approp_watch(facts: AssetFacts) -> Iterator[Raised]:
     remedy="Explain the delay; a lapsed first-dose window may mean re-applying.",
 )
 def nmpa86_timeline(facts: AssetFacts) -> Iterator[Raised]:
+    """Breach: an NMPA IND review or first dose past its due day. Unknown (an open item): a lateness that rests on
+    a day counted beyond the published holiday calendar (an estimate)."""
     for ind in facts.inds:
         if ind.authority != INDApplication.Authority.NMPA:
             continue
@@ -69,13 +82,16 @@ def nmpa86_timeline(facts: AssetFacts) -> Iterator[Raised]:
             done = f"done {deadline.done_on:%Y-%m-%d}" if deadline.done_on else "not done"
             yield Raised(
                 subject=f"ind:{ind.pk}:{deadline.key}",
-                message=f"{ind}: {deadline.label} was due {deadline.due:%Y-%m-%d} ({deadline.rule}); {done}.",
+                message=f"{ind}: {deadline.label} was due {deadline.due:%Y-%m-%d} ({deadline.rule}); {done}."
+                + (" The due day is an estimate beyond the published holiday calendar." if deadline.estimated else ""),
                 facts={
                     "ind": str(ind),
                     "clock": deadline.label,
                     "due": deadline.due.isoformat(),
                     "done_on": deadline.done_on.isoformat() if deadline.done_on else None,
+                    "calendar_estimated": deadline.estimated,
                 },
+                unknown=deadline.estimated,
             )
 
 
@@ -96,8 +112,18 @@ def overpayment_limits() -> tuple[Decimal, Decimal]:
     remedy="Move value from upfront into milestones for US IND clearance and confirmatory data.",
 )
 def overpayment_trap(facts: AssetFacts) -> Iterator[Raised]:
+    """Breach: an upfront above the limits while the evidence is IIT-grade. Unknown (an open item): no deal terms on
+    record for IIT-only evidence."""
     deal = facts.deal
-    if deal is None or not facts.evidence_is_iit_only:
+    if not facts.evidence_is_iit_only:
+        return
+    if deal is None:
+        yield Raised(
+            subject="deal",
+            message=f"No deal terms are on record for {facts.asset.code}, whose evidence is investigator-initiated "
+            "only: the upfront cannot be checked against the grade of the data.",
+            unknown=True,
+        )
         return
     max_share, max_usd = overpayment_limits()
     share = deal.upfront_share()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from assets.models import Asset
-from diligence.models import Finding, ReviewItem, Severity
+from diligence.models import Finding, Review, ReviewItem, Severity
+from diligence.models.checklists import Criticality
 from diligence.rules.verdict import ANSWERS, light_conditions, overall_light
 from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_by_question
 from teams.models import DealTeam
@@ -50,23 +52,43 @@ def _items_due(team: DealTeam, condition: Q) -> list[ReviewItem]:
     )
 
 
+def _unfinished_critical_items() -> Subquery:
+    """Per asset (``OuterRef("pk")``), how many critical checklist items are not yet finished: they hold its answer
+    at "not yet established", as ``checklist_gate`` does for one asset."""
+    counts = (
+        ReviewItem.objects.filter(
+            review__asset=OuterRef("pk"), archived_at__isnull=True, template_item__criticality=Criticality.CRITICAL
+        )
+        .exclude(status__in=FINISHED)
+        .order_by()
+        .values("review__asset")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(counts, output_field=IntegerField())
+
+
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
     active = Finding.objects.filter(team=team, status__in=Finding.ACTIVE)
     counts = dict(active.values_list("severity").annotate(n=Count("pk")).values_list("severity", "n"))
     # Each asset's light from two counts per asset in SQL, not from every finding of the team loaded into Python.
-    colours_red, colours_amber = light_conditions("findings__")
+    lights = light_conditions("findings__")
     rows = (
         Asset.objects.filter(team=team)
         .only("code", "name")
         .annotate(
-            red=Count("findings", filter=colours_red),
-            amber=Count("findings", filter=colours_amber),
+            red=Count("findings", filter=lights.red),
+            unknown=Count("findings", filter=lights.not_established),
+            amber=Count("findings", filter=lights.amber),
+            reviewed=Exists(Review.objects.filter(asset=OuterRef("pk"))),
+            gates_open=Coalesce(_unfinished_critical_items(), Value(0)),
         )
         .order_by("code")
     )
     assets: list[tuple[Asset, str, str]] = []
     for asset in rows:
-        light = overall_light(red=asset.red, amber=asset.amber)
+        missing = asset.unknown + asset.gates_open + (0 if asset.reviewed else 1)
+        light = overall_light(red=asset.red, missing=missing, amber=asset.amber)
         assets.append((asset, light, ANSWERS[light]))
     return Dashboard(
         progress=progress_by_question(ReviewItem.objects.filter(review__team=team), today=today),

@@ -30,6 +30,7 @@ class FindingsDelta:
 UPDATED_FIELDS = (
     "question",
     "severity",
+    "kind",
     "citation",
     "title",
     "message",
@@ -45,6 +46,7 @@ def _values(found: RuleFinding) -> dict[str, object]:
     return {
         "question": found.rule.question,
         "severity": found.severity,
+        "kind": found.kind,
         "citation": found.rule.citation,
         "title": found.rule.title,
         "message": found.raised.message,

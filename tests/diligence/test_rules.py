@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from diligence.rules import RULES
+from diligence.models import UNKNOWN_SEVERITY
+from diligence.rules import RULES, RuleFinding
 from diligence.rules.citations import CITATIONS
 from diligence.rules.facts import load_asset_facts
 from tests.factories import (
@@ -38,7 +40,22 @@ def raised(asset, rule_id: str, today: dt.date = TODAY):
 
 
 def severities(asset, rule_id: str, today: dt.date = TODAY) -> list[str]:
-    return [r.severity or RULES[rule_id].severity for r in raised(asset, rule_id, today)]
+    return [RuleFinding(RULES[rule_id], r).severity for r in raised(asset, rule_id, today)]
+
+
+def kinds(asset, rule_id: str, today: dt.date = TODAY) -> list[tuple[str, str]]:
+    """(severity, kind) of each finding the rule raises: kind "breach", or "unknown" for an open item."""
+    return [(f.severity, f.kind) for f in (RuleFinding(RULES[rule_id], r) for r in raised(asset, rule_id, today))]
+
+
+HIGH_BREACH, MEDIUM_BREACH = ("high", "breach"), ("medium", "breach")
+OPEN_ITEM_OF_HIGH, OPEN_ITEM_OF_MEDIUM = ("medium", "unknown"), ("info", "unknown")
+
+
+def test_the_convention_for_unknowns_is_one_step_below_the_breach():
+    assert UNKNOWN_SEVERITY == {"high": "medium", "medium": "info", "info": "info"}
+    for rule in RULES.values():
+        assert "Unknown" in (rule.check.__doc__ or ""), f"{rule.id} does not state its treatment of unknowns"
 
 
 def test_every_rule_has_a_question_a_severity_and_a_known_citation():
@@ -53,7 +70,7 @@ def test_every_rule_has_a_question_a_severity_and_a_known_citation():
 # --- ORDER-818: site grade -------------------------------------------------------------------------------------
 
 
-def grade_case(start: dt.date, *, precision: str = "day", modality: str = "car_t", **hospital):
+def grade_case(start: dt.date | None, *, precision: str = "day", modality: str = "car_t", **hospital: object):
     hospital = {"grade": "secondary", "grade_verified": False, "grade_verified_on": None, **hospital}
     site = StudySiteFactory(
         study__asset__modality=modality,
@@ -71,6 +88,22 @@ def test_site_grade_the_day_before_order_818_takes_force():
 def test_site_grade_the_day_order_818_takes_force():
     found = raised(grade_case(D(2026, 5, 1)), "order818-site-grade")
     assert len(found) == 1 and "Secondary, not verified" in found[0].message
+    assert kinds(grade_case(D(2026, 5, 1)), "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+
+
+def test_site_grade_a_verified_lower_grade_is_a_breach_an_unverified_one_an_open_item():
+    verified = grade_case(D(2026, 6, 1), grade="secondary", grade_verified=True, grade_verified_on=D(2026, 1, 1))
+    assert kinds(verified, "order818-site-grade") == [HIGH_BREACH]
+    unverified = grade_case(D(2026, 6, 1), grade="secondary")
+    assert kinds(unverified, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+    unknown_grade = grade_case(D(2026, 6, 1), grade="unknown", grade_verified=True, grade_verified_on=D(2026, 1, 1))
+    assert kinds(unknown_grade, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+
+
+def test_site_grade_with_the_start_not_recorded_is_an_open_item():
+    found = raised(grade_case(None), "order818-site-grade")
+    assert len(found) == 1 and "not recorded" in found[0].message
+    assert kinds(grade_case(None), "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
 
 
 def test_site_grade_verified_grade_a_tertiary_is_fine_and_unverified_is_not():
@@ -84,9 +117,14 @@ def test_site_grade_verified_grade_a_tertiary_is_fine_and_unverified_is_not():
     assert len(raised(grade_case(D(2026, 6, 1), grade="grade_a_tertiary"), "order818-site-grade")) == 1
 
 
-def test_site_grade_partial_dates():
-    assert raised(grade_case(D(2026, 4, 1), precision="month"), "order818-site-grade") == []
-    assert severities(grade_case(D(2026, 1, 1), precision="year"), "order818-site-grade") == ["medium"]
+def test_site_grade_partial_dates_are_judged_on_every_day_they_could_be():
+    verified: dict[str, Any] = {"grade_verified": True, "grade_verified_on": D(2026, 1, 1)}
+    # April 2026: every day it could be is before 1 May; May 2026: every day on or after; 2026: possibly either.
+    assert raised(grade_case(D(2026, 4, 1), precision="month", **verified), "order818-site-grade") == []
+    assert kinds(grade_case(D(2026, 5, 1), precision="month", **verified), "order818-site-grade") == [HIGH_BREACH]
+    possibly = grade_case(D(2026, 1, 1), precision="year", **verified)
+    assert kinds(possibly, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+    assert "possibly" in raised(possibly, "order818-site-grade")[0].message
 
 
 def test_site_grade_only_for_new_biomedical_technology():
@@ -130,14 +168,28 @@ def test_nhc_filing_not_yet_filed_is_raised_only_once_overdue():
     assert len(raised(nhc_case(None), "order818-nhc-filing", today=D(2026, 10, 12))) == 1
 
 
-def test_nhc_filing_missing_altogether():
+def test_nhc_filing_missing_altogether_is_an_open_item():
     study = StudyFactory(start_date=D(2026, 5, 1), asset__modality="gene_therapy")
     found = raised(study.asset, "order818-nhc-filing")
     assert len(found) == 1 and "no NHC filing" in found[0].message
+    assert kinds(study.asset, "order818-nhc-filing") == [OPEN_ITEM_OF_HIGH]
 
 
-def test_nhc_filing_without_review_dates_is_a_medium_finding():
-    assert severities(nhc_case(D(2026, 10, 12), academic=None), "order818-nhc-filing") == ["medium"]
+def test_nhc_filing_without_review_dates_is_an_open_item():
+    assert kinds(nhc_case(D(2026, 10, 12), academic=None), "order818-nhc-filing") == [OPEN_ITEM_OF_HIGH]
+    assert kinds(nhc_case(D(2026, 10, 12)), "order818-nhc-filing") == [HIGH_BREACH]
+
+
+def test_nhc_filing_late_for_a_study_only_possibly_under_order_818_is_an_open_item():
+    filing = NHCFilingFactory(
+        study__start_date=D(2026, 1, 1),
+        study__start_date_precision="year",
+        study__asset__modality="car_t",
+        academic_review_on=ACADEMIC_REVIEW,
+        ethics_approved_on=ETHICS_APPROVAL,
+        filed_on=D(2026, 10, 12),
+    )
+    assert kinds(filing.study.asset, "order818-nhc-filing") == [OPEN_ITEM_OF_HIGH]
 
 
 def test_nhc_filing_not_required_before_order_818():
@@ -148,24 +200,35 @@ def test_nhc_filing_not_required_before_order_818():
 # --- ethics coverage and consent -------------------------------------------------------------------------------
 
 
-def test_site_without_ethics_approval():
+def test_site_without_ethics_approval_on_file_is_an_open_item():
     site = StudySiteFactory()
-    assert len(raised(site.study.asset, "ethics-coverage")) == 1
+    assert kinds(site.study.asset, "ethics-coverage") == [OPEN_ITEM_OF_HIGH]
 
 
-@pytest.mark.parametrize(("approved", "count"), [(D(2024, 4, 1), 0), (D(2024, 4, 2), 1)])
-def test_ethics_approval_on_and_after_the_first_enrolment(approved, count):
+@pytest.mark.parametrize(("approved", "expected"), [(D(2024, 4, 1), []), (D(2024, 4, 2), [HIGH_BREACH])])
+def test_ethics_approval_on_and_after_the_first_enrolment(approved, expected):
     approval = EthicsApprovalFactory(study_site__first_enrolled_on=D(2024, 4, 1), approval_date=approved)
-    assert len(raised(approval.study_site.study.asset, "ethics-coverage")) == count
+    assert kinds(approval.study_site.study.asset, "ethics-coverage") == expected
 
 
-@pytest.mark.parametrize(("answer", "expected"), [("yes", []), ("no", ["high"]), ("unknown", ["medium"])])
+def test_ethics_approval_with_the_first_enrolment_not_recorded_is_an_open_item():
+    approval = EthicsApprovalFactory(study_site__first_enrolled_on=None, approval_date=D(2024, 4, 2))
+    assert kinds(approval.study_site.study.asset, "ethics-coverage") == [OPEN_ITEM_OF_HIGH]
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("yes", []), ("no", [HIGH_BREACH]), ("unknown", [OPEN_ITEM_OF_HIGH])])
 def test_consent_scope(answer, expected):
     commercial = EthicsApprovalFactory(consent_commercial_use=answer)
     cross_border = EthicsApprovalFactory(consent_cross_border=answer)
-    assert severities(commercial.study_site.study.asset, "consent-commercial-use") == expected
-    assert severities(cross_border.study_site.study.asset, "consent-cross-border") == expected
-    assert RULES["consent-cross-border"].citation == "HGR-2024"
+    assert kinds(commercial.study_site.study.asset, "consent-commercial-use") == expected
+    assert kinds(cross_border.study_site.study.asset, "consent-cross-border") == expected
+
+
+def test_consent_cites_the_consent_and_ethics_question_not_a_regulation():
+    # HGR-2024 and 21 CFR 312.120 do not say consent must cover commercial use or cross-border transfer; diligence
+    # question 2 does.
+    assert RULES["consent-cross-border"].citation == RULES["consent-commercial-use"].citation == "DQ-CONSENT"
+    assert RULES["ethics-coverage"].citation == "CFR-312.120"
 
 
 # --- HGR-2024 ------------------------------------------------------------------------------------------------
@@ -196,9 +259,22 @@ def test_foreign_funder_counts_as_foreign_involvement():
 
 def test_data_sent_abroad_needs_an_outbound_filing():
     evidence = EvidenceQualityFactory(data_sent_abroad="yes")
-    assert len(raised(evidence.study.asset, "hgr-outbound-data")) == 1
+    assert kinds(evidence.study.asset, "hgr-outbound-data") == [HIGH_BREACH]
     HGRFilingFactory(study=evidence.study, kind="outbound_data_filing", status="filed")
     assert raised(evidence.study.asset, "hgr-outbound-data") == []
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("no", []), ("unknown", [OPEN_ITEM_OF_HIGH])])
+def test_data_sent_abroad_unknown_is_an_open_item(answer, expected):
+    evidence = EvidenceQualityFactory(data_sent_abroad=answer)
+    assert kinds(evidence.study.asset, "hgr-outbound-data") == expected
+    assert kinds(StudyFactory().asset, "hgr-outbound-data") == [OPEN_ITEM_OF_HIGH]  # no evidence record at all
+
+
+@pytest.mark.parametrize(("answer", "expected"), [("no", []), ("unknown", [OPEN_ITEM_OF_HIGH])])
+def test_foreign_involvement_unknown_is_an_open_item(answer, expected):
+    evidence = EvidenceQualityFactory(foreign_party_involved=answer)
+    assert kinds(evidence.study.asset, "hgr-foreign-use") == expected
 
 
 # --- CFR-312.120, IIT-grade evidence, efficacy hygiene ------------------------------------------------------------
@@ -211,20 +287,42 @@ def test_us_filing_relying_on_iit_without_gcp_conditions():
     assert len(found) == 1 and "independent monitoring" in found[0].message and "GCP" not in found[0].message
 
 
-def test_us_filing_reliance_unknown_is_medium_and_no_reliance_is_fine():
+def test_us_filing_reliance_unknown_is_an_open_item_and_no_reliance_is_fine():
     evidence = EvidenceQualityFactory()
     plan = RegistrationPlanFactory(asset=evidence.study.asset, target_markets=["US"], us_filing_relies_on_iit="unknown")
-    assert severities(evidence.study.asset, "cfr312-foreign-data") == ["medium"]
+    assert kinds(evidence.study.asset, "cfr312-foreign-data") == [OPEN_ITEM_OF_HIGH]
     plan.us_filing_relies_on_iit = "no"
     plan.save()
     assert raised(evidence.study.asset, "cfr312-foreign-data") == []
 
 
+def test_us_filing_relying_on_iit_with_gcp_conditions_unrecorded_is_an_open_item_and_with_them_absent_a_breach():
+    evidence = EvidenceQualityFactory(gcp_compliant="yes", independently_monitored="unknown")
+    RegistrationPlanFactory(asset=evidence.study.asset, target_markets=["US"], us_filing_relies_on_iit="yes")
+    assert kinds(evidence.study.asset, "cfr312-foreign-data") == [OPEN_ITEM_OF_HIGH]
+    evidence.independently_monitored = "no"
+    evidence.save()
+    assert kinds(evidence.study.asset, "cfr312-foreign-data") == [HIGH_BREACH]
+
+
+def test_no_registration_plan_is_an_open_item_for_iit_evidence():
+    study = StudyFactory(sponsor_type="iit")
+    assert kinds(study.asset, "cfr312-foreign-data") == [OPEN_ITEM_OF_HIGH]
+    RegistrationPlanFactory(asset=study.asset, target_markets=["CN"])
+    assert raised(study.asset, "cfr312-foreign-data") == []
+
+
 def test_iit_grade_evidence_until_an_industry_study_exists():
     study = StudyFactory(sponsor_type="iit_company_funded")
-    assert len(raised(study.asset, "iit-grade-evidence")) == 1
+    assert kinds(study.asset, "iit-grade-evidence") == [MEDIUM_BREACH]
     StudyFactory(asset=study.asset, sponsor_type="industry")
     assert raised(study.asset, "iit-grade-evidence") == []
+
+
+def test_evidence_grade_with_no_study_or_an_unknown_sponsor_type_is_an_open_item():
+    assert kinds(AssetFactory(), "iit-grade-evidence") == [OPEN_ITEM_OF_MEDIUM]
+    study = StudyFactory(sponsor_type="unknown")
+    assert kinds(study.asset, "iit-grade-evidence") == [OPEN_ITEM_OF_MEDIUM]
 
 
 @pytest.mark.parametrize(
@@ -233,7 +331,12 @@ def test_iit_grade_evidence_until_an_industry_study_exists():
 )
 def test_efficacy_claim_hygiene(patients, follow_up, unit, count):
     claim = EfficacyClaimFactory(patients=patients, median_follow_up_months=Decimal(follow_up), unit=unit)
-    assert len(raised(claim.study.asset, "efficacy-claim-hygiene")) == count
+    assert kinds(claim.study.asset, "efficacy-claim-hygiene") == [MEDIUM_BREACH] * count
+
+
+def test_efficacy_claim_without_a_median_follow_up_is_an_open_item():
+    claim = EfficacyClaimFactory(patients=40, median_follow_up_months=None, unit="%")
+    assert kinds(claim.study.asset, "efficacy-claim-hygiene") == [OPEN_ITEM_OF_MEDIUM]
 
 
 # --- ownership -------------------------------------------------------------------------------------------------
@@ -252,6 +355,10 @@ def test_ownership_needs_both_assignments():
     evidence.save()
     found = raised(evidence.study.asset, "ownership-assignment")
     assert len(found) == 1 and "investigator" in found[0].message
+    assert kinds(evidence.study.asset, "ownership-assignment") == [OPEN_ITEM_OF_HIGH]
+    evidence.investigator_assignment = "no"
+    evidence.save()
+    assert kinds(evidence.study.asset, "ownership-assignment") == [HIGH_BREACH]
 
 
 # --- registration ----------------------------------------------------------------------------------------------
@@ -260,7 +367,10 @@ def test_ownership_needs_both_assignments():
 def test_ich_e17_all_china_without_mrct():
     site = StudySiteFactory(hospital__country="China")
     plan = RegistrationPlanFactory(asset=site.study.asset, mrct_planned="no")
-    assert len(raised(site.study.asset, "ich-e17-no-mrct")) == 1
+    assert kinds(site.study.asset, "ich-e17-no-mrct") == [MEDIUM_BREACH]
+    plan.mrct_planned = "unknown"
+    plan.save()
+    assert kinds(site.study.asset, "ich-e17-no-mrct") == [OPEN_ITEM_OF_MEDIUM]
     plan.mrct_planned = "yes"
     plan.save()
     assert raised(site.study.asset, "ich-e17-no-mrct") == []
@@ -292,6 +402,13 @@ def test_overpayment_trap_boundaries(upfront, milestones, count):
     deal = DealTermsFactory(asset=asset, upfront=Decimal(upfront))
     MilestoneFactory(deal=deal, amount=Decimal(milestones))
     assert len(raised(asset, "overpayment-trap")) == count
+
+
+def test_overpayment_trap_without_deal_terms_is_an_open_item():
+    asset = StudyFactory(sponsor_type="iit").asset
+    assert kinds(asset, "overpayment-trap") == [OPEN_ITEM_OF_HIGH]
+    MilestoneFactory(deal=DealTermsFactory(asset=asset, upfront=Decimal("5000000")), amount=Decimal("95000000"))
+    assert raised(asset, "overpayment-trap") == []
 
 
 def test_overpayment_trap_not_raised_with_registration_grade_evidence():
@@ -336,6 +453,24 @@ def test_fda_inds_have_no_nmpa_clock():
     assert raised(ind.asset, "nmpa86-timeline") == []
 
 
-def test_an_empty_asset_raises_nothing():
+def test_an_empty_asset_raises_only_the_open_item_that_no_study_is_on_record():
     asset = AssetFactory()
-    assert [rule_id for rule_id in RULES if raised(asset, rule_id)] == []
+    assert [rule_id for rule_id in RULES if raised(asset, rule_id)] == ["iit-grade-evidence"]
+
+
+def test_the_readme_rules_table_lists_every_rule():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Rules") :]
+    for rule_id in RULES:
+        assert f"(`{rule_id}`)" in table, rule_id
+
+
+def test_hgr_rules_only_for_studies_that_may_hold_chinese_genetic_resources():
+    abroad = StudySiteFactory(hospital__country="Israel", hospital__city="Jerusalem").study
+    EvidenceQualityFactory(study=abroad, data_sent_abroad="yes", foreign_party_involved="unknown")
+    assert raised(abroad.asset, "hgr-outbound-data") == raised(abroad.asset, "hgr-foreign-use") == []
+    StudySiteFactory(study=abroad, hospital__country="China")
+    assert kinds(abroad.asset, "hgr-outbound-data") == [HIGH_BREACH]
+    assert kinds(abroad.asset, "hgr-foreign-use") == [OPEN_ITEM_OF_HIGH]
