@@ -13,8 +13,9 @@ CITATIONS: dict[str, str] = {
         "tertiary hospitals, filed with the NHC within 5 working days after academic and ethics review."
     ),
     "NMPA-86": (
-        "NMPA Announcement [2025] No. 86: 30-working-day IND review for eligible Class 1 drugs (acceptance in 5 "
-        "working days, extendable to 60); first Chinese subject dosed within 12 weeks of clearance."
+        "NMPA Announcement [2025] No. 86: on its pathway, eligible Class 1 innovative drugs get an acceptance decision "
+        "in 5 working days and a substantive IND review in 30 working days (extendable to 60 for complex cases); "
+        "the applicant doses the first Chinese subject within 12 weeks of clearance."
     ),
     "CFR-312.120": (
         "21 CFR 312.120: a foreign study not under a US IND supports an IND, NDA or BLA only if run under GCP "

@@ -67,12 +67,13 @@ def us_approp_watch(facts: AssetFacts) -> Iterator[Raised]:
     question=QuestionKey.REGISTRATION,
     severity=Severity.MEDIUM,
     citation="NMPA-86",
-    title="NMPA IND review beyond its working-day target, or no first Chinese dose within 12 weeks of clearance",
+    title="NMPA-86 IND review beyond its working-day target, or no first Chinese dose within 12 weeks of clearance",
     remedy="Explain the delay; a lapsed first-dose window may mean re-applying.",
 )
 def nmpa86_timeline(facts: AssetFacts) -> Iterator[Raised]:
-    """Breach: an NMPA IND review or first dose past its due day. Unknown (an open item): a lateness that rests on
-    a day counted beyond the published holiday calendar (an estimate)."""
+    """Breach: an NMPA IND on the NMPA-86 pathway whose review or first dose is past its due day (``ind_deadlines``:
+    the clocks the page shows). A standard IND has none. Unknown (an open item): a lateness that rests on a day
+    counted beyond the published holiday calendar (an estimate)."""
     for ind in facts.inds:
         if ind.authority != INDApplication.Authority.NMPA:
             continue

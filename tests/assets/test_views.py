@@ -416,8 +416,10 @@ def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(wo
 def test_red_flag_filter(world, client_as):
     from diligence.services.findings import findings_recompute
 
-    flagged = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="FLAG-1").study.asset
+    site = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="FLAG-1")
+    flagged = site.study.asset
     assert flagged is not None
+    EthicsApprovalFactory(study_site=site, approval_date=dt.date(2024, 4, 2))  # after its first enrolment: high
     findings_recompute(asset_id=flagged.pk)
     AssetFactory(team=world.phoenix, code="CLEAN-1")
     client = client_as("member")

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from assets.selectors import ind_deadlines
 from diligence.models import UNKNOWN_SEVERITY
 from diligence.rules import RULES, RuleFinding
 from diligence.rules.citations import CITATIONS
@@ -161,6 +162,32 @@ def test_nhc_filing_on_the_sixth_working_day_is_late():
     assert len(found) == 1
     assert "6th China working day" in found[0].message and "due by 2026-10-10" in found[0].message
     assert found[0].facts["working_days"] == 6
+
+
+def test_nhc_filing_on_a_non_working_day_after_its_due_day_is_late_on_the_page_and_in_the_findings():
+    from assets import deadlines
+
+    assert not deadlines.is_working_day(D(2026, 10, 11))  # the Sunday after the make-up Saturday it was due
+    due = deadlines.nhc_filing_deadline(
+        academic_review_on=ACADEMIC_REVIEW, ethics_approved_on=ETHICS_APPROVAL, filed_on=D(2026, 10, 11)
+    )
+    assert due is not None and due.status(TODAY) == "late"
+    found = raised(nhc_case(D(2026, 10, 11)), "order818-nhc-filing")
+    assert len(found) == 1 and "a non-working day after the 5th China working day" in found[0].message
+    assert kinds(nhc_case(D(2026, 10, 11)), "order818-nhc-filing") == [HIGH_BREACH]
+
+
+def test_nhc_filing_late_by_an_estimated_calendar_is_an_open_item_said_to_be_an_estimate():
+    filing = NHCFilingFactory(
+        study__start_date=D(2026, 10, 20),
+        study__asset__modality="car_t",
+        academic_review_on=D(2031, 3, 3),
+        ethics_approved_on=D(2031, 3, 3),
+        filed_on=D(2031, 3, 20),
+    )
+    found = raised(filing.study.asset, "order818-nhc-filing", today=D(2031, 4, 1))
+    assert len(found) == 1 and "estimate, not certain" in found[0].message and found[0].facts["calendar_estimated"]
+    assert kinds(filing.study.asset, "order818-nhc-filing", today=D(2031, 4, 1)) == [OPEN_ITEM_OF_HIGH]
 
 
 def test_nhc_filing_not_yet_filed_is_raised_only_once_overdue():
@@ -428,8 +455,23 @@ def test_overpayment_limits_are_settings(settings):
 
 @pytest.mark.parametrize(("first_dose", "count"), [(D(2026, 7, 13), 0), (D(2026, 7, 14), 1), (None, 1)])
 def test_nmpa86_first_dose_window(first_dose, count):
-    ind = INDApplicationFactory(pathway="standard", cleared_on=D(2026, 4, 20), first_dose_on=first_dose)
+    ind = INDApplicationFactory(cleared_on=D(2026, 4, 20), first_dose_on=first_dose)
     assert len([r for r in raised(ind.asset, "nmpa86-timeline") if "first-dose" in r.subject]) == count
+
+
+def test_a_standard_nmpa_ind_is_not_held_to_the_nmpa86_clocks():
+    late = {"accepted_on": D(2026, 3, 6), "cleared_on": D(2026, 6, 30), "first_dose_on": None}
+    on_86 = INDApplicationFactory(pathway="thirty_working_day", **late)
+    assert {r.subject.split(":")[-1] for r in raised(on_86.asset, "nmpa86-timeline")} == {"nmpa-review", "first-dose"}
+    standard = INDApplicationFactory(pathway="standard", **late)
+    assert raised(standard.asset, "nmpa86-timeline") == []
+    assert ind_deadlines(standard) == []  # nor does the page show a clock for it
+
+
+def test_the_nmpa86_citation_extends_the_review_not_the_acceptance():
+    text = CITATIONS["NMPA-86"]
+    assert "review in 30 working days (extendable to 60 for complex cases)" in text
+    assert "acceptance in 5 working days, extendable" not in text
 
 
 def test_nmpa86_review_on_the_30th_and_31st_working_day():
