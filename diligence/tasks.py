@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from diligence.services import memos, notifications, queue
+from diligence.services import findings, memos, notifications, queue
 
 
 @shared_task(
@@ -51,3 +51,9 @@ def memo_sweep() -> list[int]:
 def notification_email(notification_id: int) -> None:
     """Idempotent: a redelivered task finds the email sent and returns."""
     notifications.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name=queue.FINDINGS_RECOMPUTE, acks_late=True, autoretry_for=(DatabaseError,), max_retries=5)
+def findings_recompute_assets(asset_ids: list[int]) -> int:
+    """Idempotent: recomputing an asset whose facts did not change since writes nothing."""
+    return findings.findings_recompute_many(asset_ids=asset_ids)

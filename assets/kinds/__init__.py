@@ -373,6 +373,7 @@ DEAL = FactKind(
         "currency",
         "upfront",
         "equity",
+        "usd_rate",
         "technical_data_sharing",
         "signed_on",
     ),

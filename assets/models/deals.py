@@ -56,6 +56,15 @@ class DealTerms(VersionedFact):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
     upfront = money_field("upfront", default=Decimal("0"))
     equity = money_field("equity investment", default=Decimal("0"))
+    usd_rate = models.DecimalField(
+        "USD per unit of the deal currency",
+        max_digits=14,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.000001"), "A rate is more than zero.")],
+        help_text="The recorded rate amounts are compared with USD limits at, e.g. 0.138 for CNY; blank for USD deals.",
+    )
     technical_data_sharing = tri_state_field("technical data-sharing clause")
     signed_on = models.DateField(null=True, blank=True)
 
@@ -67,6 +76,10 @@ class DealTerms(VersionedFact):
         constraints = [
             not_negative("upfront", "deal_terms_upfront_not_negative"),
             not_negative("equity", "deal_terms_equity_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(usd_rate__isnull=True) | models.Q(usd_rate__gt=0),
+                name="deal_terms_usd_rate_positive",
+            ),
             choice_constraint("direction", DealTermsDirection, "deal_terms_direction_valid"),
             choice_constraint("currency", DealTermsCurrency, "deal_terms_currency_valid"),
             choice_constraint("technical_data_sharing", TriState, "deal_terms_data_sharing_valid"),
@@ -81,6 +94,12 @@ class DealTerms(VersionedFact):
     def total_value(self) -> Decimal:
         """Upfront, equity and every milestone: the headline 'deal value'."""
         return self.upfront + self.equity + self.milestones_total()
+
+    def in_usd(self, amount: Decimal) -> Decimal | None:
+        """``amount`` of the deal's currency in USD at the recorded rate; None when no rate is recorded."""
+        if self.currency == DealTermsCurrency.USD:
+            return amount
+        return None if self.usd_rate is None else amount * self.usd_rate
 
     def upfront_share(self) -> Decimal | None:
         total = self.total_value()

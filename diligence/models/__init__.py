@@ -14,12 +14,14 @@ from diligence.models.checklists import (
 )
 from diligence.models.findings import UNKNOWN_SEVERITY, Finding, FindingKind, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
+from diligence.models.policy import HousePolicy
 
 __all__ = [
     "ChecklistTemplate",
     "Evidence",
     "EvidenceDownload",
     "Finding",
+    "HousePolicy",
     "ItemComment",
     "Memo",
     "MemoComment",

@@ -39,10 +39,12 @@ CITATIONS: dict[str, str] = {
         "and cross-border data transfer."
     ),
     "DQ-EVIDENCE": (
-        "Diligence question 1: response rates reconciled to source, follow-up long enough for the efficacy claim."
+        "Diligence question 1: response rates reconciled to source, follow-up long enough for the efficacy claim "
+        "(how many patients and months is house policy, not a regulation)."
     ),
     "DEAL-TRAP": (
-        "The overpayment trap: a registration-grade price for IIT-grade data; upfront small while the evidence "
-        "is IIT-grade, milestones rewarding IND clearance and confirmatory data."
+        "The overpayment trap (the buyer's): a registration-grade price for IIT-grade data; upfront small while the "
+        "evidence is IIT-grade, milestones rewarding IND clearance and confirmatory data. The limits are house "
+        "policy, not a regulation."
     ),
 }

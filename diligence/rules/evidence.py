@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from assets.models import TriState
 from diligence.models import QuestionKey, Severity
 from diligence.rules.base import Raised, rule
 from diligence.rules.facts import AssetFacts
-
-MIN_PATIENTS_FOR_A_RESPONSE_RATE = 20
-MIN_MEDIAN_FOLLOW_UP_MONTHS = Decimal("6")
 
 INSPECTION_READINESS = [
     ("gcp_compliant", "a GCP compliance statement"),
@@ -121,22 +117,24 @@ def iit_grade_evidence(facts: AssetFacts) -> Iterator[Raised]:
     question=QuestionKey.DATA_INTEGRITY,
     severity=Severity.MEDIUM,
     citation="DQ-EVIDENCE",
-    title="Headline response rate on fewer than 20 patients or under 6 months' median follow-up",
+    title="Headline response rate on too few patients or too short a median follow-up (house policy)",
     remedy="Discount the claim until a larger or longer-followed cohort confirms it.",
 )
 def efficacy_claim_hygiene(facts: AssetFacts) -> Iterator[Raised]:
-    """Breach: a response rate on too few patients or too short a median follow-up. Unknown (an open item): its
-    median follow-up not recorded."""
+    """Breach: a response rate on fewer patients, or a shorter median follow-up, than house policy asks (staff edit
+    the values in the admin; they are the firm's, not a regulation's). Unknown (an open item): its median follow-up
+    not recorded."""
+    min_patients, min_follow_up = facts.policy.min_response_rate_patients, facts.policy.min_median_follow_up_months
     for study in facts.studies:
         for claim in study.efficacy_claims.all():
             if claim.unit.strip() != "%":
                 continue
             problems = []
-            if claim.patients < MIN_PATIENTS_FOR_A_RESPONSE_RATE:
-                problems.append(f"n={claim.patients} (< {MIN_PATIENTS_FOR_A_RESPONSE_RATE})")
+            if claim.patients < min_patients:
+                problems.append(f"n={claim.patients} (house policy: at least {min_patients})")
             follow_up = claim.median_follow_up_months
-            if follow_up is not None and follow_up < MIN_MEDIAN_FOLLOW_UP_MONTHS:
-                problems.append(f"median follow-up {follow_up} months (< 6)")
+            if follow_up is not None and follow_up < min_follow_up:
+                problems.append(f"median follow-up {follow_up} months (house policy: at least {min_follow_up})")
             if not problems and follow_up is None:
                 yield Raised(
                     subject=f"claim:{claim.pk}",
@@ -155,5 +153,9 @@ def efficacy_claim_hygiene(facts: AssetFacts) -> Iterator[Raised]:
                         "value": str(claim.value),
                         "patients": claim.patients,
                         "median_follow_up_months": str(follow_up) if follow_up else None,
+                        "house_policy": {
+                            "min_response_rate_patients": min_patients,
+                            "min_median_follow_up_months": str(min_follow_up),
+                        },
                     },
                 )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
 from assets.models import Asset, DealTerms, EvidenceQuality, INDApplication, RegistrationPlan, Study, StudySite
+from diligence.models import HousePolicy
 
 CHINA = frozenset({"china", "cn", "prc", "people's republic of china"})
 
@@ -21,6 +22,7 @@ class AssetFacts:
     deal: DealTerms | None
     plan: RegistrationPlan | None
     today: dt.date
+    policy: HousePolicy = field(default_factory=HousePolicy)
 
     def sites(self) -> Iterator[tuple[Study, StudySite]]:
         for study in self.studies:
@@ -82,4 +84,5 @@ def load_asset_facts(*, asset_id: int, today: dt.date) -> AssetFacts | None:
         deal=deal,
         plan=RegistrationPlan.objects.filter(asset=asset).first(),
         today=today,
+        policy=HousePolicy.current(),
     )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
-
-from assets.models import INDApplication, TriState
+from assets.models import DealTerms, INDApplication, TriState
 from assets.selectors import ind_deadlines
-from diligence.models import QuestionKey, Severity
+from diligence.models import HousePolicy, QuestionKey, Severity
 from diligence.rules.base import Raised, rule
 from diligence.rules.facts import AssetFacts
 
@@ -96,11 +95,40 @@ def nmpa86_timeline(facts: AssetFacts) -> Iterator[Raised]:
             )
 
 
-def overpayment_limits() -> tuple[Decimal, Decimal]:
-    """(largest upfront share of total deal value, largest upfront in USD) while the evidence is IIT-grade."""
-    return (
-        Decimal(str(getattr(settings, "DILIGENCE_OVERPAYMENT_MAX_UPFRONT_SHARE", "0.10"))),
-        Decimal(str(getattr(settings, "DILIGENCE_OVERPAYMENT_MAX_UPFRONT_USD", "80000000"))),
+@dataclass(frozen=True)
+class UpfrontCheck:
+    """An upfront against the house policy limits: as a share of the deal value, and in USD at the recorded rate
+    (``upfront_usd`` is None when the deal is not in USD and no rate is recorded). The rule and the memo's deal
+    section both judge by this, so they cannot disagree."""
+
+    share: Decimal | None
+    upfront_usd: Decimal | None
+    max_share: Decimal
+    max_usd: Decimal
+
+    @property
+    def share_over(self) -> bool:
+        return self.share is not None and self.share > self.max_share
+
+    @property
+    def usd_over(self) -> bool:
+        return self.upfront_usd is not None and self.upfront_usd > self.max_usd
+
+    @property
+    def policy_text(self) -> str:
+        share, usd = f"{self.max_share * 100:.0f} %", f"USD {self.max_usd / 1_000_000:,.0f}M"
+        return f"house policy: at most {share} of the deal value and {usd}"
+
+
+def upfront_check(
+    *, currency: str, upfront: Decimal, total: Decimal, usd_rate: Decimal | None, policy: HousePolicy
+) -> UpfrontCheck:
+    usd = upfront if currency == "USD" else None if usd_rate is None else upfront * usd_rate
+    return UpfrontCheck(
+        share=upfront / total if total else None,
+        upfront_usd=usd,
+        max_share=policy.max_upfront_share,
+        max_usd=policy.max_upfront_usd,
     )
 
 
@@ -113,8 +141,10 @@ def overpayment_limits() -> tuple[Decimal, Decimal]:
     remedy="Move value from upfront into milestones for US IND clearance and confirmatory data.",
 )
 def overpayment_trap(facts: AssetFacts) -> Iterator[Raised]:
-    """Breach: an upfront above the limits while the evidence is IIT-grade. Unknown (an open item): no deal terms on
-    record for IIT-only evidence."""
+    """The buyer's trap: paying a registration-grade price for IIT-grade data. Scope: IIT-only evidence. Breach: the
+    team in-licenses and the upfront is above house policy (a share of the deal value, or a USD amount compared at
+    the recorded rate). When the team out-licenses, a large upfront is the team's gain: information only. Unknown
+    (an open item): no deal terms on record, or a non-USD upfront within the share limit with no recorded rate."""
     deal = facts.deal
     if not facts.evidence_is_iit_only:
         return
@@ -126,22 +156,52 @@ def overpayment_trap(facts: AssetFacts) -> Iterator[Raised]:
             unknown=True,
         )
         return
-    max_share, max_usd = overpayment_limits()
-    share = deal.upfront_share()
+    check = upfront_check(
+        currency=deal.currency,
+        upfront=deal.upfront,
+        total=deal.total_value(),
+        usd_rate=deal.usd_rate,
+        policy=facts.policy,
+    )
     reasons = []
-    if share is not None and share > max_share:
-        reasons.append(f"{share * 100:.1f} % of the total deal value (limit {max_share * 100:.0f} %)")
-    if deal.currency == "USD" and deal.upfront > max_usd:
-        reasons.append(f"above USD {max_usd / 1_000_000:.0f}M")
-    if reasons:
+    if check.share is not None and check.share_over:
+        reasons.append(f"{check.share * 100:.1f} % of the total deal value")
+    if check.upfront_usd is not None and check.usd_over:
+        at_rate = (
+            "" if deal.currency == "USD" else f" (USD {check.upfront_usd:,.0f} at the recorded rate {deal.usd_rate})"
+        )
+        reasons.append(f"above USD {check.max_usd / 1_000_000:,.0f}M{at_rate}")
+    cited = {
+        "upfront": str(deal.upfront),
+        "currency": deal.currency,
+        "usd_rate": str(deal.usd_rate) if deal.usd_rate is not None else None,
+        "upfront_usd": str(check.upfront_usd) if check.upfront_usd is not None else None,
+        "total_value": str(deal.total_value()),
+        "upfront_share": str(check.share) if check.share is not None else None,
+        "direction": deal.direction,
+        "house_policy": {"max_upfront_share": str(check.max_share), "max_upfront_usd": str(check.max_usd)},
+    }
+    upfront = f"The upfront of {deal.currency} {deal.upfront:,.0f}"
+    if reasons and deal.direction == DealTerms.Direction.OUT_LICENSING:
         yield Raised(
             subject="deal",
-            message=f"The upfront of {deal.currency} {deal.upfront:,.0f} is {' and '.join(reasons)}, while "
-            f"{facts.asset.code}'s evidence is investigator-initiated only.",
-            facts={
-                "upfront": str(deal.upfront),
-                "currency": deal.currency,
-                "total_value": str(deal.total_value()),
-                "upfront_share": str(share) if share is not None else None,
-            },
+            message=f"{upfront} is {' and '.join(reasons)} ({check.policy_text}). The team out-licenses, so a large "
+            "upfront is its gain, not an overpayment: for information only.",
+            facts=cited,
+            severity=Severity.INFO,
+        )
+    elif reasons:
+        yield Raised(
+            subject="deal",
+            message=f"{upfront} is {' and '.join(reasons)} ({check.policy_text}), while {facts.asset.code}'s "
+            "evidence is investigator-initiated only.",
+            facts=cited,
+        )
+    elif check.upfront_usd is None and deal.direction == DealTerms.Direction.IN_LICENSING:
+        yield Raised(
+            subject="deal",
+            message=f"{upfront} has no recorded USD rate, so it cannot be compared with the USD "
+            f"{check.max_usd / 1_000_000:,.0f}M house policy limit.",
+            facts=cited,
+            unknown=True,
         )

@@ -14,6 +14,7 @@ from celery import current_app
 MEMO_RENDER = "diligence.tasks.memo_render"
 MEMO_SWEEP = "diligence.tasks.memo_sweep"
 NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
+FINDINGS_RECOMPUTE = "diligence.tasks.findings_recompute_assets"
 
 
 def send(task: str, *, args: list[object], **options: Any) -> None:

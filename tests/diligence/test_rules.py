@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 
 from assets.selectors import ind_deadlines
-from diligence.models import UNKNOWN_SEVERITY
+from diligence.models import UNKNOWN_SEVERITY, HousePolicy
 from diligence.rules import RULES, RuleFinding
 from diligence.rules.citations import CITATIONS
 from diligence.rules.facts import load_asset_facts
+from diligence.services.policy import house_policy_save
 from tests.factories import (
     AssetFactory,
     DealTermsFactory,
@@ -444,13 +445,57 @@ def test_overpayment_trap_not_raised_with_registration_grade_evidence():
     assert raised(asset, "overpayment-trap") == []
 
 
-def test_overpayment_limits_are_settings(settings):
-    settings.DILIGENCE_OVERPAYMENT_MAX_UPFRONT_SHARE = "0.50"
-    settings.DILIGENCE_OVERPAYMENT_MAX_UPFRONT_USD = "200000000"
+def test_house_policy_defaults_are_the_standing_values():
+    policy = HousePolicy.current()
+    assert policy.pk == 1 and not HousePolicy.objects.exists()  # read without writing
+    assert (policy.max_upfront_share, policy.max_upfront_usd) == (Decimal("0.100"), Decimal("80000000"))
+    assert (policy.min_response_rate_patients, policy.min_median_follow_up_months) == (20, Decimal("6"))
+
+
+def test_overpayment_limits_are_house_policy_and_say_so():
     asset = StudyFactory(sponsor_type="iit").asset
     deal = DealTermsFactory(asset=asset, upfront=Decimal("150000000"))
     MilestoneFactory(deal=deal, amount=Decimal("850000000"))
+    found = raised(asset, "overpayment-trap")
+    assert len(found) == 1 and "house policy: at most 10 % of the deal value and USD 80M" in found[0].message
+    house_policy_save(
+        policy=HousePolicy(max_upfront_share=Decimal("0.5"), max_upfront_usd=Decimal("200000000")), user=None
+    )
     assert raised(asset, "overpayment-trap") == []
+
+
+def test_efficacy_thresholds_are_house_policy():
+    claim = EfficacyClaimFactory(patients=15, median_follow_up_months=Decimal("7"), unit="%")
+    found = raised(claim.study.asset, "efficacy-claim-hygiene")
+    assert len(found) == 1 and "n=15 (house policy: at least 20)" in found[0].message
+    house_policy_save(policy=HousePolicy(min_response_rate_patients=15), user=None)
+    assert raised(claim.study.asset, "efficacy-claim-hygiene") == []
+    assert "20" not in RULES["efficacy-claim-hygiene"].title  # no threshold baked into the words
+
+
+@pytest.mark.parametrize(("direction", "expected"), [("in", [HIGH_BREACH]), ("out", [("info", "breach")])])
+def test_overpayment_trap_is_the_buyers_an_out_licensor_gets_information_only(direction, expected):
+    asset = StudyFactory(sponsor_type="iit").asset
+    MilestoneFactory(deal=DealTermsFactory(asset=asset, direction=direction, upfront=Decimal("200000000")))
+    assert kinds(asset, "overpayment-trap") == expected
+    if direction == "out":
+        assert "for information only" in raised(asset, "overpayment-trap")[0].message
+
+
+@pytest.mark.parametrize(
+    ("rate", "expected"),
+    [("0.130000", []), ("0.140000", [HIGH_BREACH]), (None, [OPEN_ITEM_OF_HIGH])],
+)
+def test_overpayment_trap_compares_a_cny_upfront_in_usd_at_the_recorded_rate(rate, expected):
+    # CNY 600M upfront of a CNY 10B deal: 6 % (within the share), so only its USD value can breach the USD 80M.
+    asset = StudyFactory(sponsor_type="iit").asset
+    deal = DealTermsFactory(
+        asset=asset, currency="CNY", upfront=Decimal("600000000"), usd_rate=Decimal(rate) if rate else None
+    )
+    MilestoneFactory(deal=deal, amount=Decimal("9400000000"))
+    assert kinds(asset, "overpayment-trap") == expected
+    if rate == "0.140000":
+        assert "USD 84,000,000 at the recorded rate 0.140000" in raised(asset, "overpayment-trap")[0].message
 
 
 @pytest.mark.parametrize(("first_dose", "count"), [(D(2026, 7, 13), 0), (D(2026, 7, 14), 1), (None, 1)])
