@@ -299,7 +299,9 @@ def hospital_history(*, hospital: Hospital, user: AnyUser) -> list[HistoryEntry]
 
 
 def _anonymised(entry: HistoryEntry) -> HistoryEntry:
-    return HistoryEntry(entry.when, "a user of another team", entry.action, entry.what, entry.changes)
+    # Only curators change a directory entry; a team member may create one, through a site of their team.
+    who = "a directory curator" if entry.action == ACTIONS["~"] else "a user of another team"
+    return HistoryEntry(entry.when, who, entry.action, entry.what, entry.changes)
 
 
 # --- hospitals ------------------------------------------------------------------------------------------------

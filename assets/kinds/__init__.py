@@ -273,7 +273,16 @@ SITE = FactKind(
     order=_site_order,
     describe=_describe_site,
     describe_reads=("hospital", "study"),
-    fields=("role", "principal_investigator", "enrollment", "activation_date", "first_enrolled_on"),
+    fields=(
+        "role",
+        "principal_investigator",
+        "enrollment",
+        "activation_date",
+        "first_enrolled_on",
+        "verified_grade",
+        "grade_verified_on",
+        "grade_source",
+    ),
     references=(Reference("hospital"),),
 )
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from assets import deadlines
 from assets.models import DatePrecision, NHCFiling, Study
+from assets.models.hospitals import HospitalGrade
 from diligence.models import QuestionKey, Severity
 from diligence.rules.base import Raised, rule
 from diligence.rules.facts import AssetFacts
@@ -59,15 +60,24 @@ def _uncertain_start(study: Study) -> str:
     "hospital.",
 )
 def order818_site_grade(facts: AssetFacts) -> Iterator[Raised]:
-    """Breach: a study certainly under Order 818 at a hospital whose grade is verified and is not Grade A tertiary.
-    Unknowns (an open item): the grade unverified or unknown, or the study only possibly under Order 818."""
+    """Breach: a study certainly under Order 818 at a hospital whose verified grade is not Grade A tertiary. The
+    grade is the team's own verification on the site, else the curated directory's when verified there. Unknowns (an
+    open item): the grade unverified or unknown, or the study only possibly under Order 818."""
     for study, only_possibly in _under_order_818(facts):
         for site in study.sites.all():
             hospital = site.hospital
-            if hospital.is_verified_grade_a_tertiary:
+            grade_value, verified_by = site.checked_grade
+            if verified_by and grade_value == HospitalGrade.GRADE_A_TERTIARY:
                 continue
-            grade_known = hospital.grade_verified and hospital.grade != hospital.Grade.UNKNOWN
-            grade = hospital.get_grade_display() + ("" if hospital.grade_verified else ", not verified")
+            grade_known = verified_by is not None and grade_value != HospitalGrade.UNKNOWN
+            grade = (
+                str(HospitalGrade(grade_value).label)
+                + {
+                    "team": ", verified by the team",
+                    "directory": ", verified in the directory",
+                    None: ", not verified",
+                }[verified_by]
+            )
             yield Raised(
                 subject=f"site:{site.pk}",
                 message=f"{study} started {study.start_display or 'on a date not recorded'} (Order 818 in force "
@@ -78,8 +88,8 @@ def order818_site_grade(facts: AssetFacts) -> Iterator[Raised]:
                     "start": study.start_display,
                     "hospital": hospital.name_en,
                     "hospital_zh": hospital.name_zh,
-                    "grade": hospital.grade,
-                    "grade_verified": hospital.grade_verified,
+                    "grade": grade_value,
+                    "grade_verified_by": verified_by,
                 },
                 unknown=only_possibly or not grade_known,
             )
