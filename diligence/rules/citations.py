@@ -30,6 +30,11 @@ CITATIONS: dict[str, str] = {
         "US House appropriations report language seeking to bar FDA from accepting data from sites in China: "
         "a watch item, not a rule."
     ),
+    "DEAL-DATA-SHARING": (
+        "Technical data-sharing clause (deal practice, not a regulation): the Western partner may use the China "
+        "Phase 1 / IIT data to design its own US IND (dose, population, regulatory framing) while running a fresh GCP "
+        "confirmatory program."
+    ),
     "DQ-OWNERSHIP": (
         "Diligence question 4: IP and data rights between institution, investigator and funder; clean, "
         "transferable title."

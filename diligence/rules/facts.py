@@ -12,6 +12,7 @@ from assets.models import Asset, DealTerms, EvidenceQuality, INDApplication, Reg
 from diligence.models import HousePolicy
 
 CHINA = frozenset({"china", "cn", "prc", "people's republic of china"})
+NHC_TRACK, NMPA_TRACK, UNKNOWN_TRACK = "nhc", "nmpa", "unknown"
 
 
 @dataclass
@@ -42,6 +43,24 @@ class AssetFacts:
     @property
     def evidence_is_iit_only(self) -> bool:
         return bool(self.studies) and all(s.is_investigator_initiated for s in self.studies)
+
+    def track(self, study: Study) -> tuple[str, str]:
+        """(NHC_TRACK, NMPA_TRACK or UNKNOWN_TRACK, the reason), derived from the study's sponsor type and the
+        asset's NMPA INDs: Order 818 governs the NHC track; a registration trial under an IND is the NMPA track's."""
+        if study.is_investigator_initiated or study.sponsor_type == study.SponsorType.COOPERATIVE:
+            return NHC_TRACK, f"{study.get_sponsor_type_display().lower()}: the NHC track"
+        if study.sponsor_type == study.SponsorType.INDUSTRY:
+            if any(ind.authority == INDApplication.Authority.NMPA for ind in self.inds):
+                return NMPA_TRACK, "industry-sponsored, with an NMPA IND on record: a registration trial (NMPA track)"
+            return UNKNOWN_TRACK, (
+                "industry-sponsored with no NMPA IND on record: a registration trial, or a company-initiated study "
+                "under Order 818"
+            )
+        return UNKNOWN_TRACK, "sponsor type not known"
+
+    @staticmethod
+    def in_china(country: str) -> bool:
+        return country.strip().lower() in CHINA
 
     def countries_of(self, study: Study) -> set[str]:
         """The study's site countries (or, without sites, its listed countries), lower-cased."""

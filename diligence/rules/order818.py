@@ -11,7 +11,7 @@ from assets.models import DatePrecision, NHCFiling, Study
 from assets.models.hospitals import HospitalGrade
 from diligence.models import QuestionKey, Severity
 from diligence.rules.base import Raised, rule
-from diligence.rules.facts import AssetFacts
+from diligence.rules.facts import NMPA_TRACK, UNKNOWN_TRACK, AssetFacts
 
 IN_FORCE = dt.date(2026, 5, 1)
 
@@ -29,22 +29,30 @@ def latest_possible_start(study: Study) -> dt.date | None:
 
 
 def _under_order_818(facts: AssetFacts) -> Iterator[tuple[Study, bool]]:
-    """Studies of an in-scope asset that start on or after the day Order 818 took force; the flag says that is not
+    """Studies of an in-scope asset on the NHC track (investigator-initiated; an industry-sponsored registration
+    trial is on the NMPA track, not Order 818's, and a study of unknown sponsor type is kept, as possibly on the NHC
+    track) that start on or after the day Order 818 took force; the flag says that is not
     certain: the start is unknown, or known only to a month or year that straddles 2026-05-01, so that some days it
     could be lie before and some on or after (judged on every day it could be)."""
     if not facts.asset.in_order818_scope:
         return
     for study in facts.studies:
+        track, _reason = facts.track(study)
+        if track == NMPA_TRACK:
+            continue  # a registration trial under an IND is not an Order 818 matter
         start, latest = study.start_date, latest_possible_start(study)
         if start is None or latest is None:
             yield study, True
             continue
         if latest < IN_FORCE:
             continue
-        yield study, start < IN_FORCE
+        yield study, start < IN_FORCE or track == UNKNOWN_TRACK
 
 
-def _uncertain_start(study: Study) -> str:
+def _uncertain_start(study: Study, facts: AssetFacts) -> str:
+    track, reason = facts.track(study)
+    if track == UNKNOWN_TRACK:
+        return f" Its track is not known ({reason}), so whether Order 818 governs it is not known."
     if study.start_date is None:
         return " Its start is not recorded, so whether Order 818 applies is not known."
     return " Its start is known only to the month or year, so it is possibly, not certainly, under Order 818."
@@ -60,12 +68,16 @@ def _uncertain_start(study: Study) -> str:
     "hospital.",
 )
 def order818_site_grade(facts: AssetFacts) -> Iterator[Raised]:
-    """Breach: a study certainly under Order 818 at a hospital whose verified grade is not Grade A tertiary. The
+    """Scope: sites at Chinese hospitals of studies under Order 818 (see ``_under_order_818``: the NHC track, started
+    on or after 2026-05-01). Breach: a study certainly under Order 818 at a hospital whose verified grade is not
+    Grade A tertiary. The
     grade is the team's own verification on the site, else the curated directory's when verified there. Unknowns (an
     open item): the grade unverified or unknown, or the study only possibly under Order 818."""
     for study, only_possibly in _under_order_818(facts):
         for site in study.sites.all():
             hospital = site.hospital
+            if not facts.in_china(hospital.country):
+                continue  # Order 818 governs Chinese hospitals; a site abroad is not its matter
             grade_value, verified_by = site.checked_grade
             if verified_by and grade_value == HospitalGrade.GRADE_A_TERTIARY:
                 continue
@@ -82,7 +94,7 @@ def order818_site_grade(facts: AssetFacts) -> Iterator[Raised]:
                 subject=f"site:{site.pk}",
                 message=f"{study} started {study.start_display or 'on a date not recorded'} (Order 818 in force "
                 f"2026-05-01) at {hospital.name_en} ({grade}); only Grade A tertiary hospitals may host such studies."
-                + (_uncertain_start(study) if only_possibly else ""),
+                + (_uncertain_start(study, facts) if only_possibly else ""),
                 facts={
                     "study": str(study),
                     "start": study.start_display,
@@ -113,7 +125,7 @@ def order818_nhc_filing(facts: AssetFacts) -> Iterator[Raised]:
             yield Raised(
                 subject=f"study:{study.pk}",
                 message=f"{study} started {study.start_display or 'on a date not recorded'} under Order 818 and has "
-                "no NHC filing on record." + (_uncertain_start(study) if only_possibly else ""),
+                "no NHC filing on record." + (_uncertain_start(study, facts) if only_possibly else ""),
                 facts={"study": str(study), "start": study.start_display},
                 unknown=True,
             )
@@ -121,7 +133,7 @@ def order818_nhc_filing(facts: AssetFacts) -> Iterator[Raised]:
             for raised in _late_filing(study, filing, facts.today):
                 if only_possibly and not raised.unknown:
                     raised = Raised(
-                        raised.subject, raised.message + _uncertain_start(study), raised.facts, unknown=True
+                        raised.subject, raised.message + _uncertain_start(study, facts), raised.facts, unknown=True
                     )
                 yield raised
 

@@ -22,12 +22,14 @@ from diligence.rules.facts import AssetFacts
     remedy="Plan a GCP MRCT with Chinese and ex-China sites and pre-specified regional subgroups.",
 )
 def ich_e17_no_mrct(facts: AssetFacts) -> Iterator[Raised]:
-    """Breach: every site in China and the plan says no MRCT. Unknown (an open item): no registration plan, or
-    whether an MRCT is planned not recorded."""
+    """Breach: every site in China and the plan says no MRCT, or plans an "MRCT" whose regions are not both China
+    and ex-China (then it is not multi-regional). Unknown (an open item): no registration plan, whether an MRCT is
+    planned, or a planned MRCT's regions not recorded."""
     if not facts.studies or not facts.all_sites_in_china:
         return
     planned = facts.plan.mrct_planned if facts.plan else TriState.UNKNOWN
-    if planned == TriState.YES:
+    if planned == TriState.YES and facts.plan is not None:
+        yield from _mrct_regions(facts.plan.mrct_regions)
         return
     yield Raised(
         subject="asset",
@@ -40,6 +42,31 @@ def ich_e17_no_mrct(facts: AssetFacts) -> Iterator[Raised]:
         facts={"mrct_planned": facts.plan.mrct_planned if facts.plan else None},
         unknown=planned != TriState.NO,
     )
+
+
+def _mrct_regions(text: str) -> Iterator[Raised]:
+    regions = {r.strip().lower() for r in text.replace(";", ",").replace("/", ",").split(",") if r.strip()}
+    if not regions:
+        yield Raised(
+            subject="asset",
+            message="An MRCT is planned, but its regions are not recorded: whether it has Chinese and ex-China sites "
+            "is not known.",
+            facts={"mrct_regions": text},
+            unknown=True,
+        )
+        return
+    china = regions & CHINA_REGIONS
+    if not china or not regions - CHINA_REGIONS:
+        yield Raised(
+            subject="asset",
+            message=f"The planned MRCT's regions ({text}) are "
+            + ("China alone" if china else "ex-China alone")
+            + ": a multi-regional trial has Chinese and ex-China sites with pre-specified regional subgroups.",
+            facts={"mrct_regions": text},
+        )
+
+
+CHINA_REGIONS = frozenset({"china", "cn", "prc", "mainland china", "people's republic of china"})
 
 
 @rule(
@@ -205,3 +232,34 @@ def overpayment_trap(facts: AssetFacts) -> Iterator[Raised]:
             facts=cited,
             unknown=True,
         )
+
+
+@rule(
+    id="technical-data-sharing",
+    question=QuestionKey.REGISTRATION,
+    severity=Severity.MEDIUM,
+    citation="DEAL-DATA-SHARING",
+    title="No technical data-sharing clause to use the IIT data in the team's own US IND",
+    remedy="Negotiate a technical data-sharing clause: the right to use the China IIT data to design the US IND.",
+)
+def technical_data_sharing(facts: AssetFacts) -> Iterator[Raised]:
+    """Scope: the team in-licenses and the evidence is IIT-grade. Breach: the deal has no technical data-sharing
+    clause. Unknown (an open item): whether it has one."""
+    deal = facts.deal
+    if deal is None or deal.direction != DealTerms.Direction.IN_LICENSING or not facts.evidence_is_iit_only:
+        return
+    if deal.technical_data_sharing == TriState.YES:
+        return
+    has_none = deal.technical_data_sharing == TriState.NO
+    yield Raised(
+        subject="deal",
+        message=f"The in-licensing deal for {facts.asset.code} "
+        + (
+            "has no technical data-sharing clause"
+            if has_none
+            else "is not known to have a technical data-sharing clause"
+        )
+        + ": the IIT data may not be usable to design the team's own US IND.",
+        facts={"technical_data_sharing": deal.technical_data_sharing},
+        unknown=not has_none,
+    )

@@ -561,3 +561,65 @@ def test_hgr_rules_only_for_studies_that_may_hold_chinese_genetic_resources():
     StudySiteFactory(study=abroad, hospital__country="China")
     assert kinds(abroad.asset, "hgr-outbound-data") == [HIGH_BREACH]
     assert kinds(abroad.asset, "hgr-foreign-use") == [OPEN_ITEM_OF_HIGH]
+
+
+# --- regulations' scope: tracks, Chinese hospitals, MRCT regions, data sharing -------------------------------------
+
+
+def test_order_818_governs_the_nhc_track_not_a_registration_trial_under_an_nmpa_ind():
+    verified_secondary: dict[str, Any] = {
+        "grade": "secondary",
+        "grade_verified": True,
+        "grade_verified_on": D(2026, 1, 1),
+    }
+    iit = grade_case(D(2026, 6, 1), **verified_secondary)
+    assert kinds(iit, "order818-site-grade") == [HIGH_BREACH]
+    registration = grade_case(D(2026, 6, 1), **verified_secondary)
+    registration.studies.update(sponsor_type="industry")
+    INDApplicationFactory(asset=registration, authority="nmpa")
+    assert raised(registration, "order818-site-grade") == []
+    assert raised(registration, "order818-nhc-filing") == []
+
+
+def test_an_industry_study_without_an_nmpa_ind_is_possibly_under_order_818_an_open_item():
+    asset = grade_case(D(2026, 6, 1), grade="secondary", grade_verified=True, grade_verified_on=D(2026, 1, 1))
+    asset.studies.update(sponsor_type="industry")
+    assert kinds(asset, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+    assert "company-initiated study under Order 818" in raised(asset, "order818-site-grade")[0].message
+
+
+def test_order_818_does_not_reach_a_hospital_outside_china():
+    abroad = grade_case(D(2026, 6, 1), grade="secondary", country="United States", city="Boston")
+    assert raised(abroad, "order818-site-grade") == []
+    at_home = grade_case(D(2026, 6, 1), grade="secondary", country="China")
+    assert kinds(at_home, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+
+
+@pytest.mark.parametrize(
+    ("regions", "expected"),
+    [
+        ("US, EU, China", []),
+        ("China", [MEDIUM_BREACH]),
+        ("US; EU", [MEDIUM_BREACH]),
+        ("", [OPEN_ITEM_OF_MEDIUM]),
+    ],
+)
+def test_an_mrct_needs_chinese_and_ex_china_regions(regions, expected):
+    site = StudySiteFactory(hospital__country="China")
+    RegistrationPlanFactory(asset=site.study.asset, mrct_planned="yes", mrct_regions=regions)
+    assert kinds(site.study.asset, "ich-e17-no-mrct") == expected
+
+
+@pytest.mark.parametrize(
+    ("direction", "clause", "expected"),
+    [
+        ("in", "yes", []),
+        ("in", "no", [MEDIUM_BREACH]),
+        ("in", "unknown", [OPEN_ITEM_OF_MEDIUM]),
+        ("out", "no", []),
+    ],
+)
+def test_technical_data_sharing_clause_when_in_licensing_iit_data(direction, clause, expected):
+    asset = StudyFactory(sponsor_type="iit").asset
+    DealTermsFactory(asset=asset, direction=direction, technical_data_sharing=clause)
+    assert kinds(asset, "technical-data-sharing") == expected
