@@ -304,6 +304,7 @@ ETHICS = FactKind(
         "consent_commercial_use",
         "consent_cross_border",
         "consent_future_research",
+        "consent_documented",
     ),
 )
 
@@ -398,7 +399,7 @@ MILESTONE = FactKind(
     key="milestones",
     tab="deal",
     order=("kind", "amount", "event"),
-    fields=("event", "kind", "amount"),
+    fields=("event", "kind", "rewards", "amount"),
 )
 
 ROYALTY = FactKind(
@@ -437,6 +438,8 @@ PLAN = FactKind(
         "mrct_planned",
         "mrct_regions",
         "planned_us_ind_on",
+        "regeneration_cost_usd",
+        "regeneration_months",
         "notes",
     ),
 )

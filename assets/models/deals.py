@@ -112,14 +112,30 @@ class MilestoneKind(models.TextChoices):
     SALES = "sales", "Sales"
 
 
+class MilestoneRewards(models.TextChoices):
+    """What the milestone pays for: while the evidence is IIT-grade, value belongs on US IND clearance and
+    confirmatory data."""
+
+    US_IND_CLEARANCE = "us_ind_clearance", "US IND clearance"
+    CONFIRMATORY_DATA = "confirmatory_data", "Confirmatory (registration-grade) data"
+    NMPA_APPROVAL = "nmpa_approval", "NMPA approval"
+    OTHER_REGULATORY = "other_regulatory", "Other regulatory event"
+    SALES = "sales", "Sales"
+    OTHER = "other", "Other"
+
+
 class Milestone(VersionedFact):
     team_path = "deal__asset__team"
     asset_path = "deal__asset"
     Kind = MilestoneKind
+    Rewards = MilestoneRewards
 
     deal = models.ForeignKey(DealTerms, on_delete=models.CASCADE, related_name="milestones")
     event = models.CharField(max_length=200, help_text="e.g. US IND clearance, NMPA approval, first $500M net sales")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    rewards = models.CharField(
+        "what it rewards", max_length=20, choices=Rewards.choices, blank=True, help_text="Blank: not classified yet."
+    )
     amount = money_field("amount")
 
     history = HistoricalRecords()
@@ -129,6 +145,9 @@ class Milestone(VersionedFact):
         constraints = [
             not_negative("amount", "milestone_amount_not_negative"),
             choice_constraint("kind", MilestoneKind, "milestone_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(rewards__in=[*MilestoneRewards.values, ""]), name="milestone_rewards_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,6 +203,12 @@ class RegistrationPlan(VersionedFact):
     mrct_planned = tri_state_field("multi-regional confirmatory trial (MRCT) planned")
     mrct_regions = models.CharField("MRCT regions", max_length=200, blank=True, help_text="e.g. US, EU, China, Japan")
     planned_us_ind_on = models.DateField("planned US IND", null=True, blank=True)
+    regeneration_cost_usd = money_field(
+        "estimated cost to re-generate the data to registration grade (USD)", null=True, blank=True
+    )
+    regeneration_months = models.PositiveIntegerField(
+        "estimated time to re-generate the data to registration grade (months)", null=True, blank=True
+    )
     notes = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -192,6 +217,7 @@ class RegistrationPlan(VersionedFact):
         constraints = [
             choice_constraint("us_filing_relies_on_iit", TriState, "registration_plan_relies_valid"),
             choice_constraint("mrct_planned", TriState, "registration_plan_mrct_valid"),
+            not_negative("regeneration_cost_usd", "registration_plan_regeneration_cost_not_negative"),
         ]
 
     def __str__(self) -> str:

@@ -166,6 +166,7 @@ class EthicsApproval(VersionedFact):
     consent_commercial_use = tri_state_field("consent covers commercial use")
     consent_cross_border = tri_state_field("consent covers cross-border transfer")
     consent_future_research = tri_state_field("consent covers future research")
+    consent_documented = tri_state_field("informed consent documented for every patient (signed forms on file)")
 
     history = HistoricalRecords()
 
@@ -173,7 +174,12 @@ class EthicsApproval(VersionedFact):
         ordering = ["approval_date", "pk"]
         constraints = [
             choice_constraint(field, TriState, f"ethics_{field}_valid")
-            for field in ("consent_commercial_use", "consent_cross_border", "consent_future_research")
+            for field in (
+                "consent_commercial_use",
+                "consent_cross_border",
+                "consent_future_research",
+                "consent_documented",
+            )
         ]
 
     def __str__(self) -> str:

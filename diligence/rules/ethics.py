@@ -105,3 +105,35 @@ def consent_cross_border(facts: AssetFacts) -> Iterator[Raised]:
             facts={"study": str(study), "hospital": site.hospital.name_en, "consent_cross_border": answer},
             unknown=answer != TriState.NO,
         )
+
+
+@rule(
+    id="cfr312-documented-consent",
+    question=QuestionKey.CONSENT_ETHICS,
+    severity=Severity.HIGH,
+    citation="CFR-312.120",
+    title="Informed consent not documented, as 21 CFR 312.120 requires of a foreign study",
+    remedy="Obtain the signed consent forms (or the ethics committee's record of documented consent) for every "
+    "patient, or exclude the undocumented patients' data from any US filing.",
+)
+def cfr312_documented_consent(facts: AssetFacts) -> Iterator[Raised]:
+    """Scope: every ethics approval, unless the registration plan is recorded and does not target the US (then no
+    US filing leans on the data). Breach: consent recorded as not documented. Unknown (an open item): whether it is."""
+    if facts.plan is not None and not facts.plan.targets_us:
+        return
+    for study, site in facts.sites():
+        for approval in site.ethics_approvals.all():
+            if approval.consent_documented == TriState.YES:
+                continue
+            undocumented = approval.consent_documented == TriState.NO
+            yield Raised(
+                subject=f"ethics:{approval.pk}",
+                message=f"Informed consent at {site.hospital.name_en} ({study}) "
+                + ("is not documented for every patient." if undocumented else "is not known to be documented."),
+                facts={
+                    "study": str(study),
+                    "hospital": site.hospital.name_en,
+                    "consent_documented": approval.consent_documented,
+                },
+                unknown=not undocumented,
+            )

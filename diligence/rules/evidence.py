@@ -159,3 +159,40 @@ def efficacy_claim_hygiene(facts: AssetFacts) -> Iterator[Raised]:
                         },
                     },
                 )
+
+
+@rule(
+    id="regeneration-estimate",
+    question=QuestionKey.DATA_INTEGRITY,
+    severity=Severity.MEDIUM,
+    citation="DQ-EVIDENCE",
+    title="The cost and time to re-generate the data to registration grade",
+    remedy="Estimate the cost and time of a GCP confirmatory program (the registration plan) and price it in the deal.",
+)
+def regeneration_estimate(facts: AssetFacts) -> Iterator[Raised]:
+    """Scope: the IIT is the only evidence. Stated (information) when the plan records both the cost and the time to
+    re-generate the data to registration grade. Unknown (an open item): no plan, or either estimate missing."""
+    if not facts.evidence_is_iit_only:
+        return
+    plan = facts.plan
+    cost = plan.regeneration_cost_usd if plan else None
+    months = plan.regeneration_months if plan else None
+    if cost is None or months is None:
+        missing = [label for label, value in (("cost", cost), ("time", months)) if value is None]
+        yield Raised(
+            subject="asset",
+            message=f"{facts.asset.code}'s only evidence is investigator-initiated, and the "
+            f"{' and the '.join(missing)} to re-generate it to registration grade "
+            + ("is" if len(missing) == 1 else "are")
+            + " not estimated.",
+            facts={"regeneration_cost_usd": str(cost) if cost is not None else None, "regeneration_months": months},
+            unknown=True,
+        )
+        return
+    yield Raised(
+        subject="asset",
+        message=f"Re-generating {facts.asset.code}'s data to registration grade is estimated at USD {cost:,.0f} "
+        f"over {months} months.",
+        facts={"regeneration_cost_usd": str(cost), "regeneration_months": months},
+        severity=Severity.INFO,
+    )

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from assets.models import DealTerms, INDApplication, TriState
+from assets.models import DealTerms, INDApplication, Milestone, TriState
 from assets.selectors import ind_deadlines
 from diligence.models import HousePolicy, QuestionKey, Severity
 from diligence.rules.base import Raised, rule
@@ -262,4 +262,39 @@ def technical_data_sharing(facts: AssetFacts) -> Iterator[Raised]:
         + ": the IIT data may not be usable to design the team's own US IND.",
         facts={"technical_data_sharing": deal.technical_data_sharing},
         unknown=not has_none,
+    )
+
+
+EVIDENCE_MILESTONES = {
+    Milestone.Rewards.US_IND_CLEARANCE: "US IND clearance",
+    Milestone.Rewards.CONFIRMATORY_DATA: "confirmatory data",
+}
+
+
+@rule(
+    id="milestones-reward-evidence",
+    question=QuestionKey.REGISTRATION,
+    severity=Severity.MEDIUM,
+    citation="DEAL-TRAP",
+    title="No milestone rewards US IND clearance or confirmatory data",
+    remedy="Tie milestone value to US IND clearance and to confirmatory (registration-grade) data.",
+)
+def milestones_reward_evidence(facts: AssetFacts) -> Iterator[Raised]:
+    """Scope: the team in-licenses and the evidence is IIT-grade. Breach: no milestone rewards US IND clearance, or
+    none confirmatory data. Unknown (an open item): the same, while some milestone's reward is not classified."""
+    deal = facts.deal
+    if deal is None or deal.direction != DealTerms.Direction.IN_LICENSING or not facts.evidence_is_iit_only:
+        return
+    milestones = list(deal.milestones.all())
+    rewarded = {m.rewards for m in milestones}
+    missing = [label for reward, label in EVIDENCE_MILESTONES.items() if reward not in rewarded]
+    if not missing:
+        return
+    unclassified = [m.event for m in milestones if not m.rewards]
+    yield Raised(
+        subject="deal",
+        message=f"No milestone of the deal for {facts.asset.code} rewards {' or '.join(missing)}"
+        + (f"; not classified: {', '.join(unclassified)}." if unclassified else "."),
+        facts={"missing": missing, "unclassified": unclassified},
+        unknown=bool(unclassified),
     )

@@ -623,3 +623,55 @@ def test_technical_data_sharing_clause_when_in_licensing_iit_data(direction, cla
     asset = StudyFactory(sponsor_type="iit").asset
     DealTermsFactory(asset=asset, direction=direction, technical_data_sharing=clause)
     assert kinds(asset, "technical-data-sharing") == expected
+
+
+# --- rules DOMAIN's deal structure and 21 CFR 312.120 imply -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("documented", "expected"), [("yes", []), ("no", [HIGH_BREACH]), ("unknown", [OPEN_ITEM_OF_HIGH])]
+)
+def test_312_120_documented_consent(documented, expected):
+    approval = EthicsApprovalFactory(consent_documented=documented)
+    assert kinds(approval.study_site.study.asset, "cfr312-documented-consent") == expected
+
+
+def test_312_120_documented_consent_not_asked_when_the_plan_does_not_target_the_us():
+    approval = EthicsApprovalFactory(consent_documented="no")
+    RegistrationPlanFactory(asset=approval.study_site.study.asset, target_markets=["CN"])
+    assert raised(approval.study_site.study.asset, "cfr312-documented-consent") == []
+
+
+def test_regeneration_cost_and_time_are_an_open_item_until_estimated_when_the_iit_is_the_only_evidence():
+    study = StudyFactory(sponsor_type="iit")
+    assert kinds(study.asset, "regeneration-estimate") == [OPEN_ITEM_OF_MEDIUM]
+    plan = RegistrationPlanFactory(asset=study.asset, regeneration_cost_usd=Decimal("120000000"))
+    assert kinds(study.asset, "regeneration-estimate") == [OPEN_ITEM_OF_MEDIUM]
+    assert "time to re-generate" in raised(study.asset, "regeneration-estimate")[0].message
+    plan.regeneration_months = 36
+    plan.save()
+    assert kinds(study.asset, "regeneration-estimate") == [("info", "breach")]
+    assert "USD 120,000,000 over 36 months" in raised(study.asset, "regeneration-estimate")[0].message
+    StudyFactory(asset=study.asset, sponsor_type="industry")  # no longer the only evidence
+    assert raised(study.asset, "regeneration-estimate") == []
+
+
+def test_milestones_must_reward_us_ind_clearance_and_confirmatory_data():
+    asset = StudyFactory(sponsor_type="iit").asset
+    deal = DealTermsFactory(asset=asset, direction="in")
+    MilestoneFactory(deal=deal, event="NMPA approval", rewards="nmpa_approval")
+    found = raised(asset, "milestones-reward-evidence")
+    assert kinds(asset, "milestones-reward-evidence") == [MEDIUM_BREACH]
+    assert "US IND clearance or confirmatory data" in found[0].message
+    unclassified = MilestoneFactory(deal=deal, event="Milestone A", rewards="")
+    assert kinds(asset, "milestones-reward-evidence") == [OPEN_ITEM_OF_MEDIUM]
+    unclassified.rewards = "us_ind_clearance"
+    unclassified.save()
+    MilestoneFactory(deal=deal, event="Pivotal readout", rewards="confirmatory_data")
+    assert raised(asset, "milestones-reward-evidence") == []
+
+
+def test_milestones_rule_is_the_buyers():
+    asset = StudyFactory(sponsor_type="iit").asset
+    MilestoneFactory(deal=DealTermsFactory(asset=asset, direction="out"), rewards="sales")
+    assert raised(asset, "milestones-reward-evidence") == []

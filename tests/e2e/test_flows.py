@@ -94,9 +94,9 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
     browse.goto(f"/assets/{asset.pk}/findings/")
     expect(verdict_answer(browse)).to_have_text("Not yet established")
     findings = page.locator("article.finding")
-    expect(findings).to_have_count(5)  # its one site is in Israel: no HGR question arises
+    expect(findings).to_have_count(6)  # its one site is in Israel: no HGR question arises
     expect(findings.filter(has_text="investigator-initiated only")).to_have_count(1)
-    expect(findings.filter(has_text="Open item")).to_have_count(4)
+    expect(findings.filter(has_text="Open item")).to_have_count(5)
     expect(question_light(browse, "Ownership")).to_have_text("Not yet established")
 
     # The checklist, worked inline.
@@ -152,6 +152,7 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
         ("ethics-coverage", "mitigated"),
         ("iit-grade-evidence", "open"),
         ("cfr312-foreign-data", "open"),
+        ("regeneration-estimate", "open"),
         ("overpayment-trap", "open"),
     }
     browse.screenshot("asset_checklist")
