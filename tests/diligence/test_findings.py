@@ -108,6 +108,7 @@ def test_demo_risk_shows_each_planted_problem_with_its_citation(demo):
         ("nmpa86-timeline", "NMPA-86"),
         ("us-approp-watch", "US-APPROP"),
         ("efficacy-claim-hygiene", "DQ-EVIDENCE"),
+        ("milestones-reward-evidence", "DEAL-TRAP"),  # no milestone rewards confirmatory data
     } <= found
     nhc = next(f for f in findings_json("DEMO-RISK") if f["rule"] == "order818-nhc-filing")
     assert "6th China working day" in nhc["message"]
