@@ -141,6 +141,7 @@ STUDY = FactKind(
         "sponsor_type",
         "sponsor_type_reason",
         "sponsor_name",
+        "initiator",
         "start_date",
         "start_date_precision",
         "first_patient_dosed_on",

@@ -199,3 +199,39 @@ def _late_filing(study: Study, filing: NHCFiling, today: dt.date) -> Iterator[Ra
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+@rule(
+    id="order818-initiator",
+    question=QuestionKey.CONSENT_ETHICS,
+    severity=Severity.HIGH,
+    citation="ORDER-818",
+    title="Study under Order 818 initiated by a foreign company without a registered China subsidiary or joint venture",
+    remedy="Have the study initiated by the hospital, a Chinese company, or the foreign company's registered China "
+    "subsidiary or joint venture; assess whether the data so far is usable.",
+)
+def order818_initiator(facts: AssetFacts) -> Iterator[Raised]:
+    """Scope: studies under Order 818 (see ``_under_order_818``). Breach: initiated by a foreign company directly
+    (Order 818 lets companies initiate, foreign ones only through a registered China subsidiary or joint venture).
+    An investigator-initiated study with no initiator recorded is taken as the institution's. Unknown (an open item):
+    who initiated a company or unclassified study; or the study only possibly under Order 818."""
+    for study, only_possibly in _under_order_818(facts):
+        initiator = study.initiator or (study.Initiator.MEDICAL_INSTITUTION if study.is_investigator_initiated else "")
+        cited = {"study": str(study), "initiator": study.get_initiator_display() or None}
+        if initiator == study.Initiator.FOREIGN_DIRECT:
+            yield Raised(
+                subject=f"study:{study.pk}",
+                message=f"{study} was initiated by a foreign company directly; under Order 818 a foreign company "
+                "initiates only through a registered China subsidiary or joint venture."
+                + (_uncertain_start(study, facts) if only_possibly else ""),
+                facts=cited,
+                unknown=only_possibly,
+            )
+        elif not initiator:
+            yield Raised(
+                subject=f"study:{study.pk}",
+                message=f"Who initiated {study} is not recorded, so Order 818's rule on who may initiate cannot be "
+                "checked." + (_uncertain_start(study, facts) if only_possibly else ""),
+                facts=cited,
+                unknown=True,
+            )

@@ -675,3 +675,34 @@ def test_milestones_rule_is_the_buyers():
     asset = StudyFactory(sponsor_type="iit").asset
     MilestoneFactory(deal=DealTermsFactory(asset=asset, direction="out"), rewards="sales")
     assert raised(asset, "milestones-reward-evidence") == []
+
+
+@pytest.mark.parametrize(
+    ("sponsor_type", "initiator", "expected"),
+    [
+        ("iit", "", []),  # an IIT is the institution's
+        ("industry", "foreign_china_entity", []),
+        ("industry", "chinese_company", []),
+        ("industry", "foreign_direct", [OPEN_ITEM_OF_HIGH]),  # no NMPA IND: only possibly under Order 818
+        ("industry", "", [OPEN_ITEM_OF_HIGH]),
+    ],
+)
+def test_order_818_sponsor_rule_is_a_recorded_checked_fact(sponsor_type, initiator, expected):
+    study = StudyFactory(
+        start_date=D(2026, 6, 1), asset__modality="car_t", sponsor_type=sponsor_type, initiator=initiator
+    )
+    assert kinds(study.asset, "order818-initiator") == expected
+
+
+def test_a_foreign_company_initiating_directly_is_a_breach_on_the_nhc_track():
+    study = StudyFactory(
+        start_date=D(2026, 6, 1), asset__modality="car_t", sponsor_type="iit_company_funded", initiator="foreign_direct"
+    )
+    assert kinds(study.asset, "order818-initiator") == [HIGH_BREACH]
+    before = StudyFactory(
+        start_date=D(2026, 4, 30),
+        asset__modality="car_t",
+        sponsor_type="iit_company_funded",
+        initiator="foreign_direct",
+    )
+    assert raised(before.asset, "order818-initiator") == []  # before Order 818 took force
