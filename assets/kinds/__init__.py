@@ -253,6 +253,7 @@ EVIDENCE = FactKind(
         "data_sent_abroad",
         "data_sent_abroad_note",
         "data_sent_abroad_document",
+        "samples_sent_abroad",
         "institution_assignment",
         "institution_assignment_on",
         "investigator_assignment",

@@ -325,6 +325,7 @@ class EvidenceQuality(VersionedFact):
     data_sent_abroad = tri_state_field("data sent abroad")
     data_sent_abroad_note = models.CharField(max_length=300, blank=True)
     data_sent_abroad_document = models.CharField(max_length=200, blank=True)
+    samples_sent_abroad = tri_state_field("samples (human genetic material) sent abroad")
     institution_assignment = tri_state_field("assignment of data and IP rights from the institution executed")
     institution_assignment_on = models.DateField("institution assignment executed on", null=True, blank=True)
     investigator_assignment = tri_state_field("assignment of data and IP rights from the investigator executed")
@@ -344,6 +345,7 @@ class EvidenceQuality(VersionedFact):
                 "source_records_accessible",
                 "foreign_party_involved",
                 "data_sent_abroad",
+                "samples_sent_abroad",
                 "institution_assignment",
                 "investigator_assignment",
             )

@@ -105,3 +105,37 @@ def hgr_outbound_data(facts: AssetFacts) -> Iterator[Raised]:
                 facts={"study": str(study)},
                 unknown=True,
             )
+
+
+@rule(
+    id="hgr-sample-export",
+    question=QuestionKey.HGR_EXPORT,
+    severity=Severity.HIGH,
+    citation="HGR-2024",
+    title="Samples (human genetic material) sent abroad without an export approval",
+    remedy="Obtain the export of material approval, with the Chinese partner, before any further samples leave China; "
+    "assess the samples already abroad.",
+)
+def hgr_sample_export(facts: AssetFacts) -> Iterator[Raised]:
+    """Breach: samples sent abroad with no export of material approval in force. Unknown (an open item): whether
+    samples were sent abroad, while no such approval is in force. Scope: as ``hgr-foreign-use``."""
+    for study in facts.studies:
+        if not facts.may_be_in_china(study):
+            continue
+        if _in_force(study, frozenset({HGRFiling.Kind.MATERIAL_EXPORT_APPROVAL})):
+            continue
+        evidence = facts.evidence(study)
+        sent = evidence.samples_sent_abroad if evidence else TriState.UNKNOWN
+        if sent == TriState.NO:
+            continue
+        yield Raised(
+            subject=f"study:{study.pk}",
+            message=(
+                f"Samples from {study} have been sent abroad without an export of material approval."
+                if sent == TriState.YES
+                else f"Whether samples from {study} have been sent abroad is not recorded, and no export of material "
+                "approval is in force."
+            ),
+            facts={"study": str(study)},
+            unknown=sent != TriState.YES,
+        )

@@ -706,3 +706,19 @@ def test_a_foreign_company_initiating_directly_is_a_breach_on_the_nhc_track():
         initiator="foreign_direct",
     )
     assert raised(before.asset, "order818-initiator") == []  # before Order 818 took force
+
+
+@pytest.mark.parametrize(
+    ("sent", "filing", "expected"),
+    [
+        ("yes", None, [HIGH_BREACH]),
+        ("yes", "material_export_approval", []),
+        ("no", None, []),
+        ("unknown", None, [OPEN_ITEM_OF_HIGH]),
+    ],
+)
+def test_samples_sent_abroad_need_an_export_approval(sent, filing, expected):
+    evidence = EvidenceQualityFactory(samples_sent_abroad=sent)
+    if filing:
+        HGRFilingFactory(study=evidence.study, kind=filing, status="approved")
+    assert kinds(evidence.study.asset, "hgr-sample-export") == expected

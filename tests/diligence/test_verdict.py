@@ -116,9 +116,11 @@ def question(verdict: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def hgr_asset(world, **evidence: str) -> Asset:
-    """An asset of phoenix whose HGR facts are as given; data sent abroad and foreign involvement default to no."""
+    """An asset of phoenix whose HGR facts are as given; data and samples sent abroad and foreign involvement
+    default to no."""
     study = StudyFactory(asset__team=world.phoenix, asset__code="HGR-1")
-    EvidenceQualityFactory(study=study, **{"foreign_party_involved": "no", "data_sent_abroad": "no", **evidence})
+    known_clean = {"foreign_party_involved": "no", "data_sent_abroad": "no", "samples_sent_abroad": "no"}
+    EvidenceQualityFactory(study=study, **{**known_clean, **evidence})
     assert study.asset is not None
     return study.asset
 
