@@ -42,7 +42,7 @@ def fact_access[F: VersionedFact](
 
 def hospital_access(request: AuthenticatedHttpRequest, hospital_id: int, *, edit: bool = False) -> Hospital:
     """A hospital of the shared directory: public facts any signed-in user reads (not logged: no team owns them);
-    only someone who edits facts on some team may change them (asked before the hospital is read)."""
+    only its curators (staff, or people granted the curator permission) change them (asked before it is read)."""
     if edit and not access.can_edit_shared_directory(request.user):
         raise Http404("Not found.")
     return selectors.hospital_get_or_404(hospital_id=hospital_id)

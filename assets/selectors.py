@@ -131,16 +131,16 @@ def _nhc_deadlines(filing: NHCFiling) -> list[deadlines.Deadline]:
 
 
 def ind_deadlines(ind: INDApplication) -> list[deadlines.Deadline]:
-    """The NMPA-86 clocks apply to NMPA applications only."""
-    if ind.authority != INDApplication.Authority.NMPA:
+    """Every clock of an IND, for the page, the memo and the findings alike. The NMPA-86 clocks (acceptance in 5
+    working days, review in 30 or 60 when extended, first Chinese dose within 12 weeks) bind only an NMPA application
+    on the NMPA-86 pathway: a standard IND is not held to them."""
+    if ind.authority != INDApplication.Authority.NMPA or ind.pathway != INDApplication.Pathway.THIRTY_DAY:
         return []
     found = [
         deadlines.nmpa_acceptance_deadline(submitted_on=ind.submitted_on, accepted_on=ind.accepted_on),
         deadlines.nmpa_review_deadline(
             accepted_on=ind.accepted_on, cleared_on=ind.cleared_on, extended=ind.review_extended
-        )
-        if ind.pathway == INDApplication.Pathway.THIRTY_DAY
-        else None,
+        ),
         deadlines.nmpa_first_dose_deadline(cleared_on=ind.cleared_on, first_dose_on=ind.first_dose_on),
     ]
     return [d for d in found if d]
@@ -299,7 +299,9 @@ def hospital_history(*, hospital: Hospital, user: AnyUser) -> list[HistoryEntry]
 
 
 def _anonymised(entry: HistoryEntry) -> HistoryEntry:
-    return HistoryEntry(entry.when, "a user of another team", entry.action, entry.what, entry.changes)
+    # Only curators change a directory entry; a team member may create one, through a site of their team.
+    who = "a directory curator" if entry.action == ACTIONS["~"] else "a user of another team"
+    return HistoryEntry(entry.when, who, entry.action, entry.what, entry.changes)
 
 
 # --- hospitals ------------------------------------------------------------------------------------------------

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from assets.models import Asset, Company, Hospital, Study, StudySite
 from assets.models.common import VersionedFact
 from assets.models.hospitals import normalise_name
-from assets.signals import announce
+from assets.signals import announce, shared_facts_changed
 from teams import access
 
 if TYPE_CHECKING:
@@ -53,9 +53,9 @@ def fact_save[F: VersionedFact](*, instance: F, user: User | None, expected_vers
     """Create a fact (no pk) or update it. An update whose ``expected_version`` is not the stored one is refused
     with ``StaleEdit`` so two people editing the same record never silently overwrite each other."""
     model = type(instance)
-    previous_asset_id = None
+    previous_asset_id, previous = None, None
     if instance.pk is not None:
-        current = model._base_manager.select_for_update().get(pk=instance.pk)
+        current = previous = model._base_manager.select_for_update().get(pk=instance.pk)
         if expected_version is not None and current.version != expected_version:
             raise StaleEdit(current)
         previous_asset_id = asset_id_of(current)
@@ -64,7 +64,40 @@ def fact_save[F: VersionedFact](*, instance: F, user: User | None, expected_vers
     instance._history_user = user  # simple-history's documented hook for the actor
     instance.save()
     _announce(instance, asset_ids={asset_id_of(instance), previous_asset_id})
+    if isinstance(instance, Hospital) and isinstance(previous, Hospital):
+        _announce_shared(previous, instance)
     return instance
+
+
+def _shown(field: Field, value: object) -> str:
+    """A value as people read it: a choice's label, yes or no, or "none"."""
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "none" if value in (None, "") else str(value)
+
+
+def _announce_shared(before: Hospital, after: Hospital) -> None:
+    """Every team whose sites stand on the hospital hears what changed, so its findings follow (never stale)."""
+    changed = [
+        f"{field.verbose_name} {_shown(field, getattr(before, field.attname))} → "
+        f"{_shown(field, getattr(after, field.attname))}"
+        for field in Hospital._meta.concrete_fields
+        if field.editable
+        and field.name != "version"
+        and getattr(before, field.attname) != getattr(after, field.attname)
+    ]
+    if not changed:
+        return
+    assets_by_team: dict[int, set[int]] = {}
+    for team_id, asset_id in StudySite.objects.filter(hospital=after, study__asset__isnull=False).values_list(
+        "study__team_id", "study__asset_id"
+    ):
+        assets_by_team.setdefault(team_id, set()).add(asset_id)
+    if assets_by_team:
+        description = f"{after.name_en} (shared hospital directory): {'; '.join(changed)}."
+        shared_facts_changed.send(sender=Hospital, description=description, assets_by_team=assets_by_team)
 
 
 @transaction.atomic
@@ -95,6 +128,9 @@ def hospital_get_or_create(*, name_en: str, city: str, user: User | None, **fact
     existing = hospital_find(name_en=name_en, city=city)
     if existing is not None:
         return existing, False
+    if user is not None and not access.can_edit_shared_directory(user):
+        # A team's verification of a grade is its own fact, kept on its site: a new directory entry starts unverified.
+        facts = {name: value for name, value in facts.items() if name not in ("grade_verified", "grade_verified_on")}
     hospital = Hospital(name_en=name_en.strip(), city=city.strip(), **facts)
     try:
         with transaction.atomic():  # a savepoint: losing a race to create the same hospital is not an error

@@ -11,6 +11,10 @@ from django.dispatch import Signal
 # Sent inside the writing transaction with ``team_id`` and ``asset_ids`` (the assets whose facts moved).
 facts_changed = Signal()
 
+# Sent inside the writing transaction when a shared fact changed (a hospital of the directory, which no team owns),
+# with ``description`` (what changed, in words) and ``assets_by_team``: every team's assets that stand on it.
+shared_facts_changed = Signal()
+
 _batch: ContextVar[dict[int, set[int]] | None] = ContextVar("facts_changed_batch", default=None)
 
 

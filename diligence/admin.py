@@ -17,8 +17,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from diligence.models import ChecklistTemplate, TemplateItem, TemplateQuestion, TemplateVersion
+from diligence.models import ChecklistTemplate, HousePolicy, TemplateItem, TemplateQuestion, TemplateVersion
 from diligence.services.checklists import template_diff, template_new_draft, template_publish
+from diligence.services.policy import house_policy_save
 from teams.http import AuthenticatedHttpRequest
 
 
@@ -246,3 +247,21 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:diligence_templateversion_change", args=[drafts[0].pk]))
         messages.success(request, f"{len(drafts)} drafts ready.")
         return None
+
+
+@admin.register(HousePolicy)
+class HousePolicyAdmin(admin.ModelAdmin):
+    """The firm's thresholds where no regulation states one. One row: staff change it, never add or delete one;
+    saving recomputes every asset's findings."""
+
+    fields = ("max_upfront_share", "max_upfront_usd", "min_response_rate_patients", "min_median_follow_up_months")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not HousePolicy.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: HousePolicy, form: object, change: bool) -> None:
+        house_policy_save(policy=obj, user=request.user)  # type: ignore[arg-type]

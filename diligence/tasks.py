@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from diligence.search import index as search
-from diligence.services import memos, notifications, queue
+from diligence.services import findings, memos, notifications, queue
 
 
 @shared_task(
@@ -66,3 +66,9 @@ def notification_email(notification_id: int) -> None:
 def search_index(marks: list[list[object]]) -> int:
     """Rewrite the search entries of what the marks name (``[kind, id]`` pairs). Idempotent."""
     return search.search_index((str(kind), int(str(pk))) for kind, pk in marks)
+
+
+@shared_task(name=queue.FINDINGS_RECOMPUTE, acks_late=True, autoretry_for=(DatabaseError,), max_retries=5)
+def findings_recompute_assets(asset_ids: list[int]) -> int:
+    """Idempotent: recomputing an asset whose facts did not change since writes nothing."""
+    return findings.findings_recompute_many(asset_ids=asset_ids)

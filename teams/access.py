@@ -187,9 +187,15 @@ def colleagues_among(user: User | AnonymousUser, user_ids: set[int]) -> set[int]
     return set(shared.values_list("user_id", flat=True))
 
 
+# The permission that makes someone a curator of the shared hospital directory (granted in the admin, e.g. by group).
+CURATE_DIRECTORY = "assets.change_hospital"
+
+
 def can_edit_shared_directory(user: User | AnonymousUser) -> bool:
-    """Shared public facts (the hospital directory) may be edited by anyone who edits facts on some team."""
-    return any(role in EDIT_ROLES for role in team_roles(user).values())
+    """Shared public facts (the hospital directory) change every team's findings at once, so they are curated: staff
+    and curators (``CURATE_DIRECTORY``) edit them, never a team member as such. A team records its own verification
+    of a grade on its site."""
+    return bool(user.is_active and (user.is_staff or user.has_perm(CURATE_DIRECTORY)))
 
 
 def require_edit(user: User | AnonymousUser, team: DealTeam | int) -> None:

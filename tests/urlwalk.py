@@ -77,7 +77,7 @@ WRITERS = frozenset({"member", "lead"})  # partners review; they do not change t
 LOGGED_IN = frozenset({"member", "lead", "partner", "outsider", "staff"})
 # Routes whose entitled roles are not the default (see entitled_roles), whatever the method.
 ROUTE_ROLES: dict[str, frozenset[str]] = {
-    "assets:hospital_edit": frozenset({"member", "lead", "outsider"}),  # anyone who edits facts on some team
+    "assets:hospital_edit": frozenset({"staff"}),  # the shared directory's curators: staff (or a curator permission)
     "diligence:memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
     "diligence:memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
     "teams:access_log": frozenset({"lead"}),  # who saw what is for the team's lead alone

@@ -141,6 +141,7 @@ STUDY = FactKind(
         "sponsor_type",
         "sponsor_type_reason",
         "sponsor_name",
+        "initiator",
         "start_date",
         "start_date_precision",
         "first_patient_dosed_on",
@@ -252,6 +253,7 @@ EVIDENCE = FactKind(
         "data_sent_abroad",
         "data_sent_abroad_note",
         "data_sent_abroad_document",
+        "samples_sent_abroad",
         "institution_assignment",
         "institution_assignment_on",
         "investigator_assignment",
@@ -273,7 +275,16 @@ SITE = FactKind(
     order=_site_order,
     describe=_describe_site,
     describe_reads=("hospital", "study"),
-    fields=("role", "principal_investigator", "enrollment", "activation_date", "first_enrolled_on"),
+    fields=(
+        "role",
+        "principal_investigator",
+        "enrollment",
+        "activation_date",
+        "first_enrolled_on",
+        "verified_grade",
+        "grade_verified_on",
+        "grade_source",
+    ),
     references=(Reference("hospital"),),
 )
 
@@ -295,6 +306,7 @@ ETHICS = FactKind(
         "consent_commercial_use",
         "consent_cross_border",
         "consent_future_research",
+        "consent_documented",
     ),
 )
 
@@ -373,6 +385,7 @@ DEAL = FactKind(
         "currency",
         "upfront",
         "equity",
+        "usd_rate",
         "technical_data_sharing",
         "signed_on",
     ),
@@ -388,7 +401,7 @@ MILESTONE = FactKind(
     key="milestones",
     tab="deal",
     order=("kind", "amount", "event"),
-    fields=("event", "kind", "amount"),
+    fields=("event", "kind", "rewards", "amount"),
 )
 
 ROYALTY = FactKind(
@@ -427,6 +440,8 @@ PLAN = FactKind(
         "mrct_planned",
         "mrct_regions",
         "planned_us_ind_on",
+        "regeneration_cost_usd",
+        "regeneration_months",
         "notes",
     ),
 )

@@ -56,6 +56,15 @@ class DealTerms(VersionedFact):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.USD)
     upfront = money_field("upfront", default=Decimal("0"))
     equity = money_field("equity investment", default=Decimal("0"))
+    usd_rate = models.DecimalField(
+        "USD per unit of the deal currency",
+        max_digits=14,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.000001"), "A rate is more than zero.")],
+        help_text="The recorded rate amounts are compared with USD limits at, e.g. 0.138 for CNY; blank for USD deals.",
+    )
     technical_data_sharing = tri_state_field("technical data-sharing clause")
     signed_on = models.DateField(null=True, blank=True)
 
@@ -67,6 +76,10 @@ class DealTerms(VersionedFact):
         constraints = [
             not_negative("upfront", "deal_terms_upfront_not_negative"),
             not_negative("equity", "deal_terms_equity_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(usd_rate__isnull=True) | models.Q(usd_rate__gt=0),
+                name="deal_terms_usd_rate_positive",
+            ),
             choice_constraint("direction", DealTermsDirection, "deal_terms_direction_valid"),
             choice_constraint("currency", DealTermsCurrency, "deal_terms_currency_valid"),
             choice_constraint("technical_data_sharing", TriState, "deal_terms_data_sharing_valid"),
@@ -82,6 +95,12 @@ class DealTerms(VersionedFact):
         """Upfront, equity and every milestone: the headline 'deal value'."""
         return self.upfront + self.equity + self.milestones_total()
 
+    def in_usd(self, amount: Decimal) -> Decimal | None:
+        """``amount`` of the deal's currency in USD at the recorded rate; None when no rate is recorded."""
+        if self.currency == DealTermsCurrency.USD:
+            return amount
+        return None if self.usd_rate is None else amount * self.usd_rate
+
     def upfront_share(self) -> Decimal | None:
         total = self.total_value()
         return None if not total else (self.upfront / total)
@@ -93,14 +112,30 @@ class MilestoneKind(models.TextChoices):
     SALES = "sales", "Sales"
 
 
+class MilestoneRewards(models.TextChoices):
+    """What the milestone pays for: while the evidence is IIT-grade, value belongs on US IND clearance and
+    confirmatory data."""
+
+    US_IND_CLEARANCE = "us_ind_clearance", "US IND clearance"
+    CONFIRMATORY_DATA = "confirmatory_data", "Confirmatory (registration-grade) data"
+    NMPA_APPROVAL = "nmpa_approval", "NMPA approval"
+    OTHER_REGULATORY = "other_regulatory", "Other regulatory event"
+    SALES = "sales", "Sales"
+    OTHER = "other", "Other"
+
+
 class Milestone(VersionedFact):
     team_path = "deal__asset__team"
     asset_path = "deal__asset"
     Kind = MilestoneKind
+    Rewards = MilestoneRewards
 
     deal = models.ForeignKey(DealTerms, on_delete=models.CASCADE, related_name="milestones")
     event = models.CharField(max_length=200, help_text="e.g. US IND clearance, NMPA approval, first $500M net sales")
     kind = models.CharField(max_length=12, choices=Kind.choices)
+    rewards = models.CharField(
+        "what it rewards", max_length=20, choices=Rewards.choices, blank=True, help_text="Blank: not classified yet."
+    )
     amount = money_field("amount")
 
     history = HistoricalRecords()
@@ -110,6 +145,9 @@ class Milestone(VersionedFact):
         constraints = [
             not_negative("amount", "milestone_amount_not_negative"),
             choice_constraint("kind", MilestoneKind, "milestone_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(rewards__in=[*MilestoneRewards.values, ""]), name="milestone_rewards_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -165,6 +203,12 @@ class RegistrationPlan(VersionedFact):
     mrct_planned = tri_state_field("multi-regional confirmatory trial (MRCT) planned")
     mrct_regions = models.CharField("MRCT regions", max_length=200, blank=True, help_text="e.g. US, EU, China, Japan")
     planned_us_ind_on = models.DateField("planned US IND", null=True, blank=True)
+    regeneration_cost_usd = money_field(
+        "estimated cost to re-generate the data to registration grade (USD)", null=True, blank=True
+    )
+    regeneration_months = models.PositiveIntegerField(
+        "estimated time to re-generate the data to registration grade (months)", null=True, blank=True
+    )
     notes = models.TextField(blank=True)
 
     history = HistoricalRecords()
@@ -173,6 +217,7 @@ class RegistrationPlan(VersionedFact):
         constraints = [
             choice_constraint("us_filing_relies_on_iit", TriState, "registration_plan_relies_valid"),
             choice_constraint("mrct_planned", TriState, "registration_plan_mrct_valid"),
+            not_negative("regeneration_cost_usd", "registration_plan_regeneration_cost_not_negative"),
         ]
 
     def __str__(self) -> str:

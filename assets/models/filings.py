@@ -117,7 +117,7 @@ class INDApplicationAuthority(models.TextChoices):
 
 
 class INDApplicationPathway(models.TextChoices):
-    STANDARD = "standard", "Standard (60-working-day implied approval)"
+    STANDARD = "standard", "Standard IND review (not NMPA-86)"
     THIRTY_DAY = "thirty_working_day", "30-working-day review (NMPA-86)"
 
 

@@ -18,7 +18,7 @@ from assets.models.common import (
     date_order_constraint,
     tri_state_field,
 )
-from assets.models.studies import Study
+from assets.models.studies import Study, blank_or_choice_constraint
 
 _NOISE = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -103,6 +103,18 @@ class StudySite(VersionedFact):
     enrollment = models.PositiveIntegerField(null=True, blank=True)
     activation_date = models.DateField(null=True, blank=True)
     first_enrolled_on = models.DateField("first patient enrolled", null=True, blank=True)
+    # The team's own check of the hospital's grade: its fact, for its findings. The shared directory's grade and
+    # "verified" flag are curated (staff); a team never changes them for everyone.
+    verified_grade = models.CharField(
+        "grade the team verified", max_length=20, choices=HospitalGrade.choices, blank=True
+    )
+    grade_verified_on = models.DateField("team verified the grade on", null=True, blank=True)
+    grade_source = models.CharField(
+        "source of the team's grade check",
+        max_length=300,
+        blank=True,
+        help_text="e.g. the provincial health commission's list",
+    )
 
     history = HistoricalRecords()
 
@@ -111,14 +123,33 @@ class StudySite(VersionedFact):
         constraints = [
             models.UniqueConstraint(fields=["study", "hospital"], name="study_site_unique_hospital_per_study"),
             choice_constraint("role", StudySiteRole, "study_site_role_valid"),
+            blank_or_choice_constraint("verified_grade", HospitalGrade, "study_site_verified_grade_valid"),
+            models.CheckConstraint(
+                condition=models.Q(verified_grade="", grade_verified_on__isnull=True)
+                | (~models.Q(verified_grade="") & models.Q(grade_verified_on__isnull=False)),
+                name="study_site_grade_check_dated",
+            ),
             date_order_constraint("activation_date", "first_enrolled_on", "study_site_enrolment_after_activation"),
         ]
 
     def __str__(self) -> str:
         return f"{self.hospital} in {self.study}"
 
+    @property
+    def checked_grade(self) -> tuple[str, str | None]:
+        """(the hospital's grade as this team's findings read it, who verified it: "team", "directory" or None).
+        The team's own verification comes first; else the curated directory's, when it is verified."""
+        if self.verified_grade and self.grade_verified_on:
+            return self.verified_grade, "team"
+        if self.hospital.grade_verified:
+            return self.hospital.grade, "directory"
+        return self.hospital.grade, None
+
     def clean(self) -> None:
         check_date_order(self, [("activation_date", "first_enrolled_on")])
+        if bool(self.verified_grade) != bool(self.grade_verified_on):
+            field = "grade_verified_on" if self.verified_grade else "verified_grade"
+            raise ValidationError({field: "Give the grade the team verified and the day it did, or neither."})
 
 
 class EthicsApproval(VersionedFact):
@@ -135,6 +166,7 @@ class EthicsApproval(VersionedFact):
     consent_commercial_use = tri_state_field("consent covers commercial use")
     consent_cross_border = tri_state_field("consent covers cross-border transfer")
     consent_future_research = tri_state_field("consent covers future research")
+    consent_documented = tri_state_field("informed consent documented for every patient (signed forms on file)")
 
     history = HistoricalRecords()
 
@@ -142,7 +174,12 @@ class EthicsApproval(VersionedFact):
         ordering = ["approval_date", "pk"]
         constraints = [
             choice_constraint(field, TriState, f"ethics_{field}_valid")
-            for field in ("consent_commercial_use", "consent_cross_border", "consent_future_research")
+            for field in (
+                "consent_commercial_use",
+                "consent_cross_border",
+                "consent_future_research",
+                "consent_documented",
+            )
         ]
 
     def __str__(self) -> str:

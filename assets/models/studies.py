@@ -53,6 +53,19 @@ class StudySponsorType(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
 
 
+class StudyInitiator(models.TextChoices):
+    """Who initiated the study: under Order 818 companies may initiate new biomedical technology studies, foreign
+    ones only through a registered China subsidiary or joint venture."""
+
+    MEDICAL_INSTITUTION = "institution", "A medical institution or its investigator"
+    CHINESE_COMPANY = "chinese_company", "A Chinese company"
+    FOREIGN_VIA_CHINA_ENTITY = (
+        "foreign_china_entity",
+        "A foreign company, through its China subsidiary or joint venture",
+    )
+    FOREIGN_DIRECT = "foreign_direct", "A foreign company, directly"
+
+
 class StudySource(models.TextChoices):
     ENTERED = "entered", "Entered by hand"
     IMPORTED = "imported", "Imported"
@@ -89,6 +102,8 @@ class Study(VersionedFact):
 
     SponsorType = StudySponsorType
 
+    Initiator = StudyInitiator
+
     INVESTIGATOR_INITIATED = frozenset({SponsorType.IIT, SponsorType.IIT_COMPANY_FUNDED})
 
     Source = StudySource
@@ -113,6 +128,12 @@ class Study(VersionedFact):
         help_text="Why it was classified so, e.g. 'lead sponsor is a hospital (class OTHER)'.",
     )
     sponsor_name = models.CharField(max_length=200, blank=True)
+    initiator = models.CharField(
+        max_length=20,
+        choices=StudyInitiator.choices,
+        blank=True,
+        help_text="Who initiated the study (Order 818). Blank: not recorded; an IIT is taken as the institution's.",
+    )
     funding_company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     start_date = models.DateField(null=True, blank=True)
     start_date_precision = precision_field()
@@ -198,6 +219,7 @@ class Study(VersionedFact):
             ),
             blank_or_choice_constraint("completion_date_type", StudyDateType, "study_completion_date_type_valid"),
             blank_or_choice_constraint("raw_format", RegistryFormat, "study_raw_format_valid"),
+            blank_or_choice_constraint("initiator", StudyInitiator, "study_initiator_valid"),
         ]
         indexes = [models.Index(fields=["team", "sponsor_type"], name="study_team_sponsor_type")]
 
@@ -303,6 +325,7 @@ class EvidenceQuality(VersionedFact):
     data_sent_abroad = tri_state_field("data sent abroad")
     data_sent_abroad_note = models.CharField(max_length=300, blank=True)
     data_sent_abroad_document = models.CharField(max_length=200, blank=True)
+    samples_sent_abroad = tri_state_field("samples (human genetic material) sent abroad")
     institution_assignment = tri_state_field("assignment of data and IP rights from the institution executed")
     institution_assignment_on = models.DateField("institution assignment executed on", null=True, blank=True)
     investigator_assignment = tri_state_field("assignment of data and IP rights from the investigator executed")
@@ -322,6 +345,7 @@ class EvidenceQuality(VersionedFact):
                 "source_records_accessible",
                 "foreign_party_involved",
                 "data_sent_abroad",
+                "samples_sent_abroad",
                 "institution_assignment",
                 "investigator_assignment",
             )

@@ -12,7 +12,8 @@ from typing import Any
 from assets.models import DealTerms, Milestone
 from diligence.memos.display import decimal_str, label, money, percent, tri
 from diligence.memos.facts import evidence_is_iit_only
-from diligence.rules.registration import overpayment_limits
+from diligence.models import HousePolicy
+from diligence.rules.registration import upfront_check
 
 Row = dict[str, Any]
 
@@ -25,11 +26,11 @@ def deal_section(dossier: Row) -> Row | None:
     upfront, equity = Decimal(deal["upfront"]), Decimal(deal["equity"])
     milestones_total = sum((Decimal(m["amount"]) for m in deal["milestones"]), Decimal(0))
     total = upfront + equity + milestones_total  # as DealTerms.total_value(): the headline deal value
-    share = upfront / total if total else None
-    max_share, max_usd = overpayment_limits()
+    rate = Decimal(deal["usd_rate"]) if deal.get("usd_rate") else None
+    check = upfront_check(currency=currency, upfront=upfront, total=total, usd_rate=rate, policy=HousePolicy.current())
+    share, max_share, max_usd = check.share, check.max_share, check.max_usd
     iit_only = evidence_is_iit_only(dossier)
-    share_over = share is not None and share > max_share
-    usd_over = currency == "USD" and upfront > max_usd
+    in_licensing = deal["direction"] == DealTerms.Direction.IN_LICENSING
     return {
         "direction": label(DealTerms, "direction", deal["direction"]),
         "counterparty": deal["counterparty"],
@@ -47,6 +48,8 @@ def deal_section(dossier: Row) -> Row | None:
         "milestones_total_display": money(currency, milestones_total),
         "total_display": money(currency, total),
         "upfront_share_display": percent(share),
+        "usd_rate": deal.get("usd_rate") or "",
+        "upfront_usd_display": money("USD", check.upfront_usd) if check.upfront_usd is not None else "",
         "limits": {
             "max_upfront_share": decimal_str(max_share),
             "max_upfront_usd": decimal_str(max_usd, 2),
@@ -54,9 +57,10 @@ def deal_section(dossier: Row) -> Row | None:
             "max_upfront_usd_display": money("USD", max_usd),
         },
         "evidence_iit_only": iit_only,
-        "share_over_limit": share_over,
-        "upfront_over_limit": usd_over,
-        "trap": iit_only and (share_over or usd_over),
+        "in_licensing": in_licensing,
+        "share_over_limit": check.share_over,
+        "upfront_over_limit": check.usd_over,
+        "trap": iit_only and in_licensing and (check.share_over or check.usd_over),
         "milestones": [_milestone(m, currency, total) for m in deal["milestones"]],
         "royalty_tiers": [
             {"from_display": money(currency, Decimal(t["annual_net_sales_from"])), "rate": f"{t['rate_percent']} %"}

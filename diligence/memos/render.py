@@ -51,6 +51,8 @@ def memo_context(snapshot: dict, *, stamp: str | None = None) -> dict[str, Any]:
         {
             **question,
             "light": lights[question["key"]]["light"],
+            "light_label": lights[question["key"]].get("light_label", ""),
+            "missing": lights[question["key"]].get("missing", []),
             "finding_groups": list(findings_by_question.get(question["key"], {}).values()),
         }
         for question in snapshot["questions"]

@@ -23,7 +23,7 @@ from diligence.models import Finding, QuestionKey, ReviewItem
 from diligence.models.checklists import Criticality
 from diligence.rules.citations import CITATIONS
 from diligence.rules.verdict import QuestionLight, verdict_from
-from diligence.selectors.reviews import FINISHED, asset_findings
+from diligence.selectors.reviews import FINISHED, asset_findings, checklist_gate
 
 if TYPE_CHECKING:
     from diligence.models import Review
@@ -41,6 +41,7 @@ CHECKED_REGULATIONS = ("HGR-2024", "ORDER-818", "NMPA-86", "CFR-312.120", "ICH-E
 HEADLINES = {
     "yes": "Yes: the data can travel.",
     "yes, with conditions": "Yes, with conditions.",
+    "not yet established": "Not yet established: facts or checklist items the answer needs are missing.",
     "no": "No, not as it stands.",
 }
 
@@ -68,7 +69,7 @@ def build_snapshot(
         "memo": _memo(team=team, version=version, today=today, generated_at=generated_at),
         "illustrative": bool(asset.is_illustrative),
         "asset": _asset(dossier),
-        "verdict": _verdict(findings),
+        "verdict": _verdict(findings, asset_id=asset.pk),
         "review": _review(review),
         "questions": _questions(review, finding_rows, today=today),
         "findings": finding_rows,
@@ -121,6 +122,7 @@ def _finding(finding: Finding) -> Snapshot:
         "question": finding.question,
         "severity": finding.severity,
         "severity_display": finding.get_severity_display(),
+        "kind": finding.kind,
         "citation": finding.citation,
         "title": finding.title,
         "message": finding.message,
@@ -131,8 +133,8 @@ def _finding(finding: Finding) -> Snapshot:
     }
 
 
-def _verdict(findings: list[Finding]) -> Snapshot:
-    verdict = verdict_from(findings)
+def _verdict(findings: list[Finding], *, asset_id: int) -> Snapshot:
+    verdict = verdict_from(findings, checklist=checklist_gate(asset_id=asset_id))
     return {
         "answer": verdict.answer,
         "light": verdict.light,
@@ -147,6 +149,8 @@ def _light(number: int, question: QuestionLight) -> Snapshot:
         "key": question.key,
         "heading": f"{number}. {question.label}",
         "light": question.light,
+        "light_label": question.light_label,
+        "missing": question.missing,
         "reasons": [
             {"rule": f.rule_id, "citation": f.citation, "title": f.title, "count": count}
             for f, count in question.reasons_by_rule

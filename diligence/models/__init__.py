@@ -12,15 +12,17 @@ from diligence.models.checklists import (
     TemplateQuestion,
     TemplateVersion,
 )
-from diligence.models.findings import Finding, Severity
+from diligence.models.findings import UNKNOWN_SEVERITY, Finding, FindingKind, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
 from diligence.models.search import SearchEntry, SearchKind
+from diligence.models.policy import HousePolicy
 
 __all__ = [
     "ChecklistTemplate",
     "Evidence",
     "EvidenceDownload",
     "Finding",
+    "HousePolicy",
     "ItemComment",
     "Memo",
     "MemoComment",
@@ -32,6 +34,8 @@ __all__ = [
     "SearchEntry",
     "SearchKind",
     "Severity",
+    "UNKNOWN_SEVERITY",
+    "FindingKind",
     "TemplateItem",
     "TemplateQuestion",
     "TemplateVersion",

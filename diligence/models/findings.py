@@ -22,6 +22,19 @@ class Severity(models.TextChoices):
 
 SEVERITY_ORDER: dict[str, int] = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.INFO: 2}
 
+# The convention for unknowns: a fact a rule needs but nobody has recorded raises an open item one step below the
+# severity of the breach the rule looks for, so a gap is never silent and never reads as a proven breach.
+UNKNOWN_SEVERITY: dict[str, str] = {
+    Severity.HIGH: Severity.MEDIUM,
+    Severity.MEDIUM: Severity.INFO,
+    Severity.INFO: Severity.INFO,
+}
+
+
+class FindingKind(models.TextChoices):
+    BREACH = "breach", "Finding"
+    UNKNOWN = "unknown", "Open item: a fact is unknown"
+
 
 class Finding(models.Model):
     """One rule's verdict on one subject (a site, a filing, the deal...). Recomputed when the facts change;
@@ -33,6 +46,7 @@ class Finding(models.Model):
         MITIGATED = "mitigated", "Mitigated"
         RESOLVED = "resolved", "Resolved (no longer raised)"
 
+    Kind = FindingKind
     ACTIVE = (Status.OPEN, Status.ACKNOWLEDGED, Status.MITIGATED)
 
     team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="findings")
@@ -41,6 +55,12 @@ class Finding(models.Model):
     subject = models.CharField(max_length=120, help_text="What the finding is about, e.g. site:12 or deal.")
     question = models.CharField(max_length=20, choices=QuestionKey.choices)
     severity = models.CharField(max_length=10, choices=Severity.choices)
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.BREACH,
+        help_text="A breach the facts show, or an open item: a fact the rule needs is not known.",
+    )
     citation = models.CharField(max_length=30)
     title = models.CharField(max_length=200)
     message = models.TextField()
@@ -71,6 +91,7 @@ class Finding(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["open", "acknowledged", "mitigated", "resolved"]), name="finding_status"
             ),
+            models.CheckConstraint(condition=models.Q(kind__in=["breach", "unknown"]), name="finding_kind"),
         ]
         indexes = [models.Index(fields=["team", "status", "severity"], name="finding_team_status")]
 
@@ -80,3 +101,7 @@ class Finding(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+    @property
+    def is_unknown(self) -> bool:
+        return self.kind == FindingKind.UNKNOWN

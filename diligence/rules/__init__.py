@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from diligence.models import UNKNOWN_SEVERITY, FindingKind
 from diligence.rules import ethics, evidence, hgr, order818, ownership, registration  # noqa: F401 - they register
 from diligence.rules.base import RULES, Raised, Rule
 from diligence.rules.facts import AssetFacts
@@ -17,7 +18,13 @@ class RuleFinding:
 
     @property
     def severity(self) -> str:
+        if self.raised.unknown:
+            return UNKNOWN_SEVERITY[self.rule.severity]
         return self.raised.severity or self.rule.severity
+
+    @property
+    def kind(self) -> str:
+        return FindingKind.UNKNOWN if self.raised.unknown else FindingKind.BREACH
 
 
 def evaluate(facts: AssetFacts) -> list[RuleFinding]:

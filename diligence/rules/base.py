@@ -15,12 +15,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Raised:
-    """What a rule found about one subject. Severity defaults to the rule's own."""
+    """What a rule found about one subject. Severity defaults to the rule's own.
+
+    ``unknown`` marks an open item rather than a breach: a fact the rule needs is not recorded. Its severity is never
+    chosen by the rule but follows the house convention (``UNKNOWN_SEVERITY``: one step below the rule's own), and it
+    holds its question at "not yet established" until the fact is recorded."""
 
     subject: str
     message: str
     facts: Mapping[str, object] = field(default_factory=dict)
     severity: str | None = None
+    unknown: bool = False
+
+    def __post_init__(self) -> None:
+        if self.unknown and self.severity is not None:
+            raise ValueError("an open item's severity follows the convention for unknowns; do not set it")
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 
 from assets.models import Asset
-from diligence.models import Finding, ReviewItem, Severity
+from diligence.models import Finding, Review, ReviewItem, Severity
+from diligence.models.checklists import Criticality
 from diligence.rules.verdict import ANSWERS, light_conditions, overall_light
 from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_by_question
 from teams.models import DealTeam
@@ -84,18 +97,38 @@ def _shown_name(username: str | None, first: str | None, last: str | None) -> st
     return f"{first} {last}".strip() or username
 
 
+def _unfinished_critical_items() -> Subquery:
+    """Per asset (``OuterRef("pk")``), how many critical checklist items are not yet finished: they hold its answer
+    at "not yet established", as ``checklist_gate`` does for one asset."""
+    counts = (
+        ReviewItem.objects.filter(
+            review__asset=OuterRef("pk"), archived_at__isnull=True, template_item__criticality=Criticality.CRITICAL
+        )
+        .exclude(status__in=FINISHED)
+        .order_by()
+        .values("review__asset")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(counts, output_field=IntegerField())
+
+
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
-    """Three queries: the findings counted per asset in one pass (each asset's light, and the team's open findings by
-    severity as their sum), the progress per question, and both lists of due items."""
+    """Three queries: the findings counted per asset in one pass (each asset's light, with what holds it at "not yet
+    established", and the team's open findings by severity as their sum), the progress per question, and both lists
+    of due items."""
     active = Q(findings__status__in=Finding.ACTIVE)
-    colours_red, colours_amber = light_conditions("findings__")
+    lights = light_conditions("findings__")
     by_severity = {value: Count("findings", filter=active & Q(findings__severity=value)) for value in Severity.values}
     rows = (
         Asset.objects.filter(team=team)
         .only("code", "name")
         .annotate(
-            red=Count("findings", filter=colours_red),
-            amber=Count("findings", filter=colours_amber),
+            red=Count("findings", filter=lights.red),
+            unknown=Count("findings", filter=lights.not_established),
+            amber=Count("findings", filter=lights.amber),
+            reviewed=Exists(Review.objects.filter(asset=OuterRef("pk"))),
+            gates_open=Coalesce(_unfinished_critical_items(), Value(0)),
             **{f"severity_{value}": count for value, count in by_severity.items()},
         )
         .order_by("code")
@@ -103,7 +136,8 @@ def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
     assets: list[tuple[Asset, str, str]] = []
     counts = dict.fromkeys(Severity.values, 0)
     for asset in rows:
-        light = overall_light(red=asset.red, amber=asset.amber)
+        missing = asset.unknown + asset.gates_open + (0 if asset.reviewed else 1)
+        light = overall_light(red=asset.red, missing=missing, amber=asset.amber)
         assets.append((asset, light, ANSWERS[light]))
         for value in counts:
             counts[value] += getattr(asset, f"severity_{value}")

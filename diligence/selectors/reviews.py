@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import Count, Q, QuerySet
 
 from diligence.models import Evidence, Finding, QuestionKey, Review, ReviewItem, TemplateVersion
+from diligence.models.checklists import Criticality
 from diligence.models.findings import SEVERITY_ORDER
+from diligence.rules.verdict import ChecklistGate
 from diligence.services.checklists import TemplateDiff, template_diff
 from teams import access
 
@@ -172,3 +174,22 @@ def asset_findings(*, asset_id: int, include_resolved: bool = False) -> list[Fin
         findings,
         key=lambda f: (questions.index(f.question), SEVERITY_ORDER.get(f.severity, 9), f.rule_id, f.subject),
     )
+
+
+def checklist_gate(*, asset_id: int) -> ChecklistGate:
+    """The critical checklist items of the asset's review not yet done or not applicable, by question (two queries):
+    a question is green only once these are finished."""
+    if not Review.objects.filter(asset_id=asset_id).exists():
+        return ChecklistGate(started=False)
+    unfinished: dict[str, list[str]] = {}
+    rows = (
+        ReviewItem.objects.filter(
+            review__asset_id=asset_id, archived_at__isnull=True, template_item__criticality=Criticality.CRITICAL
+        )
+        .exclude(status__in=FINISHED)
+        .order_by("order", "pk")
+        .values_list("question", "template_item__text")
+    )
+    for question, text in rows:
+        unfinished.setdefault(question, []).append(text)
+    return ChecklistGate(started=True, unfinished=unfinished)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from diligence.models import Finding
 from diligence.rules import RuleFinding, evaluate
 from diligence.rules.facts import load_asset_facts
+from diligence.services import queue
 
 if TYPE_CHECKING:
     from teams.models import User
@@ -30,6 +32,7 @@ class FindingsDelta:
 UPDATED_FIELDS = (
     "question",
     "severity",
+    "kind",
     "citation",
     "title",
     "message",
@@ -45,6 +48,7 @@ def _values(found: RuleFinding) -> dict[str, object]:
     return {
         "question": found.rule.question,
         "severity": found.severity,
+        "kind": found.kind,
         "citation": found.rule.citation,
         "title": found.rule.title,
         "message": found.raised.message,
@@ -97,6 +101,31 @@ def findings_recompute(*, asset_id: int, today: dt.date | None = None) -> Findin
         bulk_update_with_history(changed, Finding, fields=[*UPDATED_FIELDS], batch_size=500)
     delta.active = len(seen)
     return delta
+
+
+# A shared fact (a hospital of the directory, the house policy) may touch assets of many teams: up to this many are
+# recomputed in the writing transaction, more by a worker once it commits, so one edit never stalls its request.
+RECOMPUTE_INLINE_LIMIT = 25
+
+
+def findings_recompute_many(*, asset_ids: Iterable[int]) -> int:
+    """Recompute each asset's findings (each in its own transaction), returning how many assets were recomputed."""
+    count = 0
+    for asset_id in sorted(set(asset_ids)):
+        findings_recompute(asset_id=asset_id)
+        count += 1
+    return count
+
+
+def findings_recompute_affected(*, asset_ids: Iterable[int]) -> bool:
+    """The findings of every asset a shared fact touched, recomputed now if they are few (returns False) or by a
+    worker after the writing transaction commits if they are many (returns True)."""
+    ids = sorted(set(asset_ids))
+    if len(ids) <= RECOMPUTE_INLINE_LIMIT:
+        findings_recompute_many(asset_ids=ids)
+        return False
+    transaction.on_commit(lambda: queue.send(queue.FINDINGS_RECOMPUTE, args=[ids]))
+    return True
 
 
 ACTIONS: dict[str, str] = {

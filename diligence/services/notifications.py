@@ -14,9 +14,11 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from assets.models import Asset
 from diligence.models import Memo, Notification
 from diligence.services import queue
 from teams import access
+from teams.models import Membership
 
 if TYPE_CHECKING:
     from teams.models import User
@@ -37,6 +39,27 @@ def notify(*, users: list[User], memo: Memo, kind: str, message: str) -> list[No
         if notification.user.email:
             transaction.on_commit(functools.partial(_enqueue_email, notification.pk))
     return notifications
+
+
+def notify_shared_fact_change(*, description: str, assets_by_team: dict[int, set[int]]) -> list[Notification]:
+    """Tell each affected team's members, in the app, that a shared fact their findings stand on changed and which of
+    their assets were recomputed. Each team hears only of its own assets."""
+    codes = dict(
+        Asset.objects.filter(pk__in={a for ids in assets_by_team.values() for a in ids}).values_list("pk", "code")
+    )
+    members = Membership.objects.filter(team_id__in=assets_by_team, user__is_active=True).values_list(
+        "team_id", "user_id"
+    )
+    notifications = []
+    for team_id, user_id in members:
+        assets = ", ".join(sorted(codes[a] for a in assets_by_team[team_id]))
+        message = f"{description} Findings recomputed for {assets}."
+        notifications.append(
+            Notification(
+                user_id=user_id, team_id=team_id, kind=Notification.Kind.SHARED_FACT_CHANGED, message=message[:300]
+            )
+        )
+    return Notification.objects.bulk_create(notifications)
 
 
 def _enqueue_email(notification_id: int) -> None:

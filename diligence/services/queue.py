@@ -15,6 +15,7 @@ MEMO_RENDER = "diligence.tasks.memo_render"
 MEMO_SWEEP = "diligence.tasks.memo_sweep"
 NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
 SEARCH_INDEX = "diligence.tasks.search_index"
+FINDINGS_RECOMPUTE = "diligence.tasks.findings_recompute_assets"
 
 
 def send(task: str, *, args: list[object], **options: Any) -> None:

@@ -14,6 +14,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from diligence.templatetags.rules import rule_label
 from diligence.models import ReviewItem, TemplateItem
 
 register = template.Library()
@@ -77,7 +78,7 @@ def _meta_html(item: TemplateItem) -> str:
     badges = [f'<span class="badge crit-{escape(item.criticality)}">{escape(str(label))}</span>']
     if item.evidence_required:
         badges.append('<span class="badge">evidence required</span>')
-    badges += [f'<span class="cite">{escape(str(rule_id))}</span>' for rule_id in item.rule_ids]
+    badges += [f'<span class="cite">{escape(rule_label(str(rule_id)))}</span>' for rule_id in item.rule_ids]
     guidance = (
         f'<details><summary>Guidance</summary><p class="small">{escape(item.guidance)}</p></details>'
         if item.guidance

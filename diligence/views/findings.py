@@ -47,7 +47,7 @@ def findings_context(asset: Asset, *, show_resolved: bool = False, forms: dict |
     findings = selectors.asset_findings(asset_id=asset.pk, include_resolved=show_resolved)
     active = [f for f in findings if f.is_active]
     return {
-        "verdict": verdict_from(active),
+        "verdict": verdict_from(active, checklist=selectors.checklist_gate(asset_id=asset.pk)),
         "findings": findings,
         "show_resolved": show_resolved,
         "citations": {f.citation: CITATIONS.get(f.citation, "") for f in findings},

@@ -392,7 +392,32 @@ def test_hospital_directory_counts_only_my_teams_sites(world, client_as):
     assert site.study.asset is not None and site.study.asset.code not in detail
 
 
+def test_only_curators_edit_the_shared_directory(world, client_as):
+    from django.contrib.auth.models import Permission
+
+    hospital = StudySiteFactory(study__asset__team=world.phoenix).hospital
+    url = reverse("assets:hospital_edit", args=[hospital.pk])
+    for role in ("member", "lead", "partner", "outsider"):
+        assert client_as(role).get(url).status_code == 404
+    assert client_as("staff").get(url).status_code == 200
+    world.member.user_permissions.add(Permission.objects.get(codename="change_hospital"))  # made a curator
+    assert client_as("member").get(url).status_code == 200
+
+
+def test_a_team_creating_a_hospital_cannot_mark_its_grade_verified_for_everyone(world):
+    from assets.services import hospital_get_or_create
+
+    facts = {"grade": "grade_a_tertiary", "grade_verified": True, "grade_verified_on": dt.date(2026, 1, 5)}
+    made, created = hospital_get_or_create(name_en="New Hospital", city="Wuhan", user=world.member, **facts)
+    assert created and made.grade == "grade_a_tertiary" and not made.grade_verified
+    curated, _ = hospital_get_or_create(name_en="Curated Hospital", city="Wuhan", user=world.staff, **facts)
+    assert curated.grade_verified
+
+
 def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(world, client_as):
+    from django.contrib.auth.models import Permission
+
+    world.member.user_permissions.add(Permission.objects.get(codename="change_hospital"))  # a curator
     site = StudySiteFactory(study__asset__team=world.phoenix)
     hospital = site.hospital
     data = {
@@ -410,14 +435,16 @@ def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(wo
     own_team_view = client_as("lead").get(reverse("assets:hospital_detail", args=[hospital.pk])).content.decode()
     other_team_view = client_as("outsider").get(reverse("assets:hospital_detail", args=[hospital.pk])).content.decode()
     assert str(world.member) in own_team_view and "Shaanxi" in own_team_view
-    assert str(world.member) not in other_team_view and "a user of another team" in other_team_view
+    assert str(world.member) not in other_team_view and "a directory curator" in other_team_view
 
 
 def test_red_flag_filter(world, client_as):
     from diligence.services.findings import findings_recompute
 
-    flagged = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="FLAG-1").study.asset
+    site = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="FLAG-1")
+    flagged = site.study.asset
     assert flagged is not None
+    EthicsApprovalFactory(study_site=site, approval_date=dt.date(2024, 4, 2))  # after its first enrolment: high
     findings_recompute(asset_id=flagged.pk)
     AssetFactory(team=world.phoenix, code="CLEAN-1")
     client = client_as("member")

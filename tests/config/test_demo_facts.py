@@ -244,3 +244,18 @@ def test_each_team_sees_only_its_own_demo_assets():
     for username, expected in (("member", {"LCAR-B38M", "CT053", "DEMO-RISK"}), ("outsider", {"ATL-101"})):
         user = User.objects.get(username=username)
         assert set(access.scope(Asset.objects.all(), user=user).values_list("code", flat=True)) == expected
+
+
+def test_ct053s_inn_is_spelled_as_the_who_inn_list_spells_it():
+    call_command("seed_demo", stdout=StringIO())
+    assert Asset.objects.get(team__slug="phoenix", code="CT053").inn_name == "zevorcabtagene autoleucel"
+
+
+def test_what_the_public_facts_do_not_state_is_labelled_illustrative():
+    call_command("seed_demo", stdout=StringIO())
+    lcar = Asset.objects.get(team__slug="phoenix", code="LCAR-B38M")
+    illustrative = lcar.notes.split("Illustrative", 1)[1]
+    for fact in ("upfront", "signing day", "milestones", "registration plan", "counterparty's countr"):
+        assert fact in illustrative, fact
+    assert all("(illustrative)" in m.event for m in lcar.deal_terms.milestones.all())
+    assert "originator's country" in Asset.objects.get(team__slug="phoenix", code="CT053").notes

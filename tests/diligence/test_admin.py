@@ -94,3 +94,35 @@ def test_the_new_draft_button_opens_the_templates_draft(admin_client):
     assert admin_client.post(url)["Location"] == response["Location"]  # one draft at a time
     page = admin_client.get(f"/admin/diligence/checklisttemplate/{template.pk}/change/").content.decode()
     assert "Open the draft (version 2)" in page
+
+
+def test_staff_edit_the_house_policy_and_every_assets_findings_follow(admin_client):
+    from decimal import Decimal
+
+    from diligence.models import Finding, HousePolicy
+
+    assert Finding.objects.filter(rule_id="efficacy-claim-hygiene", status="open").exists()
+    add = admin_client.get("/admin/diligence/housepolicy/add/")
+    assert add.status_code == 200 and "house policy" in add.content.decode().lower()
+    response = admin_client.post(
+        "/admin/diligence/housepolicy/add/",
+        {
+            "max_upfront_share": "0.100",
+            "max_upfront_usd": "80000000",
+            "min_response_rate_patients": "1",
+            "min_median_follow_up_months": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    policy = HousePolicy.objects.get()
+    assert (policy.min_response_rate_patients, policy.min_median_follow_up_months) == (1, Decimal("0"))
+    assert policy.history.latest().history_user.username == "admin"
+    # Recomputed at once for every team's assets: no claim falls short of a one-patient, zero-month policy.
+    assert not Finding.objects.filter(rule_id="efficacy-claim-hygiene", status__in=Finding.ACTIVE).exists()
+    assert admin_client.get("/admin/diligence/housepolicy/add/").status_code == 403  # one row only
+
+
+def test_the_house_policy_is_not_editable_by_team_members(client_as):
+    for role in ("member", "lead", "partner"):
+        response = client_as(role).get("/admin/diligence/housepolicy/")
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")

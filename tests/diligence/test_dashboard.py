@@ -1,4 +1,5 @@
-"""The dashboard's light per asset, counted in SQL, agrees with the verdict computed from the findings."""
+"""The dashboard's light per asset, counted in SQL, agrees with the verdict computed from the findings and the
+checklist."""
 
 from __future__ import annotations
 
@@ -7,26 +8,35 @@ import itertools
 
 from django.utils import timezone
 
-from diligence.models import Finding, ReviewItem, Severity
+from diligence.models import Finding, FindingKind, ReviewItem, Severity
 from diligence.rules.verdict import verdict_from
 from diligence.selectors import dashboard as selectors
 from diligence.selectors.dashboard import team_dashboard
+from diligence.selectors.reviews import checklist_gate
 from diligence.services.checklists import review_start
 from tests.factories import AssetFactory
 
-MIXES = [
+BREACH, UNKNOWN = FindingKind.BREACH, FindingKind.UNKNOWN
+MIXES: list[list[tuple[str, str, str]]] = [
     [],
-    [(Severity.INFO, Finding.Status.OPEN)],
-    [(Severity.MEDIUM, Finding.Status.ACKNOWLEDGED)],
-    [(Severity.HIGH, Finding.Status.OPEN)],
-    [(Severity.HIGH, Finding.Status.MITIGATED)],
-    [(Severity.HIGH, Finding.Status.RESOLVED), (Severity.INFO, Finding.Status.OPEN)],
-    [(Severity.HIGH, Finding.Status.MITIGATED), (Severity.HIGH, Finding.Status.ACKNOWLEDGED)],
+    [(Severity.INFO, Finding.Status.OPEN, BREACH)],
+    [(Severity.MEDIUM, Finding.Status.ACKNOWLEDGED, BREACH)],
+    [(Severity.HIGH, Finding.Status.OPEN, BREACH)],
+    [(Severity.HIGH, Finding.Status.MITIGATED, BREACH)],
+    [(Severity.HIGH, Finding.Status.RESOLVED, BREACH), (Severity.INFO, Finding.Status.OPEN, BREACH)],
+    [(Severity.HIGH, Finding.Status.MITIGATED, BREACH), (Severity.HIGH, Finding.Status.ACKNOWLEDGED, BREACH)],
+    [(Severity.MEDIUM, Finding.Status.OPEN, UNKNOWN)],
+    [(Severity.INFO, Finding.Status.ACKNOWLEDGED, UNKNOWN), (Severity.MEDIUM, Finding.Status.OPEN, BREACH)],
+    [(Severity.MEDIUM, Finding.Status.MITIGATED, UNKNOWN)],
+    [(Severity.MEDIUM, Finding.Status.OPEN, UNKNOWN), (Severity.HIGH, Finding.Status.OPEN, BREACH)],
 ]
+# (review started, every critical item finished) beside each mix above; then two clean assets held by the checklist.
+CHECKLISTS = [(True, True)] * len(MIXES) + [(False, False), (True, False)]
+MIXES += [[], []]
 
 
 def make_findings(team, asset, mix, counter):
-    for severity, status in mix:
+    for severity, status, kind in mix:
         Finding.objects.create(
             team=team,
             asset=asset,
@@ -34,6 +44,7 @@ def make_findings(team, asset, mix, counter):
             subject="asset",
             question="data_integrity",
             severity=severity,
+            kind=kind,
             citation="test",
             title="t",
             message="m",
@@ -46,13 +57,13 @@ def test_open_findings_by_severity_are_the_teams_active_findings(world):
     counter = itertools.count()
     for n, mix in enumerate(MIXES):
         make_findings(world.phoenix, AssetFactory(team=world.phoenix, code=f"MIX-{n}"), mix, counter)
-    make_findings(world.atlas, AssetFactory(team=world.atlas), [(Severity.HIGH, Finding.Status.OPEN)], counter)
+    make_findings(world.atlas, AssetFactory(team=world.atlas), [(Severity.HIGH, Finding.Status.OPEN, BREACH)], counter)
 
     shown = team_dashboard(team=world.phoenix, today=timezone.localdate()).findings_by_severity
 
     active = Finding.objects.filter(team=world.phoenix, status__in=Finding.ACTIVE)
     assert [(s, n) for s, _label, n in shown] == [(s, active.filter(severity=s).count()) for s in Severity.values]
-    assert dict((s, n) for s, _label, n in shown) == {"high": 4, "medium": 1, "info": 2}
+    assert dict((s, n) for s, _label, n in shown) == {"high": 5, "medium": 5, "info": 3}
 
 
 def test_due_lists_split_at_today_end_a_week_ahead_leave_out_finished_items_and_stop_at_the_limit(world, monkeypatch):
@@ -87,9 +98,13 @@ def test_due_lists_split_at_today_end_a_week_ahead_leave_out_finished_items_and_
 def test_each_assets_light_matches_its_verdict(world):
     counter = itertools.count()
     assets = []
-    for n, mix in enumerate(MIXES):
+    for n, (mix, (started, finished)) in enumerate(zip(MIXES, CHECKLISTS, strict=True)):
         asset = AssetFactory(team=world.phoenix, code=f"MIX-{n}")
-        for severity, status in mix:
+        if started:
+            review = review_start(asset=asset, user=None)
+            if finished:
+                ReviewItem.objects.filter(review=review).update(status=ReviewItem.Status.DONE)
+        for severity, status, kind in mix:
             Finding.objects.create(
                 team=world.phoenix,
                 asset=asset,
@@ -97,6 +112,7 @@ def test_each_assets_light_matches_its_verdict(world):
                 subject="asset",
                 question="data_integrity",
                 severity=severity,
+                kind=kind,
                 citation="test",
                 title="t",
                 message="m",
@@ -108,12 +124,14 @@ def test_each_assets_light_matches_its_verdict(world):
     dashboard = team_dashboard(team=world.phoenix, today=timezone.localdate())
 
     shown = {asset.code: (light, answer) for asset, light, answer in dashboard.assets}
-    lights = set()
+    lights = []
     for asset in assets:
-        verdict = verdict_from(Finding.objects.filter(asset=asset))
+        verdict = verdict_from(Finding.objects.filter(asset=asset), checklist=checklist_gate(asset_id=asset.pk))
         assert shown[asset.code] == (verdict.light, verdict.answer), asset.code
-        lights.add(verdict.light)
-    assert lights == {"green", "amber", "red"}  # every light is exercised
+        lights.append(verdict.light)
+    assert set(lights) == {"green", "amber", "not_established", "red"}  # every light is exercised
+    assert lights[-2:] == ["not_established", "not_established"]  # no review; a critical item not done
+    assert lights[0] == "green"
 
 
 def test_dashboard_rows_escape_what_people_wrote_and_cut_item_texts_at_80_characters(world, client_as):

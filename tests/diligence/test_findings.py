@@ -14,7 +14,6 @@ from django.core.management import CommandError, call_command
 from assets.models import Asset, EthicsApproval
 from assets.services import fact_delete, fact_save
 from diligence.models import Finding
-from diligence.rules.verdict import verdict_from
 from diligence.services.findings import finding_set_status, findings_recompute
 from tests.factories import EthicsApprovalFactory, StudySiteFactory
 
@@ -78,29 +77,6 @@ def test_acknowledge_and_mitigate_need_a_note_and_are_recorded(world):
     assert Finding.objects.get(pk=finding.pk).status == "mitigated"  # a recompute keeps the team's judgement
 
 
-def test_verdict_lights():
-    def finding(question, severity, status="open"):
-        return Finding(
-            question=question,
-            severity=severity,
-            status=status,
-            rule_id=f"r-{question}-{severity}",
-            remedy=f"fix {question}",
-            citation="X",
-            message="m",
-        )
-
-    verdict = verdict_from([])
-    assert (verdict.answer, verdict.light) == ("yes", "green")
-    verdict = verdict_from([finding("ownership", "medium"), finding("registration", "info")])
-    assert (verdict.answer, verdict.conditions) == ("yes, with conditions", ["fix ownership"])
-    verdict = verdict_from([finding("hgr_export", "high")])
-    lights = {q.key: q.light for q in verdict.questions}
-    assert verdict.answer == "no" and lights["hgr_export"] == "red" and lights["ownership"] == "green"
-    assert verdict_from([finding("hgr_export", "high", "mitigated")]).light == "amber"
-    assert verdict_from([finding("hgr_export", "high", "resolved")]).light == "green"
-
-
 # --- the demo assets -------------------------------------------------------------------------------------------
 
 
@@ -120,7 +96,7 @@ def test_demo_risk_shows_each_planted_problem_with_its_citation(demo):
     assert {
         ("order818-site-grade", "ORDER-818"),
         ("order818-nhc-filing", "ORDER-818"),
-        ("consent-cross-border", "HGR-2024"),
+        ("consent-cross-border", "DQ-CONSENT"),
         ("ethics-coverage", "CFR-312.120"),
         ("hgr-foreign-use", "HGR-2024"),
         ("hgr-outbound-data", "HGR-2024"),
@@ -132,6 +108,7 @@ def test_demo_risk_shows_each_planted_problem_with_its_citation(demo):
         ("nmpa86-timeline", "NMPA-86"),
         ("us-approp-watch", "US-APPROP"),
         ("efficacy-claim-hygiene", "DQ-EVIDENCE"),
+        ("milestones-reward-evidence", "DEAL-TRAP"),  # no milestone rewards confirmatory data
     } <= found
     nhc = next(f for f in findings_json("DEMO-RISK") if f["rule"] == "order818-nhc-filing")
     assert "6th China working day" in nhc["message"]

@@ -298,3 +298,20 @@ def test_the_fetcher_serves_our_stylesheet_and_a_refused_url_stops_the_render():
     assert b"@page" in served.read()
     with pytest.raises(MemoFetchRefused):
         render_memo_pdf('<p>x</p><img src="file:///etc/passwd">')
+
+
+@pytest.mark.parametrize(("direction", "trap"), [("in", True), ("out", False)])
+def test_the_memos_deal_section_judges_the_upfront_as_the_rule_does(direction, trap):
+    from assets.dossier import dossier_export
+    from diligence.memos.deal import deal_section
+    from tests.factories import DealTermsFactory, MilestoneFactory, StudyFactory
+
+    asset = StudyFactory(sponsor_type="iit").asset
+    assert asset is not None
+    deal = DealTermsFactory(asset=asset, direction=direction, upfront=Decimal("200000000"))
+    MilestoneFactory(deal=deal, amount=Decimal("800000000"))
+    section = deal_section(dossier_export(asset=asset))
+    assert section is not None and (section["trap"], section["in_licensing"]) == (trap, direction == "in")
+    assert section["limits"]["max_upfront_usd_display"].startswith("USD 80")
+    html = render_memo_html(snapshot_of(asset, review=False))
+    assert ("Overpayment trap." in html) is trap and ("Out-licensing." in html) is not trap

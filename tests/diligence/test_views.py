@@ -99,10 +99,12 @@ def test_dashboard_shows_answers_red_flags_and_due_items(world, client_as):
 
     from diligence.services.checklists import review_item_update, review_start
     from diligence.services.findings import findings_recompute
-    from tests.factories import StudySiteFactory
+    from tests.factories import EthicsApprovalFactory, StudySiteFactory
 
     site = StudySiteFactory(study__asset__team=world.phoenix, study__asset__code="DASH-1")
-    assert site.study.asset is not None
+    assert site.study.asset is not None and site.first_enrolled_on is not None
+    # Approved the day after its first enrolment: a proven breach, so red however much else is unknown.
+    EthicsApprovalFactory(study_site=site, approval_date=site.first_enrolled_on + dt.timedelta(days=1))
     findings_recompute(asset_id=site.study.asset.pk)
     item = review_start(asset=site.study.asset, user=world.member).items.all()[0]
     yesterday = timezone.localdate() - dt.timedelta(days=1)

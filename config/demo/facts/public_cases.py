@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from assets.models import DatePrecision, TriState
 from assets.models.common import Phase
-from assets.models.deals import DealTermsDirection, MilestoneKind, RegistrationPlanMarket
+from assets.models.deals import DealTermsDirection, MilestoneKind, MilestoneRewards, RegistrationPlanMarket
 from assets.models.filings import HGRFilingKind, HGRFilingStatus
 from assets.models.hospitals import HospitalGrade, StudySiteRole
 from assets.models.studies import StudySponsorType, StudyStatus
@@ -152,8 +152,9 @@ LCAR_B38M = AssetSpec(
         "notes": (
             "Public reference case: the same CAR construct as cilta-cel (Carvykti); first-in-human "
             "data from the LEGEND-2 IIT; partnered with Janssen (Johnson & Johnson); approved globally.\n"
-            "Illustrative: participating-site enrolment and dates, ethics and HGR details, the ORR value and "
-            "follow-up, the hospital grade-verification date, the deal's signing day and its milestones."
+            "Illustrative (beyond the public facts this demo rests on): participating-site enrolment and dates, ethics "
+            "and HGR details, the ORR value and follow-up, the hospital grade-verification date, the originator's and "
+            "the counterparty's countries, the deal's upfront, signing day and milestones, and the registration plan."
         ),
     },
     studies=(LEGEND_2,),
@@ -167,9 +168,24 @@ LCAR_B38M = AssetSpec(
             "signed_on": dt.date(2017, 12, 21),  # publicly December 2017; the day is illustrative
         },
         milestones=(
-            milestone("US pivotal study first patient dosed (illustrative)", MilestoneKind.DEVELOPMENT, "50000000.00"),
-            milestone("US approval (illustrative)", MilestoneKind.REGULATORY, "100000000.00"),
-            milestone("First USD 1B annual net sales (illustrative)", MilestoneKind.SALES, "150000000.00"),
+            milestone(
+                "US pivotal study first patient dosed (illustrative)",
+                MilestoneKind.DEVELOPMENT,
+                "50000000.00",
+                MilestoneRewards.CONFIRMATORY_DATA,
+            ),
+            milestone(
+                "US approval (illustrative)",
+                MilestoneKind.REGULATORY,
+                "100000000.00",
+                MilestoneRewards.OTHER_REGULATORY,
+            ),
+            milestone(
+                "First USD 1B annual net sales (illustrative)",
+                MilestoneKind.SALES,
+                "150000000.00",
+                MilestoneRewards.SALES,
+            ),
         ),
     ),
     registration_plan={
@@ -221,6 +237,7 @@ CT053 = AssetSpec(
     originator=CompanySpec("CARsgen Therapeutics", "China"),
     facts={
         "name": "CT053 (zevor-cel)",
+        # The WHO INN spelling ("zevorcabtagene", as in CARsgen's own announcements), not "zevoracabtagene".
         "inn_name": "zevorcabtagene autoleucel",
         "modality": "car_t",
         "target": "BCMA",
@@ -230,7 +247,8 @@ CT053 = AssetSpec(
         "notes": (
             "Public reference case: fully human anti-BCMA CAR-T, first studied in investigator-initiated "
             "phase 1 work in eastern China, later approved by NMPA.\n"
-            "Illustrative: the US phase, the IIT's sites, dates, enrolment and response rate."
+            "Illustrative (beyond the public facts this demo rests on): the originator's country, the US phase, the "
+            "IIT's sites, dates, enrolment and response rate."
         ),
     },
     studies=(CT053_IIT,),

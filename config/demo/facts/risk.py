@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from assets.models import DatePrecision, TriState
 from assets.models.common import Phase
-from assets.models.deals import DealTermsDirection, MilestoneKind, RegistrationPlanMarket
+from assets.models.deals import DealTermsDirection, MilestoneKind, MilestoneRewards, RegistrationPlanMarket
 from assets.models.filings import HGRFilingKind, HGRFilingStatus, INDApplicationAuthority, INDApplicationPathway
 from assets.models.hospitals import HospitalGrade, StudySiteRole
 from assets.models.studies import StudySponsorType, StudyStatus
@@ -186,11 +186,20 @@ OVERPRICED_DEAL = DealSpec(
         "technical_data_sharing": TriState.NO,
     },
     milestones=(
-        milestone("US IND clearance (synthetic)", MilestoneKind.REGULATORY, "50000000.00"),
-        milestone("NMPA approval (synthetic)", MilestoneKind.REGULATORY, "50000000.00"),
-        milestone("FDA approval (synthetic)", MilestoneKind.REGULATORY, "150000000.00"),
-        milestone("First USD 500M annual net sales (synthetic)", MilestoneKind.SALES, "250000000.00"),
-        milestone("First USD 1B annual net sales (synthetic)", MilestoneKind.SALES, "350000000.00"),
+        # No milestone rewards confirmatory data: value rides on approvals and sales instead.
+        milestone(
+            "US IND clearance (synthetic)", MilestoneKind.REGULATORY, "50000000.00", MilestoneRewards.US_IND_CLEARANCE
+        ),
+        milestone("NMPA approval (synthetic)", MilestoneKind.REGULATORY, "50000000.00", MilestoneRewards.NMPA_APPROVAL),
+        milestone(
+            "FDA approval (synthetic)", MilestoneKind.REGULATORY, "150000000.00", MilestoneRewards.OTHER_REGULATORY
+        ),
+        milestone(
+            "First USD 500M annual net sales (synthetic)", MilestoneKind.SALES, "250000000.00", MilestoneRewards.SALES
+        ),
+        milestone(
+            "First USD 1B annual net sales (synthetic)", MilestoneKind.SALES, "350000000.00", MilestoneRewards.SALES
+        ),
     ),
 )
 

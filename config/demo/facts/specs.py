@@ -65,6 +65,6 @@ class AssetSpec:
     registration_plan: Facts | None = None
 
 
-def milestone(event: str, kind: str, amount: str) -> Facts:
+def milestone(event: str, kind: str, amount: str, rewards: str = "") -> Facts:
     """A deal milestone; the amount is a decimal string so money never passes through a float."""
-    return {"event": event, "kind": kind, "amount": Decimal(amount)}
+    return {"event": event, "kind": kind, "amount": Decimal(amount), "rewards": rewards}

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from assets.models import Asset
 from diligence.models import Finding
 from diligence.rules.verdict import verdict_from
+from diligence.selectors.reviews import checklist_gate
 from diligence.services.findings import findings_recompute
 
 
@@ -30,13 +31,15 @@ class Command(BaseCommand):
         findings = Finding.objects.filter(asset=asset).order_by("question", "severity", "rule_id", "subject")
         active = [f for f in findings if options["all"] or f.is_active]
         if options["verdict"]:
-            verdict = verdict_from(active)
+            verdict = verdict_from(active, checklist=checklist_gate(asset_id=asset.pk))
             if options["json"]:
                 self.stdout.write(json.dumps(verdict.as_dict(), indent=2, ensure_ascii=False))
             else:
                 self.stdout.write(f"Does {asset.code}'s data travel? {verdict.answer.upper()}")
                 for q in verdict.questions:
-                    self.stdout.write(f"  {q.light:<6} {q.label}")
+                    self.stdout.write(f"  {q.light_label:<19} {q.label}")
+                    for gap in q.missing:
+                        self.stdout.write(f"  {'':<19}   missing: {gap}")
             return
         if options["json"]:
             self.stdout.write(json.dumps([as_json(f) for f in active], indent=2, ensure_ascii=False))
@@ -50,6 +53,7 @@ def as_json(finding: Finding) -> dict[str, object]:
         "rule": finding.rule_id,
         "question": finding.question,
         "severity": finding.severity,
+        "kind": finding.kind,
         "citation": finding.citation,
         "title": finding.title,
         "message": finding.message,

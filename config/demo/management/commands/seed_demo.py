@@ -30,7 +30,7 @@ PEOPLE = [
 # Staff manage people, teams and checklist templates, never deal data: they get these models only.
 ADMIN_MODELS = {
     "teams": ["user", "dealteam", "membership", "historicalmembership"],
-    "diligence": ["checklisttemplate", "templateversion", "templatequestion", "templateitem"],
+    "diligence": ["checklisttemplate", "templateversion", "templatequestion", "templateitem", "housepolicy"],
 }
 
 
