@@ -75,7 +75,8 @@ def tab_page_context(request: HtmxHttpRequest, *, asset: Asset, tab: str) -> dic
 
 
 def posted_version(request: HttpRequest) -> int | None:
-    """The record version a delete form was rendered with; None when absent or not a number (no stale check)."""
+    """The record version a delete form was rendered with; None when absent or not a number (then the delete is
+    refused with ``MISSING_VERSION``: a delete, like an edit, is checked against changes made since)."""
     try:
         return int(request.POST.get("version") or "") or None
     except ValueError:
