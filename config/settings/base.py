@@ -53,7 +53,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # A NUL in any parameter or upload name: 400 naming it, before a view or filter hands it to the database.
+    # Signed-in users' pages: Cache-Control private, no-store.
+    "config.middleware.PrivatePagesMiddleware",
+    # A NUL in any parameter: 400 naming it, before a view or filter hands it to the database.
     "config.bad_requests.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
