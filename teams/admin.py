@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from teams.models import DealTeam, Membership, User
+from teams.services.memberships import self_grant_refusal
 
 admin.site.register(User, UserAdmin)
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """A membership as staff edit it: refused when the staff member would be granting themselves a place."""
+
+    actor: User | None = None  # the signed-in staff member, set per request below
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        team = cleaned.get("team") or getattr(self.instance, "team", None)
+        if refusal := self_grant_refusal(actor=self.actor, team=team, user=cleaned.get("user")):
+            self.add_error("user", refusal)
+        return cleaned
+
+
+def _form_for[F: forms.ModelForm](request: HttpRequest, form: type[F]) -> type[F]:
+    actor = request.user if isinstance(request.user, User) else None
+    return type(form.__name__, (form,), {"actor": actor})
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipAdminForm
     extra = 1
     autocomplete_fields = ["user"]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = _form_for(request, formset.form)
+        return formset
 
 
 @admin.register(DealTeam)
@@ -27,6 +56,11 @@ class DealTeamAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
+    form = MembershipAdminForm
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        return _form_for(request, super().get_form(request, obj, change, **kwargs))
+
     list_display = ["team", "user", "role", "created_at"]
     list_filter = ["team", "role"]
     search_fields = ["user__username", "team__name"]

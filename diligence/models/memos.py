@@ -164,6 +164,7 @@ class Notification(models.Model):
         REVIEW_REQUESTED = "review_requested", "Review requested"
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
+        MEMBERSHIP_CHANGED = "membership_changed", "Membership changed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="+")
