@@ -9,6 +9,7 @@ also a regular test below.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -132,6 +133,7 @@ def registry_web(client, team_id: int, raw: bytes, name: str = "record") -> bool
     )
     assert response.status_code < 500, response.status_code
     content = response.content.decode()
+    assert "unexpected error" not in content  # a bug caught by the batch's safety net is still a bug
     failed = "1 file failed" in content
     if failed:
         assert 'role="alert"' in content  # the refusal is shown, with its place
@@ -141,10 +143,12 @@ def registry_web(client, team_id: int, raw: bytes, name: str = "record") -> bool
 def registry_cli(tmp_path: Path, raw: bytes, name: str = "record.json") -> bool:
     path = tmp_path / name
     path.write_bytes(raw)
+    err = io.StringIO()
     try:
-        call_command("import_ctgov", str(path), team="phoenix", stdout=_Sink(), stderr=_Sink())
+        call_command("import_ctgov", str(path), team="phoenix", stdout=_Sink(), stderr=err)
     except CommandError as error:  # the clean CLI error: a message, exit status 1, no traceback
         assert "files failed" in str(error)
+        assert "unexpected error" not in err.getvalue()
         return True
     return False
 
