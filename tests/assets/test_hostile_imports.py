@@ -300,3 +300,17 @@ def test_dossier_reproducer_is_refused_with_its_place(world, client_as, tmp_path
         call_command("import_dossier", str(path), team="phoenix")
     assert f"{place}: " in capsys.readouterr().err
     assert not Study.objects.exists()
+
+
+def test_a_dossier_list_longer_than_the_schema_allows_is_refused_before_anything_is_written(world):
+    from assets.dossier import DossierError, dossier_import
+
+    document = json.loads(DOSSIER_EXAMPLE.read_text())
+    milestone = document["deal_terms"]["milestones"][0]
+    document["deal_terms"]["milestones"] = [milestone] * 1_001
+    before = row_counts()
+    with pytest.raises(DossierError) as refused:
+        dossier_import(team=world.phoenix, document=document, user=None)
+    assert [problem.path for problem in refused.value.problems] == ["$.deal_terms.milestones"]
+    assert "is too long" in refused.value.problems[0].message
+    assert row_counts() == before
