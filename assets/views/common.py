@@ -70,7 +70,7 @@ def tab_page_context(request: HtmxHttpRequest, *, asset: Asset, tab: str) -> dic
         "tab_template": f"assets/tabs/_{tab}.html",
         "can_edit": access.can_edit(request.user, asset.team_id),
         "today": timezone.localdate(),
-        **selectors.tab_context(asset=asset, tab=tab, today=timezone.localdate()),
+        **selectors.tab_context(asset=asset, tab=tab, today=timezone.localdate(), params=request.GET),
     }
 
 
