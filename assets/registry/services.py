@@ -98,6 +98,19 @@ class FileOutcome:
     def ok(self) -> bool:
         return self.problem is None
 
+    def summary(self) -> str:
+        """The file's one result line: what became of its studies, or why it was refused."""
+        if self.problem is not None:
+            place = f" at {self.problem.place}" if self.problem.place else ""
+            return f"refused{place}: {self.problem.message}; nothing from it was written"
+        counts = {status: sum(1 for s in self.studies if s.status == status) for status in STATUSES}
+        said = ", ".join(f"{count} {status}" for status, count in counts.items() if count)
+        return said or "no studies"
+
+
+# A study's fate in a batch, in the order results are said.
+STATUSES = ("created", "updated", "unchanged", "replaced")
+
 
 @dataclass
 class ImportReport:
