@@ -46,6 +46,12 @@ class CommaSeparatedListField(forms.CharField):
         return [part.strip() for part in text.split(",") if part.strip()]
 
 
+MISSING_VERSION = (
+    "This change was sent without the version of the record it was made to, so it cannot be checked against "
+    "changes made since. Reload the page and make it again."
+)
+
+
 class FactForm(forms.ModelForm):
     """A fact's form: dates as date pickers, and the hidden version the edit started from."""
 
@@ -61,6 +67,13 @@ class FactForm(forms.ModelForm):
                 field.input_formats = ["%Y-%m-%d"]
             elif isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 2  # notes and lists of indications: a few lines, not a page
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
+        if self.instance.pk and cleaned.get("version") is None and "version" not in self.errors:
+            # Without it a stale save could not be told from a fresh one, and would overwrite someone's change.
+            self.add_error(None, MISSING_VERSION)
+        return cleaned
 
     @property
     def expected_version(self) -> int | None:

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.paginator import Paginator
 from django.db.models import (
     Count,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
+    Window,
     prefetch_related_objects,
 )
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from assets import deadlines, kinds
@@ -109,6 +114,31 @@ def asset_list(*, user: AnyUser) -> QuerySet[WithAnnotations[Asset, AssetCounts]
 # --- the asset page, one tab at a time -----------------------------------------------------------------------
 
 
+def sites_context(*, asset: Asset, study: str | None, page: str | None) -> dict[str, object]:
+    """Every study with its first SITES_SHOWN sites (and how many it has), or with ``study`` one study's sites a
+    page of SITES_SHOWN at a time. Two queries either way (three when paging: the count)."""
+    sites = StudySite.objects.select_related("hospital").order_by("-role", "hospital__name_en", "pk")
+    studies = _studies(asset).annotate(site_count=Count("sites"))
+    chosen = studies.filter(pk=int(study)).first() if study and study.isdigit() and len(study) < 19 else None
+    if chosen is not None:
+        shown = Paginator(sites.filter(study=chosen), SITES_SHOWN).get_page(page)
+        chosen.shown_sites = shown  # type: ignore[attr-defined]  # read by the template alone
+        return {"studies": [chosen], "sites_page": shown}
+    listed = list(studies)
+    order = [F("role").desc(), F("hospital__name_en").asc(), F("pk").asc()]
+    first = sites.filter(study__in=listed).annotate(
+        rank=Window(RowNumber(), partition_by=F("study_id"), order_by=order)
+    )
+    studies_by_id = {each.pk: each for each in listed}
+    by_study: dict[int, list[StudySite]] = {}
+    for site in first.filter(rank__lte=SITES_SHOWN):
+        site.study = studies_by_id[site.study_id]  # known already: no query per site for it
+        by_study.setdefault(site.study_id, []).append(site)
+    for each in listed:
+        each.shown_sites = by_study.get(each.pk, [])  # type: ignore[attr-defined]  # read by the template alone
+    return {"studies": listed, "sites_page": None}
+
+
 def _studies(asset: Asset) -> QuerySet[Study]:
     return asset.studies.all().order_by("start_date", "pk")
 
@@ -146,14 +176,19 @@ def ind_deadlines(ind: INDApplication) -> list[deadlines.Deadline]:
     return [d for d in found if d]
 
 
-def tab_context(*, asset: Asset, tab: str, today: dt.date) -> dict[str, object]:
-    """What one tab of the asset page shows; each branch reads in a fixed number of queries."""
+SITES_SHOWN = 100  # per study on the sites tab; the rest a page at a time, so the page never grows with the data
+
+
+def tab_context(
+    *, asset: Asset, tab: str, today: dt.date, params: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """What one tab of the asset page shows; each branch reads in a fixed number of queries. ``params`` are the
+    page's query parameters (the sites tab pages through one study's sites with ``study`` and ``page``)."""
     if tab == "studies":
         studies = _studies(asset).select_related("funding_company", "evidence").prefetch_related("efficacy_claims")
         return {"studies": studies}
     if tab == "sites":
-        sites = StudySite.objects.select_related("hospital").order_by("-role", "hospital__name_en", "pk")
-        return {"studies": _studies(asset).prefetch_related(Prefetch("sites", queryset=sites))}
+        return sites_context(asset=asset, study=(params or {}).get("study"), page=(params or {}).get("page"))
     if tab == "ethics":
         sites = (
             StudySite.objects.select_related("hospital")

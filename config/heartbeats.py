@@ -14,17 +14,13 @@ import logging
 import time
 
 from celery.signals import heartbeat_sent, worker_shutdown
-from django.conf import settings
 from django.core.cache import cache
 
+# Read where diligence may reach them too (the memo progress says when a render's worker has stopped).
+from diligence.workers import KEEP_SECONDS, KEY, live_workers, stale_after
+
 logger = logging.getLogger(__name__)
-
-KEY = "health:worker-heartbeats"  # {worker name: time of its last beat (seconds since the epoch)}
-KEEP_SECONDS = 24 * 60 * 60  # the record outlives every worker going away, so "down" stays readable
-
-
-def stale_after() -> float:
-    return float(settings.DILIGENCE_WORKER_STALE_SECONDS)
+__all__ = ["connect", "forget", "live_workers", "record"]
 
 
 def record(hostname: str, *, at: float | None = None) -> None:
@@ -42,13 +38,6 @@ def forget(hostname: str) -> None:
     beats = cache.get(KEY) or {}
     if beats.pop(hostname, None) is not None:
         cache.set(KEY, beats, timeout=KEEP_SECONDS)
-
-
-def live_workers(*, now: float | None = None) -> list[str]:
-    """The names of the workers heard from within the stale limit. Clocks of hosts are assumed to agree to well
-    within that limit (NTP)."""
-    now = time.time() if now is None else now
-    return sorted(name for name, beat in (cache.get(KEY) or {}).items() if now - beat < stale_after())
 
 
 def _on_heartbeat(sender: object, **kwargs: object) -> None:

@@ -1,5 +1,5 @@
-"""Project middleware: sessions that expire after inactivity, and a plain 503 page when the database cannot be
-reached."""
+"""Project middleware: sessions that expire after inactivity, pages for signed-in users kept out of caches, and a
+plain 503 page when the database cannot be reached."""
 
 from __future__ import annotations
 
@@ -74,4 +74,20 @@ class SessionActivityMiddleware:
             resolution = min(settings.SESSION_ACTIVITY_RESOLUTION, settings.SESSION_COOKIE_AGE // 4)
             if now - session.get(self.KEY, 0) >= resolution:
                 session[self.KEY] = now  # modified: SessionMiddleware saves it and re-sends the cookie
+        return response
+
+
+class PrivatePagesMiddleware:
+    """Every response to a signed-in user carries deal data or could: ``Cache-Control: private, no-store`` unless the
+    view set its own, so no proxy keeps it and the browser does not keep it on disk. Sits below the authentication
+    middleware (it reads ``request.user``)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
         return response

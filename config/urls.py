@@ -4,6 +4,9 @@ from django.urls import include, path
 
 from config.health import health
 
+# Refusals say why (a file name too long, a parameter that cannot be stored), for htmx too.
+handler400 = "config.bad_requests.bad_request"
+
 admin.site.site_header = "IIT Diligence administration"
 admin.site.site_title = "IIT Diligence admin"
 

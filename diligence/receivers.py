@@ -1,12 +1,21 @@
-"""Findings follow the facts: recomputed in the same transaction as the write that changed them."""
+"""Findings follow the facts: recomputed in the same transaction as the write that changed them. Stored files
+follow their rows: deleted after the deletion commits (``diligence.stored_files``). The team's leads hear of every
+membership change, read from the history record simple-history writes for it (so the admin, services and commands
+alike are heard)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from simple_history.signals import post_create_historical_record
 
 from assets.signals import facts_changed, shared_facts_changed
 from diligence.services.findings import findings_recompute, findings_recompute_affected
-from diligence.services.notifications import notify_shared_fact_change
+from diligence.services.notifications import membership_change_notify, notify_shared_fact_change
+from diligence.stored_files import FILE_FIELDS, files_delete_after_commit
+from teams.models import Membership
 
 
 @receiver(facts_changed, dispatch_uid="diligence.recompute_findings")
@@ -22,3 +31,15 @@ def recompute_after_shared_change(
     """A shared fact moved: every affected team's findings follow (by a worker when many), and each team is told."""
     findings_recompute_affected(asset_ids={a for assets in assets_by_team.values() for a in assets})
     notify_shared_fact_change(description=description, assets_by_team=assets_by_team)
+
+
+for model in FILE_FIELDS:
+    post_delete.connect(files_delete_after_commit, sender=model, dispatch_uid=f"diligence.files_of_{model.__name__}")
+
+
+@receiver(post_create_historical_record, sender=Membership.history.model, dispatch_uid="diligence.membership_news")
+def tell_leads_of_membership_change(sender: object, *, history_instance: Any, **kwargs: object) -> None:
+    # history_instance: simple-history's historical row (the library ships no types)
+    membership_change_notify(
+        membership=history_instance.instance, change=history_instance.history_type, actor=history_instance.history_user
+    )

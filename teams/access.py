@@ -18,13 +18,12 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from teams.models import DealTeam, Membership
+from teams.models import DealTeam, Membership, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from teams.http import AuthenticatedHttpRequest
-    from teams.models import User
 
 # What the access log records of a reach: a page or fragment shown, a file downloaded, a list exported.
 LogAction = Literal["view", "download", "export"]
@@ -134,6 +133,14 @@ def can_lead(user: User | AnonymousUser, team: DealTeam | int) -> bool:
 
 def can_review(user: User | AnonymousUser, team: DealTeam | int) -> bool:
     return role_on(user, team) in REVIEW_ROLES
+
+
+def team_leads(team: DealTeam | int) -> QuerySet[User]:
+    """The active people who lead the team (who hear of its membership changes)."""
+    team_id = team if isinstance(team, int) else team.pk
+    return User.objects.filter(is_active=True, memberships__team_id=team_id, memberships__role__in=LEAD_ROLES).order_by(
+        "username"
+    )
 
 
 def teams_visible_to(user: User | AnonymousUser) -> QuerySet[DealTeam]:

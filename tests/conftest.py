@@ -183,3 +183,16 @@ def client_for(user: User | None) -> CsrfClient:
 def client_as(world: World):
     """``client_as("member")`` gives a logged-in, CSRF-enforcing client for that role of the world."""
     return lambda role: client_for(world.user(role))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many generated inputs the property tests tried (tests/hostile.py), and the slowest import among them."""
+    from tests.hostile import SLOWEST, TRIED
+
+    if not TRIED:
+        return
+    terminalreporter.section("hostile input")
+    for what, count in sorted(TRIED.items()):
+        slowest = f", slowest {SLOWEST[what]:.2f} s" if what in SLOWEST else ""
+        terminalreporter.write_line(f"{what}: {count} generated inputs{slowest}")
+    terminalreporter.write_line(f"in all: {sum(TRIED.values())} generated inputs")

@@ -200,6 +200,23 @@ def test_every_page_of_every_route_is_inline_free(world):
     assert checked > 20
 
 
+def test_every_page_for_a_signed_in_user_is_private_and_not_stored(world):
+    """Every GET route, as the team's lead, full page and htmx fragment: deal data never lands in a shared cache or
+    on the browser's disk."""
+    client = client_for(world.lead)
+    checked = []
+    for route in iter_routes():
+        if route.name in PUBLIC_ROUTES or not route.name or any(p not in PARAMS for p in route.params):
+            continue
+        url = reverse(route.name, kwargs={p: PARAMS[p].build(world) for p in route.params})
+        for headers in ({}, {"HX-Request": "true"}):
+            response = client.get(url, headers=headers)
+            if response.status_code < 400:
+                assert response["Cache-Control"] == "private, no-store", f"{route.name} {headers}"
+                checked.append(route.name)
+    assert {"diligence:home", "assets:asset_detail", "diligence:review_detail", "diligence:memo_download"} <= {*checked}
+
+
 def test_htmx_is_configured_for_the_policy(demo):
     html = client_for(demo["lead"]).get(reverse("assets:asset_list")).content.decode()
     meta = html.split('<meta name="htmx-config" content=\'', 1)[1].split("'>", 1)[0]

@@ -47,6 +47,18 @@ def test_production_starts_with_both_and_passes_the_deploy_check():
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize(("proxies", "header"), [("0", "None"), ("1", "('HTTP_X_FORWARDED_PROTO', 'https')")])
+def test_production_believes_x_forwarded_proto_only_behind_a_configured_proxy(proxies, header):
+    code = "from django.conf import settings; print(settings.SECURE_PROXY_SSL_HEADER)"
+    result = manage(
+        "shell", "--verbosity=0", "--command", code,
+        DJANGO_SETTINGS_MODULE="config.settings.production", DJANGO_SECRET_KEY=GOOD_KEY,
+        DJANGO_ALLOWED_HOSTS="diligence.example", DILIGENCE_TRUSTED_PROXIES=proxies,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == header
+
+
 def test_production_mail_goes_to_the_smtp_server_the_environment_names():
     code = "from django.core.mail import mailers; m = mailers.default; "
     code += "print(type(m).__module__, m.host, m.port, m.timeout)"

@@ -20,6 +20,7 @@ from assets.dossier.writer import DossierWriter, counter
 from assets.kinds import ASSET, KINDS, FactKind, children_of, listed_kinds, referred_kind, referred_kinds
 from assets.models import Asset
 from assets.signals import facts_batch
+from teams.untrusted import UntrustedInput, json_loads_untrusted
 
 if TYPE_CHECKING:
     from teams.models import DealTeam, User
@@ -53,13 +54,15 @@ def dossier_loads(raw: bytes | str) -> dict[str, Any]:
     """Parse a dossier file, refusing with a clear, located message what is not UTF-8 JSON holding one object."""
     text = _decode(raw) if isinstance(raw, bytes) else raw
     try:
-        document = json.loads(
+        document = json_loads_untrusted(
             text.removeprefix("\ufeff"), object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constants
         )
     except json.JSONDecodeError as error:
         raise DossierError(
             [DossierProblem("$", f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}")]
         ) from error
+    except UntrustedInput as error:
+        raise DossierError([DossierProblem(error.place, f"not accepted in a dossier: {error.message}")]) from error
     except _NotStrictJson as error:
         raise DossierError([DossierProblem("$", f"not valid JSON for a dossier: {error}")]) from error
     if not isinstance(document, dict):

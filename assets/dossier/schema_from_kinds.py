@@ -243,8 +243,15 @@ def _child(child: FactKind) -> Schema:
     return _ref(child.document) if child.singular else _list_of(child)
 
 
+# The most objects one list of a dossier may hold: far above any real asset (the largest ClinicalTrials.gov records list
+# about 2,000 sites), so a document that would take minutes to write is refused by the schema before anything is read
+# further. Sites get the registry import's own bound.
+MAX_ITEMS = 1_000
+MAX_ITEMS_OF = {"sites": 3_000}
+
+
 def _list_of(kind: FactKind) -> Schema:
-    return {"type": "array", "items": _ref(kind.document)}
+    return {"type": "array", "maxItems": MAX_ITEMS_OF.get(kind.key, MAX_ITEMS), "items": _ref(kind.document)}
 
 
 def _ref(name: str) -> Schema:

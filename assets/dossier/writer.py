@@ -1,5 +1,12 @@
 """The model pass of an import: each object built from the document, validated by its model, written by fact_save.
 
+A re-import updates in place: each object is matched to one the parent already has (studies by registry id, sites
+by hospital, ethics approvals by committee and reference; other kinds to an identical one, else by their place
+among the parent's), saved only
+if the document changes it, and the parent's children the document no longer lists are deleted. An identical
+re-import therefore writes nothing: no new ids, no history entries, and the team's triage of the findings about
+those objects stays.
+
 The pass keeps going after a refusal so one attempt reports every problem: an object whose parent could not be
 written is still checked by its model (without the parent), and the caller rolls the whole transaction back.
 Values the schema already refused never reach a model, so a bad value is reported once, by the schema.
@@ -25,6 +32,15 @@ if TYPE_CHECKING:
     from teams.models import DealTeam, User
 
 
+# What a re-import matches an existing child by, within its parent; kinds not named here (and objects without a
+# key) are matched by their place among the parent's children of that kind.
+MATCH_KEYS: dict[str, tuple[str, ...]] = {
+    "studies": ("nct_id", "chictr_id", "ctr_id"),  # the first registry id the study has
+    "sites": ("hospital_id",),
+    "ethics_approvals": ("committee", "reference_number"),
+}
+
+
 def counter(kind: FactKind, what: str = "") -> str:
     """The summary's name for what was written of a kind: the list's key for the facts under the asset
     (``ethics_approvals``), ``companies_created`` or ``hospitals_matched`` for what they refer to."""
@@ -43,12 +59,10 @@ class DossierWriter:
     named: dict[FactKind, dict[str, models.Model | None]] = field(default_factory=dict)
 
     def write(self, document: dict[str, Any]) -> tuple[Asset, bool]:
-        """The asset (created or updated in place) and whether it is new; children replace the old ones."""
+        """The asset (created or updated in place) and whether it is new; its children follow the document."""
         for kind in listed_kinds():
             self.named[kind] = self._listed(kind, document.get(kind.key))
         asset, created, saved = self._asset(_object(document.get(ASSET.key)))
-        if saved and not created:
-            self._clear(asset)
         self._children(ASSET, document, "$", asset, parent_saved=saved)  # the asset's lists sit at the top
         return asset, created
 
@@ -77,36 +91,57 @@ class DossierWriter:
         if isinstance(code, str) and code:
             existing = Asset.objects.select_for_update().filter(team=self.team, code=code).first()
         asset = existing or Asset(team=self.team)
+        before = _values(ASSET, asset) if existing else None
         self._assign(asset, document, "$.asset")
         self._link(ASSET, asset, document, "$.asset")
+        if before is not None and _values(ASSET, asset) == before:
+            return asset, False, True  # unchanged: not saved, so no new version and no history entry
         saved = self._persist(asset, "$.asset", parent_saved=True)
         return asset, existing is None, saved
-
-    def _clear(self, asset: Asset) -> None:
-        """The document is the whole truth about the asset: its old children go (in this transaction) first."""
-        for kind in children_of(ASSET):
-            for child in kind.model._default_manager.filter(**{kind.parent_field: asset}):
-                fact_delete(instance=child, user=self.user)
 
     def _children(
         self, kind: FactKind, document: dict[str, Any], path: str, parent: models.Model, *, parent_saved: bool
     ) -> None:
-        """Each child kind's objects under their key: one object (or null) for a singular kind, else a list."""
+        """Each child kind's objects under their key: one object (or null) for a singular kind, else a list. The
+        parent's children of that kind the document no longer has are deleted."""
         for child in children_of(kind):
             value, where = document.get(child.key), f"{path}.{child.key}"
+            stored: list[VersionedFact] = []
+            if parent.pk is not None:  # a stored parent, even one refused this time: its children are matched
+                # The model's own order: what "its place among the parent's" means for a kind without a key.
+                ordering = [*(str(name) for name in child.model._meta.ordering or ()), "pk"]
+                stored = list(child.model._default_manager.filter(**{child.parent_field: parent}).order_by(*ordering))
             if child.singular:
-                if isinstance(value, dict):
-                    self._fact(child, value, where, parent, parent_saved=parent_saved)
-                continue
-            for index, item in _items(value):
-                self._fact(child, item, f"{where}[{index}]", parent, parent_saved=parent_saved)
+                items = [(where, value)] if isinstance(value, dict) else []
+            else:
+                items = [(f"{where}[{index}]", item) for index, item in _items(value)]
+            for item_path, item in items:
+                self._fact(child, item, item_path, parent, parent_saved=parent_saved, stored=stored)
+            for gone in stored if parent_saved else []:  # what the document no longer lists
+                fact_delete(instance=gone, user=self.user)
 
     def _fact(
-        self, kind: FactKind, document: dict[str, Any], path: str, parent: models.Model, *, parent_saved: bool
+        self,
+        kind: FactKind,
+        document: dict[str, Any],
+        path: str,
+        parent: models.Model,
+        *,
+        parent_saved: bool,
+        stored: list[VersionedFact],
     ) -> None:
         instance = kind.build(parent)
         self._assign(instance, document, path)
         linked = self._link(kind, instance, document, path)
+        match = _take_match(kind, instance, stored) if linked else None
+        if match is not None and _values(kind, match) == _values(kind, instance):
+            self.counts[counter(kind)] += 1  # the same as stored: left alone
+            self._children(kind, document, path, match, parent_saved=True)
+            return
+        if match is not None:  # the stored object, changed in place: same id, a new version, one history entry
+            for name in _compared(kind):
+                setattr(match, name, getattr(instance, name))
+            instance = match
         saved = self._persist(instance, path, parent_saved=parent_saved and linked, counted=counter(kind))
         self._children(kind, document, path, instance, parent_saved=saved)
 
@@ -206,6 +241,39 @@ class DossierWriter:
         """The schema already spoke about this value or an object holding it (e.g. a missing ``$.asset``)."""
         ends = [index for index, char in enumerate(path) if char in ".["]
         return any(prefix in self.skip for prefix in [path, *(path[:end] for end in ends)])
+
+
+def _compared(kind: FactKind) -> list[str]:
+    """What a document sets on an object: its fields and the ids of what it refers to."""
+    return [*kind.field_names, *(kind.model_field(reference.name).attname for reference in kind.references)]
+
+
+def _values(kind: FactKind, instance: models.Model) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in _compared(kind)}
+
+
+def _take_match(kind: FactKind, instance: models.Model, stored: list[VersionedFact]) -> VersionedFact | None:
+    """The stored child ``instance`` stands for, taken out of ``stored``: the one with its key, or (for a kind or
+    an object without a key) one without a key either: an identical one, else the first left in the export's order."""
+    names = MATCH_KEYS.get(kind.key, ())
+    key = _key(instance, names)
+    if key:
+        match = next((candidate for candidate in stored if _key(candidate, names) == key), None)
+    else:  # one just like it, else the first left (both without a key)
+        keyless = [candidate for candidate in stored if not _key(candidate, names)]
+        values = _values(kind, instance)
+        match = next((c for c in keyless if _values(kind, c) == values), keyless[0] if keyless else None)
+    if match is not None:
+        stored.remove(match)
+    return match
+
+
+def _key(instance: models.Model, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """The matching key; for studies the first registry id set. Empty when the object (or its kind) has none."""
+    values = [getattr(instance, name) for name in names]
+    if names == MATCH_KEYS["studies"]:
+        return next(((value,) for value in values if value), ())
+    return tuple(values) if any(values) else ()
 
 
 def _items(value: object) -> list[tuple[int, dict[str, Any]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -64,6 +65,14 @@ class AssetModality(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Codes name files (dossier, exports, memos) and appear in URLs' query strings and headers: plain ASCII only, so
+# nothing in a code can break a header line or a file name.
+ASSET_CODE = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+    "A code is letters, digits, '-', '.' and '_' (starting with a letter or digit), e.g. LCAR-B38M.",
+)
+
+
 class Asset(VersionedFact):
     """A drug asset a team is in- or out-licensing. Its code is unique within the team."""
 
@@ -85,7 +94,11 @@ class Asset(VersionedFact):
     )
 
     team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="assets")
-    code = models.CharField(max_length=40, help_text="The team's code for the asset, e.g. LCAR-B38M.")
+    code = models.CharField(
+        max_length=40,
+        validators=[ASSET_CODE],
+        help_text="The team's code for the asset, e.g. LCAR-B38M: letters, digits, '-', '.' and '_'.",
+    )
     name = models.CharField(max_length=200)
     inn_name = models.CharField("generic / INN name", max_length=200, blank=True)
     modality = models.CharField(max_length=20, choices=Modality.choices)

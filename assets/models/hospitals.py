@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +28,17 @@ def normalise_name(value: str) -> str:
     folded = unicodedata.normalize("NFKC", value).casefold()
     folded = re.sub(r"^the\s+", "", folded.strip())
     return _NOISE.sub(" ", folded).strip()
+
+
+def key_problems(name_en: str, city: str) -> dict[str, str]:
+    """Names whose matching key outgrows its column: normalisation can lengthen text (U+FDFA alone becomes 18
+    characters), so a name that fits its own column may not fit as a key. By the field a person would fix."""
+    problems = {}
+    for field, value, key_field in (("name_en", name_en, "name_key"), ("city", city, "city_key")):
+        limit = cast(models.CharField, Hospital._meta.get_field(key_field)).max_length or 0
+        if len(key := normalise_name(value)) > limit:
+            problems[field] = f"Once normalised for matching this is {len(key):,} characters long; at most {limit:,}."
+    return problems
 
 
 class HospitalGrade(models.TextChoices):
@@ -75,8 +86,11 @@ class Hospital(VersionedFact):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        problems = key_problems(self.name_en, self.city)
         if self.grade_verified and not self.grade_verified_on:
-            raise ValidationError({"grade_verified_on": "Say when the grade was verified."})
+            problems["grade_verified_on"] = "Say when the grade was verified."
+        if problems:
+            raise ValidationError(problems)
 
     @property
     def is_verified_grade_a_tertiary(self) -> bool:

@@ -20,6 +20,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
 
 from assets.registry.errors import RecordProblem, line_column
+from teams.untrusted import UntrustedInput, json_loads_untrusted
 
 Path = Sequence[str | int]
 
@@ -55,11 +56,19 @@ def decode(raw: bytes, encoding: str = "utf-8") -> str:
         raise RecordProblem("line 1, column 1", f"the file declares the unknown encoding {encoding!r}") from None
     try:
         text = raw.decode(codec.name)
+    except LookupError:  # a codec that is not for text: "hex", "base64", "rot13"
+        raise RecordProblem(
+            "line 1, column 1", f"the file declares {encoding!r}, which is not a text encoding"
+        ) from None
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
         message = f"not {codec.name.upper()} text: byte 0x{raw[error.start]:02x} is not valid {codec.name.upper()}"
         raise RecordProblem(f"line {line}, column {column}", f"{message} (save the file as UTF-8)") from None
+    except UnicodeError:  # a text codec that fails without saying where ("idna" on anything but a domain name)
+        raise RecordProblem(
+            "line 1, column 1", f"the file cannot be read as {encoding!r}, the encoding it declares"
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -67,10 +76,13 @@ def decode(raw: bytes, encoding: str = "utf-8") -> str:
 
 
 def json_load(text: str) -> Any:
+    """The document, or a located problem: a syntax error, or what cannot be stored (``teams.untrusted``)."""
     try:
-        return json.loads(text)
+        return json_loads_untrusted(text)
     except json.JSONDecodeError as error:
         raise RecordProblem(f"line {error.lineno}, column {error.colno}", f"not valid JSON: {error.msg}") from None
+    except UntrustedInput as error:
+        raise RecordProblem(error.place, error.message) from None
 
 
 def json_path(path: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -36,6 +37,8 @@ from assets.signals import announce, facts_batch
 if TYPE_CHECKING:
     from teams.models import DealTeam, User
 
+logger = logging.getLogger(__name__)
+
 # Bookkeeping that changes on every import; a record that differs only here is unchanged.
 QUIET_FIELDS = frozenset({"provenance", "raw_source", "retrieved_at"})
 
@@ -54,11 +57,12 @@ class RegistryFile:
 @dataclass
 class StudyOutcome:
     study: Study
-    status: str  # "created", "updated" or "unchanged"
+    status: str  # "created", "updated", "unchanged", or "replaced" (an earlier copy in the same batch)
     changed: list[str] = field(default_factory=list)
     sites: SiteSync = field(default_factory=SiteSync)
     flags: list[str] = field(default_factory=list)
     classification_kept: bool = False
+    replaced: str | None = None  # the file whose copy of the same registry id this one replaced, in one batch
 
     @property
     def created(self) -> bool:
@@ -81,6 +85,7 @@ class StudyOutcome:
             "status": self.status,
             "changed": self.changed,
             "flags": self.flags,
+            "replaced": self.replaced,
             "asset": study.asset.code if study.asset is not None else None,
         }
 
@@ -94,6 +99,19 @@ class FileOutcome:
     @property
     def ok(self) -> bool:
         return self.problem is None
+
+    def summary(self) -> str:
+        """The file's one result line: what became of its studies, or why it was refused."""
+        if self.problem is not None:
+            place = f" at {self.problem.place}" if self.problem.place else ""
+            return f"refused{place}: {self.problem.message}; nothing from it was written"
+        counts = {status: sum(1 for s in self.studies if s.status == status) for status in STATUSES}
+        said = ", ".join(f"{count} {status}" for status, count in counts.items() if count)
+        return said or "no studies"
+
+
+# A study's fate in a batch, in the order results are said.
+STATUSES = ("created", "updated", "unchanged", "replaced")
 
 
 @dataclass
@@ -113,9 +131,11 @@ class ImportReport:
 
     def summary(self) -> str:
         failed = len(self.failed)
+        replaced = self.count("replaced")
         return (
-            f"{self.count('created')} created, {self.count('updated')} updated, {self.count('unchanged')} unchanged; "
-            f"{failed} file{'s' if failed != 1 else ''} failed."
+            f"{self.count('created')} created, {self.count('updated')} updated, {self.count('unchanged')} unchanged"
+            + (f", {replaced} replaced an earlier copy in this batch" if replaced else "")
+            + f"; {failed} file{'s' if failed != 1 else ''} failed."
         )
 
 
@@ -125,7 +145,17 @@ def registry_import(
     """Import each file in its own transaction: a bad file is reported and the good ones still go in."""
     if asset is not None and asset.team_id != team.pk:
         raise ValidationError({"asset": "The asset belongs to another team."})
-    return ImportReport([registry_import_file(team=team, file=file, user=user, asset=asset) for file in files])
+    report = ImportReport()
+    seen: dict[str, str] = {}  # registry id -> the file it was first imported from in this batch
+    for file in files:
+        outcome = registry_import_file(team=team, file=file, user=user, asset=asset)
+        for study in outcome.studies:
+            earlier = seen.get(study.study.registry_id)
+            if earlier is not None:  # not "updated": the batch itself held the record twice
+                study.status, study.replaced = "replaced", earlier
+            seen.setdefault(study.study.registry_id, file.name)
+        report.files.append(outcome)
+    return report
 
 
 def registry_import_file(*, team: DealTeam, file: RegistryFile, user: User | None, asset: Asset | None) -> FileOutcome:
@@ -144,6 +174,10 @@ def registry_import_file(*, team: DealTeam, file: RegistryFile, user: User | Non
         return FileOutcome(file.name, problem=RegistryProblem(file.name, problem.place, problem.message))
     except (IntegrityError, TransactionManagementError) as error:
         return FileOutcome(file.name, problem=RegistryProblem(file.name, "", f"the database refused it: {error}"))
+    except Exception:  # a bug, not the file's fault: logged in full; the batch goes on, and this file wrote nothing
+        logger.exception("registry import of %s failed unexpectedly", file.name)
+        message = "could not be imported because of an unexpected error (logged for the administrators)"
+        return FileOutcome(file.name, problem=RegistryProblem(file.name, "", message))
 
 
 def _import_records(
@@ -171,11 +205,18 @@ class _StudyImporter:
     user: User | None
     asset: Asset | None
     file: RegistryFile
+    sites_seen: int = 0
+    hospitals_created: int = 0
 
     def run(self, record: RegistryStudy) -> StudyOutcome:
         """Create or update the record's study, then its sites; the study is saved only if the record moved it."""
         values, flags = study_values(record)
         sites = wanted_sites(record)  # checked before anything is written
+        self.sites_seen += len(sites)
+        if self.sites_seen > (limit := settings.DILIGENCE_REGISTRY_MAX_SITES_PER_FILE):
+            raise RecordProblem(
+                str(record.place), f"the file lists more than {limit:,} sites, the most one file may add"
+            )
         existing = self._existing(record)
         kept = self._classify(record, values, flags, existing)
         if self.asset is not None:
@@ -203,6 +244,10 @@ class _StudyImporter:
 
     def _sites(self, study: Study, sites: list[WantedSite], *, is_new: bool) -> SiteSync:
         hospitals, created = hospitals_resolve(sites, user=self.user)
+        self.hospitals_created += created
+        if self.hospitals_created > (limit := settings.DILIGENCE_REGISTRY_MAX_NEW_HOSPITALS_PER_FILE):
+            message = f"the file would add more than {limit:,} hospitals to the shared directory, the most one file may"
+            raise RecordProblem("", message)  # raised inside the file's transaction: the hospitals go again
         sync = sites_sync(study=study, sites=sites, hospitals=hospitals, user=self.user, is_new=is_new)
         sync.hospitals_created = created
         sync.hospitals_matched = len({hospital.pk for hospital in hospitals.values()}) - created

@@ -18,7 +18,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from assets.models import Hospital, Study, StudySite
-from assets.models.hospitals import normalise_name
+from assets.models.hospitals import key_problems, normalise_name
 from assets.registry.errors import RecordProblem
 from assets.registry.records import RegistryStudy, SiteRecord
 from assets.registry.text import split_names
@@ -133,6 +133,7 @@ def _check(site: WantedSite) -> None:
             cast(Field, model._meta.get_field(name)).clean(getattr(site, attribute), None)
         except ValidationError as error:
             problems.append(f"{name}: {' '.join(error.messages)}")
+    problems += [f"{name}: {message}" for name, message in key_problems(site.name_en, site.city).items()]
     if problems:
         raise RecordProblem(str(site.place), f"this site cannot be stored ({'; '.join(problems)})")
 

@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from assets import services
 from assets.access import asset_access
 from assets.filters import ASSET_SORT_CHOICES, RED_FLAG_CHOICES, AssetFilter
-from assets.forms import AssetForm
+from assets.forms import MISSING_VERSION, AssetForm
 from assets.services import StaleEdit
 from assets.tabs import OWN_TAB_NAMES
 from assets.views.common import add_service_errors, posted_version, stale_author, stale_changes, tab_page_context
@@ -123,13 +123,16 @@ def asset_edit(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def asset_delete(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_access(request, asset_id, edit=True)
-    stale = None
-    if request.method == "POST":
+    stale, refusal = None, ""
+    if request.method == "POST" and (version := posted_version(request)) is None:
+        refusal = MISSING_VERSION
+    elif request.method == "POST":
         try:
-            services.fact_delete(instance=asset, user=request.user, expected_version=posted_version(request))
+            services.fact_delete(instance=asset, user=request.user, expected_version=version)
         except StaleEdit as refused:
             asset, stale = refused.current, stale_author(refused)
         else:
             messages.success(request, f"Asset {asset.code} and everything under it deleted.")
             return redirect("assets:asset_list")
-    return render(request, "assets/asset_confirm_delete.html", {"asset": asset, "stale": stale})
+    context = {"asset": asset, "stale": stale, "refusal": refusal}
+    return render(request, "assets/asset_confirm_delete.html", context, status=400 if refusal else 200)

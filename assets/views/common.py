@@ -70,12 +70,13 @@ def tab_page_context(request: HtmxHttpRequest, *, asset: Asset, tab: str) -> dic
         "tab_template": f"assets/tabs/_{tab}.html",
         "can_edit": access.can_edit(request.user, asset.team_id),
         "today": timezone.localdate(),
-        **selectors.tab_context(asset=asset, tab=tab, today=timezone.localdate()),
+        **selectors.tab_context(asset=asset, tab=tab, today=timezone.localdate(), params=request.GET),
     }
 
 
 def posted_version(request: HttpRequest) -> int | None:
-    """The record version a delete form was rendered with; None when absent or not a number (no stale check)."""
+    """The record version a delete form was rendered with; None when absent or not a number (then the delete is
+    refused with ``MISSING_VERSION``: a delete, like an edit, is checked against changes made since)."""
     try:
         return int(request.POST.get("version") or "") or None
     except ValueError:

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assets.access import asset_access
@@ -26,7 +27,7 @@ MAX_DOSSIER_BYTES = 20 * 1024 * 1024
 def dossier_download(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_access(request, asset_id, log="download", log_kind="dossier")
     response = HttpResponse(dossier_dumps(dossier_export(asset=asset)), content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{asset.code}-dossier.json"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{asset.code}-dossier.json")
     return response
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
 from assets.access import asset_access, fact_access
-from assets.forms import form_for
+from assets.forms import MISSING_VERSION, form_for
 from assets.kinds import KINDS_BY_SLUG, FactKind, children_of
 from assets.models import Asset
 from assets.models.common import VersionedFact
@@ -77,18 +77,28 @@ def fact_delete(request: HtmxHttpRequest, kind: str, **fact_id: int) -> HttpResp
     spec = KINDS_BY_SLUG[kind]
     fact = fact_access(request, spec.model, _only(fact_id), edit=True)
     asset = _asset_of(request, fact)
-    stale = None
-    if request.method == "POST":
+    stale, refusal = None, ""
+    if request.method == "POST" and (version := posted_version(request)) is None:
+        refusal = MISSING_VERSION
+    elif request.method == "POST":
         try:
-            services.fact_delete(instance=fact, user=request.user, expected_version=posted_version(request))
+            services.fact_delete(instance=fact, user=request.user, expected_version=version)
         except StaleEdit as refused:
             fact, stale = refused.current, stale_author(refused)
         else:
             # Read afresh: the asset was read with its deal terms and plan, and one of them may be what went.
             asset = asset_access(request, asset.pk)
             return saved_response(request, asset=asset, tab=spec.tab)
-    context = {"fact": fact, "kind": spec, "has_children": bool(children_of(spec)), "asset": asset, "stale": stale}
-    return render(request, _template(request, "fact_confirm_delete"), context, status=409 if stale else 200)
+    context = {
+        "fact": fact,
+        "kind": spec,
+        "has_children": bool(children_of(spec)),
+        "asset": asset,
+        "stale": stale,
+        "refusal": refusal,
+    }
+    status = 409 if stale else 400 if refusal else 200
+    return render(request, _template(request, "fact_confirm_delete"), context, status=status)
 
 
 @login_required

@@ -53,6 +53,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in users' pages: Cache-Control private, no-store.
+    "config.middleware.PrivatePagesMiddleware",
+    # A NUL in any parameter: 400 naming it, before a view or filter hands it to the database.
+    "config.bad_requests.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -184,6 +188,9 @@ DILIGENCE_RATE_LIMITED_VIEWS = {
 
 # Registry import (assets.registry): the largest record file accepted, and the ClinicalTrials.gov API it fetches from.
 DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES = env.int("DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES", default=50 * 1024 * 1024)
+# What one registry file may add: sites (a study's, counted per file) and new entries in the shared hospital directory.
+DILIGENCE_REGISTRY_MAX_SITES_PER_FILE = env.int("DILIGENCE_REGISTRY_MAX_SITES_PER_FILE", default=3_000)
+DILIGENCE_REGISTRY_MAX_NEW_HOSPITALS_PER_FILE = env.int("DILIGENCE_REGISTRY_MAX_NEW_HOSPITALS_PER_FILE", default=2_000)
 CTGOV_API_BASE = env("CTGOV_API_BASE", default="https://clinicaltrials.gov/api/v2")
 CTGOV_API_TIMEOUT = env.float("CTGOV_API_TIMEOUT", default=20.0)  # seconds
 

@@ -165,6 +165,7 @@ class Notification(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
         SHARED_FACT_CHANGED = "shared_fact", "Shared fact changed"
+        MEMBERSHIP_CHANGED = "membership_changed", "Membership changed"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="+")

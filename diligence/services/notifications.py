@@ -21,7 +21,7 @@ from teams import access
 from teams.models import Membership
 
 if TYPE_CHECKING:
-    from teams.models import User
+    from teams.models import Membership, User
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +32,15 @@ MAIL_ERRORS = (SMTPException, OSError, SoftTimeLimitExceeded)
 
 def notify(*, users: list[User], memo: Memo, kind: str, message: str) -> list[Notification]:
     """In the app at once; by email, one per person with an address, handed to the queue once the caller commits."""
+    return notify_team(users=users, team_id=memo.team_id, kind=kind, message=message, memo=memo)
+
+
+def notify_team(
+    *, users: list[User], team_id: int, kind: str, message: str, memo: Memo | None = None
+) -> list[Notification]:
+    """``notify`` for news of a team that is about no memo (a membership change)."""
     notifications = Notification.objects.bulk_create(
-        [Notification(user=user, team_id=memo.team_id, kind=kind, memo=memo, message=message) for user in users]
+        [Notification(user=user, team_id=team_id, kind=kind, memo=memo, message=message[:300]) for user in users]
     )
     for notification in notifications:
         if notification.user.email:
@@ -93,3 +100,17 @@ def notification_email_send(*, notification_id: int) -> bool:
             raise
         Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
     return True
+
+
+def membership_change_notify(*, membership: Membership, change: str, actor: User | None) -> list[Notification]:
+    """Tell the team's leads of a membership change (``change``: simple-history's "+", "~" or "-"), whoever made it
+    and however (the admin, a command, a service): a place on a team opens its deal data."""
+    who = str(actor) if actor is not None else "A command run on the server"
+    team, user, role = membership.team, membership.user, membership.get_role_display().lower()
+    message = {
+        "+": f"{who} added {user} to {team} as {role}.",
+        "~": f"{who} made {user} {role} on {team}.",
+        "-": f"{who} removed {user} ({role}) from {team}.",
+    }[change]
+    leads = list(access.team_leads(team))
+    return notify_team(users=leads, team_id=team.pk, kind=Notification.Kind.MEMBERSHIP_CHANGED, message=message)

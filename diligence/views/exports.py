@@ -7,8 +7,10 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from diligence.access import review_access
@@ -90,7 +92,7 @@ def review_export_csv(request: AuthenticatedHttpRequest, review_id: int) -> Http
     writer.writerows(["finding", *map(_cell, row)] for row in _finding_rows(review))
     # A byte-order mark so spreadsheet programs read Chinese names as UTF-8.
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(review, "csv")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(review, "csv"))
     return response
 
 
@@ -108,15 +110,21 @@ def review_export_xlsx(request: AuthenticatedHttpRequest, review_id: int) -> Htt
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append([_cell(value) for value in row])
+            sheet.append([_xlsx_cell(value) for value in row])
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(review, "xlsx")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(review, "xlsx"))
     return response
+
+
+def _xlsx_cell(value: object) -> object:
+    """As ``_cell``, with the control characters XML cannot hold (openpyxl refuses them) shown as U+FFFD."""
+    value = _cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def _cell(value: object) -> object:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -43,14 +44,21 @@ def _tab_page(request: HtmxHttpRequest, asset: Asset, tab: str, context: Mapping
     return render(request, template, page)
 
 
-def findings_context(asset: Asset, *, show_resolved: bool = False, forms: dict | None = None) -> dict[str, object]:
+FINDINGS_PER_PAGE = 50  # a registry record of thousands of sites raises a finding per site: the page stays bounded
+
+
+def findings_context(
+    asset: Asset, *, show_resolved: bool = False, forms: dict | None = None, page: str | None = None
+) -> dict[str, object]:
+    """The verdict from every active finding; the findings themselves a page at a time."""
     findings = selectors.asset_findings(asset_id=asset.pk, include_resolved=show_resolved)
     active = [f for f in findings if f.is_active]
+    shown = Paginator(findings, FINDINGS_PER_PAGE).get_page(page)
     return {
         "verdict": verdict_from(active, checklist=selectors.checklist_gate(asset_id=asset.pk)),
-        "findings": findings,
+        "findings": shown,
         "show_resolved": show_resolved,
-        "citations": {f.citation: CITATIONS.get(f.citation, "") for f in findings},
+        "citations": {f.citation: CITATIONS.get(f.citation, "") for f in shown},
         "forms": forms or {},
     }
 
@@ -60,7 +68,7 @@ def findings_context(asset: Asset, *, show_resolved: bool = False, forms: dict |
 @vary_on_headers("HX-Request")
 def asset_findings(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_access(request, asset_id, log="view")
-    context = findings_context(asset, show_resolved=request.GET.get("resolved") == "1")
+    context = findings_context(asset, show_resolved=request.GET.get("resolved") == "1", page=request.GET.get("page"))
     return _tab_page(request, asset, "findings", context)
 
 

@@ -196,20 +196,57 @@ def test_the_document_keeps_precision_money_and_chinese_names_and_no_database_id
     assert schema_problems(document) == []
 
 
-def test_reimporting_the_same_document_updates_in_place_and_creates_nothing_new(world):
+def fact_ids() -> dict[str, set[int]]:
+    return {
+        model._meta.label: set(model._base_manager.values_list("pk", flat=True))
+        for model in apps.get_models()
+        if is_fact_table(model._meta.label)
+    }
+
+
+def test_reimporting_the_same_document_changes_nothing_and_keeps_the_triage(world):
+    from diligence.models import Finding
+    from diligence.services.findings import finding_set_status
+
     document = dossier_export(asset=build_rich_asset(world))
     first = dossier_import(team=world.atlas, document=document, user=world.outsider)
-    before = snapshot()
-    rows_before = {label: count for label, count in before.items() if is_fact_table(label)}
+    finding = Finding.objects.filter(asset=first.asset).order_by("pk").first()
+    assert finding is not None
+    finding_set_status(finding=finding, user=world.outsider, status="mitigated", note="Consent re-obtained in 2024.")
+    before, ids_before = snapshot(), fact_ids()
 
     again = dossier_import(team=world.atlas, document=copy.deepcopy(document), user=world.outsider)
 
     assert not again.created and again.asset.pk == first.asset.pk
-    assert again.asset.version == first.asset.version + 1
-    rows_after = {label: count for label, count in snapshot().items() if is_fact_table(label)}
-    assert rows_after == rows_before
+    assert again.asset.version == first.asset.version  # not saved: nothing changed
+    assert snapshot() == before  # no new rows, no history entries, no findings rewritten
+    assert fact_ids() == ids_before  # the same studies, sites and approvals, by id
+    finding.refresh_from_db()
+    assert (finding.status, finding.note) == ("mitigated", "Consent re-obtained in 2024.")
     assert "companies_created" not in again.counts and again.counts["companies_matched"] == 2
     assert dossier_dumps(dossier_export(asset=again.asset)) == dossier_dumps(document)
+
+
+def test_a_changed_reimport_updates_by_natural_key_in_place_and_removes_what_is_gone(world):
+    document = dossier_export(asset=build_rich_asset(world))
+    first = dossier_import(team=world.atlas, document=document, user=world.outsider)
+    studies = {study.acronym: study for study in first.asset.studies.all()}
+    changed = copy.deepcopy(document)
+    legend = changed["studies"][study_index(changed, "LEGEND-2")]
+    legend["title"] = legend["title"] + " (updated)"
+    changed["studies"].reverse()  # order does not matter: studies are matched by registry id
+    removed = changed["studies"].pop()
+    history_before = Study.history.count()
+
+    dossier_import(team=world.atlas, document=changed, user=world.outsider)
+
+    kept = Study.objects.get(pk=studies["LEGEND-2"].pk)
+    assert kept.title.endswith("(updated)") and kept.version == studies["LEGEND-2"].version + 1
+    assert not Study.objects.filter(pk=studies[removed["acronym"]].pk).exists()
+    assert set(first.asset.studies.values_list("acronym", flat=True)) == {"LEGEND-2"} | (
+        set(studies) - {"LEGEND-2", removed["acronym"]}
+    )
+    assert Study.history.count() == history_before + 2  # one change, one deletion
 
 
 def test_hospitals_are_matched_across_teams_by_name_and_city_and_keep_their_directory_facts(world):

@@ -85,6 +85,28 @@ def test_the_sweeper_leaves_a_fresh_render_alone(world, asset):
     assert memo.pk not in memos.memo_sweep().requeued
 
 
+def test_a_render_whose_worker_stopped_says_it_was_interrupted_and_when_it_will_be_retried(
+    world, asset, client_as, settings
+):
+    from config import heartbeats
+
+    memo = memos.memo_request(asset=asset, user=world.member)
+    started = timezone.now()
+    Memo.objects.filter(pk=memo.pk).update(status="rendering", stage="rendering", started_at=started, worker="celery@a")
+    heartbeats.record("celery@a")  # its worker is alive: the progress bar
+    status = client_as("member").get(reverse("diligence:memo_status", args=[memo.pk]))
+    assert status.status_code == 200 and b"<progress" in status.content and b"interrupted" not in status.content
+    heartbeats.forget("celery@a")  # its worker stopped (killed: no clean shutdown needed, it stops beating)
+    heartbeats.record("celery@b")  # another one is alive
+    status = client_as("member").get(reverse("diligence:memo_status", args=[memo.pk]))
+    retry = timezone.localtime(started + dt.timedelta(seconds=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT + 30 + 60))
+    text = status.content.decode()
+    assert "was interrupted:</strong> the worker rendering it stopped." in text
+    assert f"It will be retried automatically by about {retry:%H:%M}" in text
+    assert 'hx-trigger="every 1s"' in text  # still polled: the retry will show as it happens
+    heartbeats.forget("celery@b")
+
+
 def test_the_sweeper_resends_a_queued_memo_only_once_its_message_is_old(world, asset):
     memo = memos.memo_request(asset=asset, user=world.member)
     two_days_ago, an_hour_ago = timezone.now() - dt.timedelta(days=2), timezone.now() - dt.timedelta(hours=1)

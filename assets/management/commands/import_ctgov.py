@@ -112,6 +112,8 @@ def _line(name: str, outcome: StudyOutcome) -> str:
     study, sites = outcome.study, outcome.sites
     text = f"{name}: {study.registry_id} {outcome.status}: {study.get_sponsor_type_display()}, {sites.total} sites"
     text += f" ({sites.china} in China)"
+    if outcome.replaced:
+        text += f"; replaced the copy in {outcome.replaced}"
     if outcome.changed:
         text += f"; changed: {', '.join(outcome.changed)}"
     return text
