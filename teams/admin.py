@@ -39,7 +39,6 @@ def _form_for[F: forms.ModelForm](request: HttpRequest, form: type[F]) -> type[F
     return type(form.__name__, (form,), {"actor": actor})
 
 
-
 # Admins use the admin, so it is held to the same accessibility checks as the app (tests/e2e/test_accessibility.py):
 # stacked inlines label every field (a tabular one labels them only by column heading, which screen readers do not
 # announce for form fields), and plain selects have the labels select2's autocomplete widgets lack.

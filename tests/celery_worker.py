@@ -18,7 +18,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from typing import cast
 
 import django
 
@@ -54,7 +53,7 @@ def main(argv: list[str]) -> None:
 
     settings.MAILERS = test_mailers(os.environ.get("TEST_WORKER_MAIL_DIR", ""))  # before anything sends mail
     if prefix := os.environ.get("TEST_WORKER_CACHE_PREFIX"):
-        cast(dict[str, object], settings.CACHES["default"])["KEY_PREFIX"] = prefix  # before the cache is first used
+        settings.CACHES["default"]["KEY_PREFIX"] = prefix  # before the cache is first used
     django.setup()
     pause = float(os.environ.get("TEST_WORKER_STAGE_PAUSE") or 0)
     if pause:

@@ -14,8 +14,8 @@ from diligence.models.checklists import (
 )
 from diligence.models.findings import UNKNOWN_SEVERITY, Finding, FindingKind, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
-from diligence.models.search import SearchEntry, SearchKind
 from diligence.models.policy import HousePolicy
+from diligence.models.search import SearchEntry, SearchKind
 
 __all__ = [
     "ChecklistTemplate",

@@ -14,8 +14,8 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from diligence.templatetags.rules import rule_label
 from diligence.models import ReviewItem, TemplateItem
+from diligence.templatetags.rules import rule_label
 
 register = template.Library()
 
