@@ -1,4 +1,5 @@
-"""Ethics approval for every site, before its first patient; consent that covers what the deal needs."""
+"""Ethics approval for every site, before its first patient; consent that covers what the deal needs, and consent
+documented as 21 CFR 312.120 requires."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Is the data inspection-grade? [CFR-312.120], IIT-grade evidence, and the hygiene of headline claims."""
+"""Is the data inspection-grade? [CFR-312.120], IIT-grade evidence, the hygiene of headline claims, and the cost and
+time to re-generate IIT-only data to registration grade."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""[HGR-2024] Foreign use of Chinese human genetic resources, and data sent abroad, need their filings."""
+"""[HGR-2024] Foreign use of Chinese human genetic resources, and data or samples sent abroad, need their filings."""
 
 from __future__ import annotations
 

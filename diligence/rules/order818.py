@@ -1,4 +1,5 @@
-"""[ORDER-818] New biomedical technology studies: Grade A tertiary hosts, NHC filing within 5 working days."""
+"""[ORDER-818] New biomedical technology studies on the NHC track: Grade A tertiary hosts, NHC filing within 5
+working days, and who may initiate them."""
 
 from __future__ import annotations
 

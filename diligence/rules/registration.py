@@ -1,4 +1,5 @@
-"""Registration plan: an MRCT [ICH-E17], the NMPA-86 clocks, the US-APPROP watch and the overpayment trap."""
+"""Registration plan: an MRCT [ICH-E17], the NMPA-86 clocks, the US-APPROP watch, and the deal priced against the
+evidence: the overpayment trap, milestones that reward evidence, the technical data-sharing clause."""
 
 from __future__ import annotations
 

@@ -353,6 +353,7 @@ def _finding(finding: Finding, codes: dict[int, str], subjects: dict[int, Subjec
         "subject": subjects[finding.asset_id].portable(finding.subject),
         "question": finding.question,
         "severity": finding.severity,
+        "kind": finding.kind,
         "citation": finding.citation,
         "title": finding.title,
         "message": finding.message,

@@ -345,6 +345,7 @@ class _Restorer:
                 )
                 for name in FINDING_VALUES:
                     setattr(finding, name, document[name])
+                finding.kind = document.get("kind", Finding.Kind.BREACH)  # archives made before kinds: breaches
                 finding.status_changed_by = self.user(document["status_changed_by"])
                 finding.status_changed_at = parse_moment(document["status_changed_at"])
                 finding.computed_at = parse_moment(document["computed_at"])

@@ -258,6 +258,8 @@ def memo_pdf(team: DealTeam) -> bytes:
 
 def test_a_team_restored_into_an_install_without_it_exports_the_same_archive(phoenix, tmp_path):
     first = export(tmp_path / "first.zip")
+    archived = json.loads(members(first)["findings.json"])["findings"]
+    assert {f["kind"] for f in archived} == {"breach", "unknown"}  # open items travel as open items
     before = state(phoenix.phoenix)
     evidence_before, pdf_before = evidence_bytes(phoenix.phoenix), memo_pdf(phoenix.phoenix)
     wipe(phoenix.phoenix, template=True)

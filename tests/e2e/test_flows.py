@@ -95,7 +95,7 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
     expect(verdict_answer(browse)).to_have_text("Not yet established")
     findings = page.locator("article.finding")
     expect(findings).to_have_count(6)  # its one site is in Israel: no HGR question arises
-    expect(findings.filter(has_text="investigator-initiated only")).to_have_count(1)
+    expect(findings.filter(has_text="supportive, not pivotal")).to_have_count(1)
     expect(findings.filter(has_text="Open item")).to_have_count(5)
     expect(question_light(browse, "Ownership")).to_have_text("Not yet established")
 
