@@ -53,7 +53,7 @@ def test_an_asset_edit_or_delete_without_its_version_is_refused(world, client_as
 
 def test_a_hospital_edit_without_its_version_is_refused(world, client_as):
     hospital = world.facts.site.hospital
-    client = client_as("member")
+    client = client_as("staff")  # the directory is curated: staff edit it
     values = form_values(client, reverse("assets:hospital_edit", args=[hospital.pk]))
     del values["version"]
     response = client.post(reverse("assets:hospital_edit", args=[hospital.pk]), values | {"city": "Elsewhere"})
