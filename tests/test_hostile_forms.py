@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES_PER_FORM = 8
+EXAMPLES_PER_FORM = 6  # forms: one field at a time or every field at once
+EXAMPLES_PER_PAGE = 4  # pages: every parameter at once
 EVERY_FIELD = "(every field)"  # the hostile value in every field at once: reaches each field's own cleaning
 # Submitting these would end the client's session, not test a form.
 SKIPPED_ACTIONS = frozenset({"/accounts/logout/"})
@@ -101,7 +102,7 @@ def fuzz(client: Client, form: FormSeen, names: list[str] | None = None, mode: s
     names = names or ["unexpected"]  # a form that is only a button still takes parameters it does not expect
 
     @settings(
-        max_examples=EXAMPLES_PER_FORM,
+        max_examples=EXAMPLES_PER_PAGE if mode else EXAMPLES_PER_FORM,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
