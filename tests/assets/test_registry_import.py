@@ -419,24 +419,27 @@ def minified(document: dict) -> RegistryFile:
 
 
 def test_a_study_with_1148_sites_imports_in_a_bounded_number_of_queries(world, django_assert_max_num_queries):
-    """As many queries for 1,148 sites as for 4, at most 20: one hospital lookup, bulk inserts with their history.
-    The rest is fact_save's per-study work (a check query for the constraints, the unique checks, the company), the
-    same for any study, without savepoints inside the file's transaction. No asset, so the findings (measured below)
-    stay out of the count."""
+    """As many queries for 1,148 sites as for 4, at most 20 on PostgreSQL: one hospital lookup, bulk inserts with
+    their history. The rest is fact_save's per-study work (a check query for the constraints, the unique checks, the
+    company), the same for any study, without savepoints inside the file's transaction (SQLite's backend takes them
+    whatever it is told: 16 statements more there). No asset, so the findings (measured below) stay out of the
+    count."""
+    limit = 20 if connection.vendor == "postgresql" else 36
     hospital_get_or_create(name_en="research site 9  HOSPITAL", city="beijing", user=world.member)  # already known
-    with django_assert_max_num_queries(20) as small:
+    with django_assert_max_num_queries(limit) as small:
         registry_import(team=world.atlas, files=[minified(many_sites_record(4))], user=world.outsider)
     file = minified(many_sites_record(1148))
 
     started = time.perf_counter()
-    with django_assert_max_num_queries(20) as captured:
+    with django_assert_max_num_queries(limit) as captured:
         report = registry_import(team=world.phoenix, files=[file], user=world.member)
     seconds = time.perf_counter() - started
 
     assert len(captured) == len(small)
-    # The only savepoint is the file's own, there because this test runs inside a transaction of its own.
-    savepoints = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" in q["sql"]]
-    assert len(savepoints) == 2 and captured.captured_queries[0]["sql"].startswith("SAVEPOINT")
+    if connection.vendor == "postgresql":
+        # The only savepoint is the file's own, there because this test runs inside a transaction of its own.
+        savepoints = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" in q["sql"]]
+        assert len(savepoints) == 2 and captured.captured_queries[0]["sql"].startswith("SAVEPOINT")
 
     outcome = report.files[0].studies[0]
     assert outcome.sites.total == 1148 and outcome.sites.china == 574
