@@ -134,7 +134,7 @@ def test_a_control_character_in_a_note_no_longer_breaks_the_xlsx_export(world, c
 
 def test_a_hospital_name_that_outgrows_its_matching_key_is_a_field_error(world, client_as):
     hospital = world.facts.site.hospital
-    response = client_as("member").post(
+    response = client_as("staff").post(  # staff curate the shared directory
         reverse("assets:hospital_edit", args=[hospital.pk]),
         {
             "name_en": "\ufdfa" * 20,  # 20 characters, 360 once NFKC-normalised

@@ -62,9 +62,6 @@ def test_review_page_groups_items_by_question(world, client_as, review):
 
 
 def test_review_page_names_the_rules_an_item_relates_to_by_their_labels_not_their_ids(world, client_as, review):
-    from django.core.cache import caches
-
-    caches["fragments"].clear()  # the item details are kept per process
     body = client_as("partner").get(review.get_absolute_url()).content.decode()
     assert "CFR-312.120: IIT data meant to support a US filing without the GCP conditions the FDA requires" in body
     assert ">cfr312-foreign-data<" not in body and ">efficacy-claim-hygiene<" not in body

@@ -87,7 +87,7 @@ def test_a_curated_change_recomputes_every_affected_team_and_tells_them(world):
 def test_an_edit_that_changes_nothing_tells_no_one(world):
     site = StudySiteFactory(study__asset__team=world.phoenix, **ORDER_818_STUDY)
     fact_save(instance=Hospital.objects.get(pk=site.hospital_id), user=world.staff)
-    assert not Notification.objects.exists()
+    assert not Notification.objects.filter(kind=Notification.Kind.SHARED_FACT_CHANGED).exists()
 
 
 @pytest.mark.worker
