@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
 
-from diligence.services import memos, notifications, queue
+from diligence.services import memos, notifications, queue, requests
 
 
 @shared_task(
@@ -51,3 +51,20 @@ def memo_sweep() -> list[int]:
 def notification_email(notification_id: int) -> None:
     """Idempotent: a redelivered task finds the email sent and returns."""
     notifications.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(
+    name=queue.LOGIN_LINK_EMAIL,
+    acks_late=True,
+    # Retried as notification emails are (see above); each attempt makes a new token, the failed one reached no one.
+    autoretry_for=notifications.MAIL_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=240,
+    retry_jitter=True,
+    max_retries=7,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def login_link_email(link_id: int) -> None:
+    """Idempotent: a redelivered task finds the link emailed and returns."""
+    requests.login_link_email_send(link_id=link_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diligence.views import exports, findings, memos, reviews, teams
+from diligence.views import exports, findings, memos, requests, reviews, teams
 
 app_name = "diligence"
 
@@ -35,4 +35,23 @@ urlpatterns = [
     path("memos/<int:memo_id>/comments/new/", memos.memo_comment_create, name="memo_comment_create"),
     path("notifications/", memos.notification_list, name="notification_list"),
     path("evidence-files/<int:evidence_file_id>/download/", reviews.evidence_download, name="evidence_download"),
+    # Requests to the other side, as the team works them.
+    path("assets/<int:asset_id>/requests/", requests.asset_requests, name="asset_requests"),
+    path(
+        "assets/<int:asset_id>/requests/invite/", requests.counterparty_invite_create, name="counterparty_invite_create"
+    ),
+    path("request-lists/<int:request_list_id>/", requests.request_list_detail, name="request_list_detail"),
+    path(
+        "request-lists/<int:request_list_id>/revoke/",
+        requests.counterparty_revoke_edit,
+        name="counterparty_revoke_edit",
+    ),
+    path("request-lists/<int:request_list_id>/login-link/", requests.login_link_create, name="login_link_create"),
+    path("review-items/<int:item_id>/requests/new/", requests.request_create, name="request_create"),
+    path("reviews/<int:review_id>/requests/new/", requests.request_bulk_create, name="request_bulk_create"),
+    path("requests/<int:counterparty_request_id>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:counterparty_request_id>/accept/", requests.request_accept_edit, name="request_accept_edit"),
+    path("requests/<int:counterparty_request_id>/return/", requests.request_return_edit, name="request_return_edit"),
+    path("requests/<int:counterparty_request_id>/reply/", requests.request_reply_create, name="request_reply_create"),
+    path("answer-files/<int:answer_file_id>/download/", requests.answer_file_download, name="answer_file_download"),
 ]

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Counterparty contacts reach their own pages and nothing else (404 elsewhere).
+    "config.middleware.CounterpartyConfinementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -115,6 +117,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after this long without a request; activity pushes the expiry forward at most once per resolution
 # (config.middleware.SessionActivityMiddleware), so page views do not each write the session.
+# A counterparty contact's emailed login link (an invitation) works once, within this many hours.
+DILIGENCE_LOGIN_LINK_HOURS = env.int("DILIGENCE_LOGIN_LINK_HOURS", default=72)
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_ACTIVITY_RESOLUTION = env.int("DJANGO_SESSION_ACTIVITY_RESOLUTION", default=5 * 60)
 

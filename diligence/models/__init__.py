@@ -14,8 +14,11 @@ from diligence.models.checklists import (
 )
 from diligence.models.findings import Finding, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
+from diligence.models.requests import AnswerFile, CounterpartyRequest, RequestList, RequestMessage
 
 __all__ = [
+    "AnswerFile",
+    "CounterpartyRequest",
     "ChecklistTemplate",
     "Evidence",
     "EvidenceDownload",
@@ -26,6 +29,8 @@ __all__ = [
     "MemoDownload",
     "Notification",
     "QuestionKey",
+    "RequestList",
+    "RequestMessage",
     "Review",
     "ReviewItem",
     "Severity",

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from diligence.models import Evidence, Finding, QuestionKey, Review, ReviewItem, TemplateVersion
 from diligence.models.findings import SEVERITY_ORDER
+from diligence.selectors.requests import requests_of_item
 from diligence.services.checklists import TemplateDiff, template_diff
 from teams import access
 
@@ -64,6 +65,7 @@ def review_item_detail(*, item: ReviewItem) -> dict[str, object]:
     return {
         "comments": item.comments.select_related("author"),
         "evidence": item.evidence.select_related("uploaded_by"),
+        "item_requests": requests_of_item(item_id=item.pk),
     }
 
 

@@ -263,11 +263,15 @@ def item_comment_add(*, item: ReviewItem, user: User, body: str) -> ItemComment:
 
 
 @transaction.atomic
-def evidence_add(*, item: ReviewItem, user: User | None, upload: UploadedFile) -> Evidence:
-    """Store an evidence file under a generated name outside the web root, after checking its real type."""
+def evidence_add(
+    *, item: ReviewItem, user: User | None, upload: UploadedFile, document_date: dt.date | None = None
+) -> Evidence:
+    """Store an evidence file under a generated name outside the web root, after checking its real type; the date
+    the document bears is kept apart from the upload's."""
     checked = check_upload(upload)
     evidence = Evidence(
         item=item,
+        document_date=document_date,
         original_name=(upload.name or "")[:255],
         content_type=checked.content_type,
         size=checked.size,

@@ -14,6 +14,7 @@ from celery import current_app
 MEMO_RENDER = "diligence.tasks.memo_render"
 MEMO_SWEEP = "diligence.tasks.memo_sweep"
 NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
+LOGIN_LINK_EMAIL = "diligence.tasks.login_link_email"
 
 
 def send(task: str, *, args: list[object], **options: Any) -> None:
