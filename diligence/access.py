@@ -107,12 +107,15 @@ def contact_access(
     return access.admit_counterparty(request, contact, team_field="team", log=log) if log else contact
 
 
-def contact_requests_access(request: AuthenticatedHttpRequest) -> tuple[CounterpartyContact, list[CounterpartyRequest]]:
-    """Every request addressed to the contact, each of their lists shown recorded as a view in the access log."""
+def contact_requests_access(
+    request: AuthenticatedHttpRequest, *, log: CounterpartyLogAction = "view"
+) -> tuple[CounterpartyContact, list[CounterpartyRequest]]:
+    """Every request addressed to the contact, each of their lists recorded in the access log (viewed, or
+    exported)."""
     contact = contact_access(request)
     requests = list(request_selectors.contact_requests(contact=contact))
     for request_list in {r.request_list_id: r.request_list for r in requests}.values():
-        access.admit_counterparty(request, request_list, team_field="team", log="view")
+        access.admit_counterparty(request, request_list, team_field="team", log=log)
     return contact, requests
 
 

@@ -95,3 +95,10 @@ class MessageForm(forms.Form):
 
 class DecisionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RequestImportForm(forms.Form):
+    file = forms.FileField(
+        label="Spreadsheet (.xlsx)",
+        help_text="Columns: item key, what is asked, priority (high, normal, low), due (YYYY-MM-DD).",
+    )

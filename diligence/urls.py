@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diligence.views import exports, findings, memos, requests, reviews, teams
+from diligence.views import exports, findings, memos, request_sheets, requests, reviews, teams
 
 app_name = "diligence"
 
@@ -47,6 +47,21 @@ urlpatterns = [
         name="counterparty_revoke_edit",
     ),
     path("request-lists/<int:request_list_id>/login-link/", requests.login_link_create, name="login_link_create"),
+    path(
+        "request-lists/<int:request_list_id>/export.xlsx",
+        request_sheets.request_list_export_xlsx,
+        name="request_list_export_xlsx",
+    ),
+    path(
+        "request-lists/<int:request_list_id>/export.pdf",
+        request_sheets.request_list_export_pdf,
+        name="request_list_export_pdf",
+    ),
+    path(
+        "request-lists/<int:request_list_id>/import/",
+        request_sheets.request_import_create,
+        name="request_import_create",
+    ),
     path("review-items/<int:item_id>/requests/new/", requests.request_create, name="request_create"),
     path("reviews/<int:review_id>/requests/new/", requests.request_bulk_create, name="request_bulk_create"),
     path("requests/<int:counterparty_request_id>/", requests.request_detail, name="request_detail"),

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from assets.models import Asset
 from diligence.models import AnswerFile, CounterpartyRequest, Evidence, RequestList, RequestMessage, ReviewItem
+from diligence.request_sheets import ImportedRow
 from diligence.services import queue
 from diligence.services.notifications import MAIL_ERRORS
 from diligence.uploads import check_upload
@@ -148,6 +149,31 @@ def requests_raise(
         request.full_clean(exclude=["request_list", "item", "raised_by"], validate_constraints=False)
         raised.append(request)
     return CounterpartyRequest.objects.bulk_create(raised)
+
+
+@transaction.atomic
+def requests_import(
+    *, request_list: RequestList, rows: Sequence[ImportedRow], actor: User
+) -> list[CounterpartyRequest]:
+    """Requests read from a spreadsheet, each naming its checklist item by key: every row is checked first, and a
+    file with any row at fault writes nothing (the error names each line)."""
+    live = ReviewItem.objects.filter(review__asset_id=request_list.asset_id, archived_at__isnull=True)
+    items = {item.key: item for item in live.select_related("template_item", "review")}
+    unknown = [f"line {row.line}: no live checklist item has the key {row.item_key!r}" for row in rows
+               if row.item_key not in items]  # fmt: skip
+    if unknown:
+        raise ValidationError(unknown)
+    raised: list[CounterpartyRequest] = []
+    for row in rows:
+        raised += requests_raise(
+            request_list=request_list,
+            items=[items[row.item_key]],
+            actor=actor,
+            text=row.text,
+            priority=row.priority,
+            due_on=row.due_on,
+        )
+    return raised
 
 
 # --- the counterparty's side -----------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ def request_list_detail(request: AuthenticatedHttpRequest, request_list_id: int)
         "team": request_list.team,
         "requests": selectors.requests_of_list(request_list=request_list),
         "can_lead": access.can_lead(request.user, request_list.team_id),
+        "can_edit": access.can_edit(request.user, request_list.team_id),
     }
     return render(request, "diligence/request_list_detail.html", context)
 
