@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils import timezone
 
-from diligence.services import memos, notifications, queue, requests
+from diligence.services import events, memos, notifications, queue, requests
 
 
 @shared_task(
@@ -68,3 +69,23 @@ def notification_email(notification_id: int) -> None:
 def login_link_email(link_id: int) -> None:
     """Idempotent: a redelivered task finds the link emailed and returns."""
     requests.login_link_email_send(link_id=link_id)
+
+
+@shared_task(name=queue.DUE_REMINDERS, acks_late=True)
+def due_reminders() -> int:
+    """Run by Celery beat: items and requests due in 2 days or overdue, each told once per threshold."""
+    return events.due_reminders_send(today=timezone.localdate())
+
+
+@shared_task(
+    name=queue.NOTIFICATION_DIGEST,
+    acks_late=True,
+    autoretry_for=notifications.MAIL_ERRORS,  # a digest not sent stays pending: the retry sends it, and only it
+    retry_backoff=5,
+    retry_backoff_max=240,
+    retry_jitter=True,
+    max_retries=7,
+)
+def notification_digest() -> int:
+    """Run daily by Celery beat: one email per person with every event they chose to hear of in a digest."""
+    return notifications.notification_digests_send()

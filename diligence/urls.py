@@ -1,6 +1,6 @@
 from django.urls import path
 
-from diligence.views import exports, findings, memos, request_sheets, requests, reviews, teams
+from diligence.views import exports, findings, memos, notifications, request_sheets, requests, reviews, teams
 
 app_name = "diligence"
 
@@ -34,6 +34,11 @@ urlpatterns = [
     path("memos/<int:memo_id>/review/", memos.memo_review_edit, name="memo_review_edit"),
     path("memos/<int:memo_id>/comments/new/", memos.memo_comment_create, name="memo_comment_create"),
     path("notifications/", memos.notification_list, name="notification_list"),
+    path(
+        "notifications/preferences/",
+        notifications.notification_preferences_edit,
+        name="notification_preferences_edit",
+    ),
     path("evidence-files/<int:evidence_file_id>/download/", reviews.evidence_download, name="evidence_download"),
     # Requests to the other side, as the team works them.
     path("assets/<int:asset_id>/requests/", requests.asset_requests, name="asset_requests"),

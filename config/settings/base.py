@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -235,6 +236,9 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 DILIGENCE_WORKER_STALE_SECONDS = env.int("DILIGENCE_WORKER_STALE_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "memo-sweep": {"task": "diligence.tasks.memo_sweep", "schedule": 60.0},
+    # Hourly: a reminder is written once per item and threshold, so running often only makes it timely.
+    "due-reminders": {"task": "diligence.tasks.due_reminders", "schedule": 3600.0},
+    "notification-digest": {"task": "diligence.tasks.notification_digest", "schedule": crontab(hour=7, minute=0)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_IGNORE_RESULT = True  # the database row is the truth about a job, not a result backend

@@ -13,7 +13,8 @@ from diligence.models.checklists import (
     TemplateVersion,
 )
 from diligence.models.findings import Finding, Severity
-from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
+from diligence.models.memos import Memo, MemoComment, MemoDownload
+from diligence.models.notifications import Notification, NotificationPreference
 from diligence.models.requests import AnswerFile, CounterpartyRequest, RequestList, RequestMessage
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "MemoComment",
     "MemoDownload",
     "Notification",
+    "NotificationPreference",
     "QuestionKey",
     "RequestList",
     "RequestMessage",

@@ -3,18 +3,20 @@ so no request waits on a mail server."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
+from collections.abc import Iterable
 from smtplib import SMTPException
 from typing import TYPE_CHECKING
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from diligence.models import Memo, Notification
+from diligence.models import Memo, Notification, NotificationPreference
 from diligence.services import queue
 from teams import access
 
@@ -22,21 +24,62 @@ if TYPE_CHECKING:
     from teams.models import User
 
 logger = logging.getLogger(__name__)
+Delivery = NotificationPreference.Delivery
 
 # What a mail server or the network raises, and a stalled server cut off by the task's soft time limit: the email
 # task retries these with backoff.
 MAIL_ERRORS = (SMTPException, OSError, SoftTimeLimitExceeded)
 
 
-def notify(*, users: list[User], memo: Memo, kind: str, message: str) -> list[Notification]:
-    """In the app at once; by email, one per person with an address, handed to the queue once the caller commits."""
-    notifications = Notification.objects.bulk_create(
-        [Notification(user=user, team_id=memo.team_id, kind=kind, memo=memo, message=message) for user in users]
+def notify(
+    *,
+    users: Iterable[User],
+    kind: str,
+    message: str,
+    memo: Memo | None = None,
+    team_id: int | None = None,
+    url: str = "",
+    once_key: str = "",
+) -> list[Notification]:
+    """Tell each person of an event as they chose for its kind: in the app with an email at once (handed to the
+    queue once the caller commits), in the app and the daily digest, or not at all. With ``once_key`` an event
+    reaches a person once only, however often it is written (by the database's unique constraint)."""
+    team = team_id if team_id is not None else memo.team_id if memo is not None else None
+    if team is None:
+        raise ValueError("a notification belongs to a team: give memo or team_id")
+    people = {user.pk: user for user in users}
+    choices = dict(
+        NotificationPreference.objects.filter(user_id__in=list(people), kind=kind).values_list("user_id", "delivery")
     )
+    written = [
+        Notification(
+            user=user,
+            team_id=team,
+            kind=kind,
+            memo=memo,
+            message=message[:300],
+            url=url,
+            once_key=once_key,
+            digest=choices.get(user.pk) == Delivery.DIGEST,
+        )
+        for user in people.values()
+        if choices.get(user.pk, Delivery.INSTANT) != Delivery.OFF
+    ]
+    # With a key, written one by one, so that the ones the constraint drops are known and mail no one.
+    notifications = [n for n in written if _write_once(n)] if once_key else Notification.objects.bulk_create(written)
     for notification in notifications:
-        if notification.user.email:
+        if notification.user.email and not notification.digest:
             transaction.on_commit(functools.partial(_enqueue_email, notification.pk))
     return notifications
+
+
+def _write_once(notification: Notification) -> bool:
+    try:
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:
+        return False  # written before: this person has heard of it
+    return True
 
 
 def _enqueue_email(notification_id: int) -> None:
@@ -60,9 +103,11 @@ def notification_email_send(*, notification_id: int) -> bool:
         if notification is None:
             return False
         address = notification.user.email
-        if not address or not access.can_view(notification.user, notification.team_id):
-            return False  # no address, or no longer on the team (or deactivated): the memo is not theirs to hear of
-        email = EmailMessage(subject=f"[IIT Diligence] {notification.message}", body=notification.message, to=[address])
+        about_themselves = notification.kind == Notification.Kind.MEMBERSHIP_CHANGED  # a removal included
+        if not address or not (about_themselves or may_hear_of(notification.user, notification.team_id)):
+            return False  # no address, or no longer on the team (or deactivated): the event is not theirs to hear of
+        body = notification.message + (f"\n\n{notification.url}" if notification.url else "")
+        email = EmailMessage(subject=f"[IIT Diligence] {notification.message}", body=body, to=[address])
         try:
             email.send()
         except MAIL_ERRORS as error:
@@ -70,3 +115,50 @@ def notification_email_send(*, notification_id: int) -> bool:
             raise
         Notification.objects.filter(pk=notification_id).update(emailed_at=timezone.now())
     return True
+
+
+def may_hear_of(user: User, team_id: int) -> bool:
+    """On the team still, or its counterparty contact still allowed in: anyone else hears nothing of its work."""
+    contact = access.contact_of(user)
+    return access.can_view(user, team_id) or (contact is not None and contact.team_id == team_id)
+
+
+def notification_digests_send(*, until: dt.datetime | None = None) -> int:
+    """One email per person with every digest notification written before ``until`` and not yet emailed (run daily
+    by Celery beat). Returns how many emails went. Each person's rows stay locked while their email is sent, so two
+    runs never send the same digest twice."""
+    until = until or timezone.now()
+    pending = Notification.objects.filter(digest=True, emailed_at__isnull=True, created_at__lte=until)
+    sent = 0
+    for user_id in pending.values_list("user_id", flat=True).distinct().order_by("user_id"):
+        with transaction.atomic():
+            rows = list(pending.filter(user_id=user_id).select_for_update().select_related("user").order_by("pk"))
+            if not rows:
+                continue
+            user = rows[0].user
+            shown = [row for row in rows if may_hear_of(user, row.team_id)]
+            if user.email and shown:
+                lines = [f"- {row.message}" + (f" ({row.url})" if row.url else "") for row in shown]
+                count = f"{len(shown)} event{'s' if len(shown) != 1 else ''}"
+                email = EmailMessage(
+                    subject=f"[IIT Diligence] Your daily digest: {count}", body="\n".join(lines), to=[user.email]
+                )
+                email.send()
+                sent += 1
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(emailed_at=timezone.now())
+    return sent
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, choices: dict[str, str]) -> None:
+    """Each kind of event at once, in the daily digest, or off; a kind not named keeps its choice."""
+    unknown = set(choices) - set(Notification.Kind.values)
+    if unknown or not set(choices.values()) <= set(Delivery.values):
+        raise ValueError(f"not notification choices: {choices}")
+    for kind, delivery in choices.items():
+        NotificationPreference.objects.update_or_create(user=user, kind=kind, defaults={"delivery": delivery})
+
+
+def notification_preferences_of(*, user: User) -> dict[str, str]:
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
+    return {kind: chosen.get(kind, Delivery.INSTANT) for kind in Notification.Kind.values}

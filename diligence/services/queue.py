@@ -15,6 +15,8 @@ MEMO_RENDER = "diligence.tasks.memo_render"
 MEMO_SWEEP = "diligence.tasks.memo_sweep"
 NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
 LOGIN_LINK_EMAIL = "diligence.tasks.login_link_email"
+DUE_REMINDERS = "diligence.tasks.due_reminders"
+NOTIFICATION_DIGEST = "diligence.tasks.notification_digest"
 
 
 def send(task: str, *, args: list[object], **options: Any) -> None:

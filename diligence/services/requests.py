@@ -22,7 +22,7 @@ from django.utils import timezone
 from assets.models import Asset
 from diligence.models import AnswerFile, CounterpartyRequest, Evidence, RequestList, RequestMessage, ReviewItem
 from diligence.request_sheets import ImportedRow
-from diligence.services import queue
+from diligence.services import events, queue
 from diligence.services.notifications import MAIL_ERRORS
 from diligence.uploads import check_upload
 from teams.models import CounterpartyContact, LoginLink
@@ -148,7 +148,9 @@ def requests_raise(
         )
         request.full_clean(exclude=["request_list", "item", "raised_by"], validate_constraints=False)
         raised.append(request)
-    return CounterpartyRequest.objects.bulk_create(raised)
+    created = CounterpartyRequest.objects.bulk_create(raised)
+    events.requests_raised(requests=created, actor=actor)
+    return created
 
 
 @transaction.atomic
@@ -226,6 +228,7 @@ def request_answer(
         stored.file.save("upload", upload, save=False)
         stored.save()
     _moved(current, Status.ANSWERED)
+    events.request_answered(request=current, actor=user)
     return message
 
 
@@ -241,6 +244,7 @@ def request_question_ask(
         raise ValidationError({"body": "Write your question."})
     message = RequestMessage.objects.create(request=current, kind=Kind.QUESTION, author=user, body=body.strip())
     _moved(current, Status.QUESTION)
+    events.request_answered(request=current, actor=user, question=True)
     return message
 
 
@@ -302,6 +306,7 @@ def request_accept(*, request: CounterpartyRequest, user: User, expected_version
         evidence.append(copy)
     RequestMessage.objects.create(request=current, kind=Kind.ACCEPTED, author=user)
     _moved(current, Status.ACCEPTED)
+    events.answer_decided(request=current, actor=user, accepted=True)
     return evidence
 
 
@@ -317,4 +322,5 @@ def request_return(
         raise ValidationError({"body": "Say why the answer is returned."})
     message = RequestMessage.objects.create(request=current, kind=Kind.RETURNED, author=user, body=reason.strip())
     _moved(current, Status.RETURNED)
+    events.answer_decided(request=current, actor=user, accepted=False)
     return message

@@ -15,7 +15,14 @@ def registered_tasks() -> set[str]:
 
 def test_every_task_name_the_services_send_is_a_registered_task():
     names = {value for key, value in vars(queue).items() if key.isupper() and isinstance(value, str)}
-    assert names == {queue.MEMO_RENDER, queue.MEMO_SWEEP, queue.NOTIFICATION_EMAIL, queue.LOGIN_LINK_EMAIL}
+    assert names == {
+        queue.MEMO_RENDER,
+        queue.MEMO_SWEEP,
+        queue.NOTIFICATION_EMAIL,
+        queue.LOGIN_LINK_EMAIL,
+        queue.DUE_REMINDERS,
+        queue.NOTIFICATION_DIGEST,
+    }
     assert names <= registered_tasks()
 
 

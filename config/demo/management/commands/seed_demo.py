@@ -72,7 +72,6 @@ class Command(BaseCommand):
                 "last_name": last,
                 "is_staff": is_staff,
                 "is_counterparty": is_counterparty,
-                "email": f"{username}@example.com" if is_counterparty else "",
             },
         )
         if created or not user.check_password(DEMO_PASSWORD):
