@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from diligence.services import events, memos, notifications, queue, requests
+from diligence.services import events, memos, notifications, queue, requests, webhooks
 
 
 @shared_task(
@@ -89,3 +89,21 @@ def due_reminders() -> int:
 def notification_digest() -> int:
     """Run daily by Celery beat: one email per person with every event they chose to hear of in a digest."""
     return notifications.notification_digests_send()
+
+
+@shared_task(
+    name=queue.WEBHOOK_DELIVER,
+    acks_late=True,
+    # The receiver refused or could not be reached: tried again after a random part of 2, 4, 8, 16 and 32 seconds;
+    # the service marks the delivery failed on its last attempt.
+    autoretry_for=(webhooks.WebhookDeliveryFailed,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=webhooks.MAX_ATTEMPTS - 1,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def webhook_deliver(delivery_id: int) -> None:
+    """Idempotent: a redelivered task finds the delivery done and returns."""
+    webhooks.webhook_deliver(delivery_id=delivery_id)

@@ -1,12 +1,25 @@
 from django.urls import path
 
-from diligence.views import exports, findings, memos, notifications, request_sheets, requests, reviews, teams
+from diligence.views import (
+    exports,
+    findings,
+    memos,
+    notifications,
+    request_sheets,
+    requests,
+    reviews,
+    teams,
+    webhooks,
+)
 
 app_name = "diligence"
 
 urlpatterns = [
     path("", teams.home, name="home"),
     path("teams/<slug:team_slug>/", teams.team_home, name="team_home"),
+    path("teams/<slug:team_slug>/webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("teams/<slug:team_slug>/webhooks/new/", webhooks.webhook_create, name="webhook_create"),
+    path("teams/<slug:team_slug>/webhooks/off/", webhooks.webhook_deactivate_edit, name="webhook_deactivate_edit"),
     path("assets/<int:asset_id>/findings/", findings.asset_findings, name="asset_findings"),
     path("assets/<int:asset_id>/checklist/", findings.asset_checklist, name="asset_checklist"),
     path("assets/<int:asset_id>/checklist/start/", reviews.review_create, name="review_create"),

@@ -67,7 +67,9 @@ from diligence.models import (
     RequestMessage,
     Review,
     ReviewItem,
+    TeamWebhook,
     TemplateVersion,
+    WebhookDelivery,
 )
 from diligence.services.checklists import template_new_draft
 from teams.models import AccessLogEntry, DealTeam, Membership
@@ -209,6 +211,8 @@ def arena(world: World) -> Arena:
     world.facts.study.refresh_from_db()
     atlas = build_atlas(world)
     assert atlas.finding is not None, "atlas's facts raise at least one finding to probe with"
+    for team in (world.phoenix, world.atlas):  # a webhook each, to switch off (posts would wait for a commit)
+        TeamWebhook.objects.create(team=team, url=f"https://{team.slug}.example/hook", secret=team.slug)
     return Arena(
         world=world,
         phoenix=Side("phoenix", world.phoenix, world.facts, editor="lead"),
@@ -239,6 +243,8 @@ OWNED: list[tuple[type[Model], str]] = [
     (CounterpartyRequest, CounterpartyRequest.team_path),
     (RequestMessage, RequestMessage.team_path),
     (AnswerFile, AnswerFile.team_path),
+    (TeamWebhook, "team"),
+    (WebhookDelivery, WebhookDelivery.team_path),
 ]
 
 
@@ -442,8 +448,20 @@ def form_probes() -> list[Probe]:
     def bulk_requests(a: Arena, me: Side, them: Side) -> str:
         return reverse("diligence:request_bulk_create", args=[me.facts.review.pk])
 
+    def webhook_off(a: Arena, me: Side, them: Side) -> str:
+        return reverse("diligence:webhook_deactivate_edit", args=[me.team.slug])
+
+    def hook_of(side: Side) -> int:
+        return TeamWebhook.objects.get(team=side.team).pk
+
     choice = "Select a valid choice"
-    probes = []
+    probes = [
+        # Webhooks are the lead's: phoenix's lead attacks (atlas's editor is a member, who gets 404 on the page).
+        Probe("switch off the other team's webhook", "form", "POST", webhook_off,
+              data=lambda a, me, them: {"webhook": hook_of(them)},
+              expect="refused", error="Choose one of this team&#x27;s webhooks", attacker="phoenix",
+              control=lambda a, me, them: {"webhook": hook_of(me)}),
+    ]  # fmt: skip
     for attacker in ("atlas", "phoenix"):
         probes += [
             Probe("request to the other team's request list", "form", "POST", request_create,

@@ -92,6 +92,10 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "diligence:counterparty_invite_create": frozenset({"lead"}),
     "diligence:counterparty_revoke_edit": frozenset({"lead"}),
     "diligence:login_link_create": frozenset({"lead"}),
+    # A team's webhooks and their delivery log: the lead's.
+    "diligence:webhook_list": frozenset({"lead"}),
+    "diligence:webhook_create": frozenset({"lead"}),
+    "diligence:webhook_deactivate_edit": frozenset({"lead"}),
     # The home page sends a counterparty contact on to their requests.
     "diligence:home": LOGGED_IN | COUNTERPARTY_ROLES,
 }

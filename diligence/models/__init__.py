@@ -16,6 +16,7 @@ from diligence.models.findings import Finding, Severity
 from diligence.models.memos import Memo, MemoComment, MemoDownload
 from diligence.models.notifications import Notification, NotificationPreference
 from diligence.models.requests import AnswerFile, CounterpartyRequest, RequestList, RequestMessage
+from diligence.models.webhooks import TeamWebhook, WebhookDelivery
 
 __all__ = [
     "AnswerFile",
@@ -38,5 +39,7 @@ __all__ = [
     "Severity",
     "TemplateItem",
     "TemplateQuestion",
+    "TeamWebhook",
     "TemplateVersion",
+    "WebhookDelivery",
 ]

@@ -143,5 +143,6 @@ def due_reminders_send(*, today: dt.date) -> int:
             written += len(notify(
                 users=[request.raised_by], kind=kind, message=f"R-{request.number} on {code} {when}, unanswered.",
                 team_id=request.request_list.team_id, url=_request_url(request, for_contact=False), once_key=key,
+                webhook=False,  # the same event as the contact's reminder, posted once
             ))  # fmt: skip
     return written

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from diligence.models import Memo, Notification, NotificationPreference
 from diligence.services import queue
+from diligence.services.webhooks import webhooks_emit
 from teams import access
 
 if TYPE_CHECKING:
@@ -40,10 +41,13 @@ def notify(
     team_id: int | None = None,
     url: str = "",
     once_key: str = "",
+    webhook: bool = True,
 ) -> list[Notification]:
     """Tell each person of an event as they chose for its kind: in the app with an email at once (handed to the
     queue once the caller commits), in the app and the daily digest, or not at all. With ``once_key`` an event
-    reaches a person once only, however often it is written (by the database's unique constraint)."""
+    reaches a person once only, however often it is written (by the database's unique constraint). The event also
+    goes to the team's webhooks (``webhook``: once per event, so a second call for the same event says False), unless
+    every notification of a keyed event was written before."""
     team = team_id if team_id is not None else memo.team_id if memo is not None else None
     if team is None:
         raise ValueError("a notification belongs to a team: give memo or team_id")
@@ -70,6 +74,8 @@ def notify(
     for notification in notifications:
         if notification.user.email and not notification.digest:
             transaction.on_commit(functools.partial(_enqueue_email, notification.pk))
+    if webhook and (notifications or not once_key):
+        webhooks_emit(team_id=team, event=kind, message=message[:300], url=url)
     return notifications
 
 

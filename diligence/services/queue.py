@@ -17,6 +17,7 @@ NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
 LOGIN_LINK_EMAIL = "diligence.tasks.login_link_email"
 DUE_REMINDERS = "diligence.tasks.due_reminders"
 NOTIFICATION_DIGEST = "diligence.tasks.notification_digest"
+WEBHOOK_DELIVER = "diligence.tasks.webhook_deliver"
 
 
 def send(task: str, *, args: list[object], **options: Any) -> None:

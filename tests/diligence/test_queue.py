@@ -22,6 +22,7 @@ def test_every_task_name_the_services_send_is_a_registered_task():
         queue.LOGIN_LINK_EMAIL,
         queue.DUE_REMINDERS,
         queue.NOTIFICATION_DIGEST,
+        queue.WEBHOOK_DELIVER,
     }
     assert names <= registered_tasks()
 
