@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
@@ -144,9 +144,8 @@ def password_set(request: AuthenticatedHttpRequest) -> HttpResponse:
     contact = contact_access(request)
     form = SetPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
+        contact_access(request, log="submit")  # a password set is in the team's access log too
         counterparties.counterparty_password_set(user=request.user, password=form.cleaned_data["new_password1"])
-        from django.contrib.auth import update_session_auth_hash
-
         update_session_auth_hash(request, request.user)
         messages.success(request, f"Password set: log in as {request.user.username} with it from now on.")
         return redirect("counterparty:home")

@@ -170,6 +170,8 @@ def test_everything_a_contact_does_is_in_the_teams_access_log(world, raised):
         {"version": raised[1].version, "body": "Which site?"},
     )
     contact.get(reverse("counterparty:file_download", args=[facts.answer_file.pk]))
+    password = "a-long-contact-passphrase-7"
+    contact.post(reverse("counterparty:password_set"), {"new_password1": password, "new_password2": password})
     entries = list(
         AccessLogEntry.objects.filter(user=world.counterparty, team=world.phoenix)
         .order_by("pk")
@@ -181,6 +183,7 @@ def test_everything_a_contact_does_is_in_the_teams_access_log(world, raised):
         ("submit", "counterpartyrequest"),
         ("submit", "counterpartyrequest"),
         ("download", "answerfile"),
+        ("submit", "counterpartycontact"),
     ]
 
 
