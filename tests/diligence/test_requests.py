@@ -383,3 +383,33 @@ def test_a_revoked_contacts_session_is_refused_at_the_next_request(world, client
     assert not relogin.login(username="licensor", password="correct-horse-battery")
     page = client_as("lead").get(world.facts.request_list.get_absolute_url()).content.decode()
     assert "revoked" in page
+
+
+def test_the_teams_request_pages_read_a_fixed_number_of_queries(world, client_as):
+    facts = world.facts
+    lead = client_as("lead")
+    pages = [
+        facts.request_list.get_absolute_url(),
+        reverse("diligence:asset_requests", args=[facts.asset.pk]),
+        reverse("diligence:request_detail", args=[facts.counterparty_request.pk]),
+    ]
+
+    def counts() -> list[int]:
+        found = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert lead.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    few = counts()
+    items = list(facts.review.items.order_by("pk")[1:21])
+    services.requests_raise(request_list=facts.request_list, items=items, actor=world.member)
+    for _ in range(5):  # a longer thread on the first request
+        services.request_return(request=facts.counterparty_request, user=world.member, reason="again")
+        services.request_answer(
+            request=facts.counterparty_request, user=world.counterparty, body="again", uploads=[pdf()]
+        )
+    extra = CounterpartyContactFactory(team=world.phoenix)
+    RequestList.objects.create(team=world.phoenix, asset=facts.asset, contact=extra)
+    assert counts() == few
