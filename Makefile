@@ -52,7 +52,8 @@ seed: migrate
 run: seed
 	@echo
 	@echo "  IIT Diligence: http://127.0.0.1:8000/"
-	@echo "  Logins (password 'demo'): member, lead, partner (team phoenix), outsider (team atlas), admin (staff)"
+	@echo "  Logins (password 'demo'): member, lead, partner (team phoenix), outsider (team atlas), admin (staff),"
+	@echo "  licensor (counterparty contact: only phoenix's requests on CT053)"
 	@echo "  Stop with Ctrl-C."
 	@echo
 	$(BIN)/honcho --procfile config/Procfile --app-root . start

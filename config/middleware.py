@@ -1,5 +1,5 @@
-"""Project middleware: sessions that expire after inactivity, pages for signed-in users kept out of caches, and a
-plain 503 page when the database cannot be reached."""
+"""Project middleware: sessions that expire after inactivity, pages for signed-in users kept out of caches, a plain
+503 page when the database cannot be reached, and counterparty contacts kept to their own pages."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import time
 
 from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import loader
+from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
+
+from teams import access
 
 logger = logging.getLogger(__name__)
 
@@ -93,3 +96,36 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class CounterpartyConfinementMiddleware:
+    """A counterparty contact reaches the ``counterparty`` pages and logging out, nothing else: every other page
+    (a team's facts, the hospital directory, notifications, the admin) answers 404 as to a stranger, whatever its
+    view would say. The home page sends them to their requests. Reads ``user.is_counterparty`` from the user the
+    request loads anyway: no query. Sits below ``AuthenticationMiddleware``."""
+
+    ALLOWED_NAMESPACES = frozenset({"counterparty"})
+    ALLOWED_ROUTES = frozenset({"logout", "login", "health"})
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: object, view_args: object, view_kwargs: object
+    ) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is None or match.namespace in self.ALLOWED_NAMESPACES or match.view_name in self.ALLOWED_ROUTES:
+            return None  # open to a contact too: the user is not read here (/health/ answers without it)
+        try:
+            confined = access.is_counterparty(request.user)  # the user is read here, before any view
+        except (OperationalError, InterfaceError):
+            logger.error("database unavailable while serving %s %s", request.method, request.path)
+            return database_unavailable_response()
+        if not confined:
+            return None
+        if match.view_name == "diligence:home":
+            return HttpResponseRedirect(reverse("counterparty:home"))
+        raise Http404("Not found.")

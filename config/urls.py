@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("assets.urls")),
     path("", include("diligence.urls")),
+    path("", include("diligence.counterparty_urls")),
 ]

@@ -17,3 +17,4 @@ class DiligenceConfig(AppConfig):
         register_tab(Tab("findings", "Findings & verdict", "diligence:asset_findings"), after="overview")
         register_tab(Tab("checklist", "Checklist", "diligence:asset_checklist"), after="findings")
         register_tab(Tab("memos", "Memos", "diligence:asset_memos"), after="checklist")
+        register_tab(Tab("requests", "Requests", "diligence:asset_requests"), after="memos")

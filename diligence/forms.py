@@ -86,6 +86,13 @@ class CommentForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label="Evidence file")
+    document_date = forms.DateField(
+        label="Document date",
+        required=False,
+        widget=DateInput(),
+        input_formats=["%Y-%m-%d"],
+        help_text="The date the document bears, if not today's (e.g. a 2019 ethics approval).",
+    )
 
 
 class FindingStatusForm(forms.Form):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
+from django.utils import timezone
 
 from diligence.search import index as search
-from diligence.services import findings, memos, notifications, queue
+from diligence.services import events, findings, memos, notifications, queue, requests, webhooks
 
 
 @shared_task(
@@ -72,3 +73,58 @@ def search_index(marks: list[list[object]]) -> int:
 def findings_recompute_assets(asset_ids: list[int]) -> int:
     """Idempotent: recomputing an asset whose facts did not change since writes nothing."""
     return findings.findings_recompute_many(asset_ids=asset_ids)
+
+
+@shared_task(
+    name=queue.LOGIN_LINK_EMAIL,
+    acks_late=True,
+    # Retried as notification emails are (see above); each attempt makes a new token, the failed one reached no one.
+    autoretry_for=notifications.MAIL_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=240,
+    retry_jitter=True,
+    max_retries=7,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def login_link_email(link_id: int) -> None:
+    """Idempotent: a redelivered task finds the link emailed and returns."""
+    requests.login_link_email_send(link_id=link_id)
+
+
+@shared_task(name=queue.DUE_REMINDERS, acks_late=True)
+def due_reminders() -> int:
+    """Run by Celery beat: items and requests due in 2 days or overdue, each told once per threshold."""
+    return events.due_reminders_send(today=timezone.localdate())
+
+
+@shared_task(
+    name=queue.NOTIFICATION_DIGEST,
+    acks_late=True,
+    autoretry_for=notifications.MAIL_ERRORS,  # a digest not sent stays pending: the retry sends it, and only it
+    retry_backoff=5,
+    retry_backoff_max=240,
+    retry_jitter=True,
+    max_retries=7,
+)
+def notification_digest() -> int:
+    """Run daily by Celery beat: one email per person with every event they chose to hear of in a digest."""
+    return notifications.notification_digests_send()
+
+
+@shared_task(
+    name=queue.WEBHOOK_DELIVER,
+    acks_late=True,
+    # The receiver refused or could not be reached: tried again after a random part of 2, 4, 8, 16 and 32 seconds;
+    # the service marks the delivery failed on its last attempt.
+    autoretry_for=(webhooks.WebhookDeliveryFailed,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=webhooks.MAX_ATTEMPTS - 1,
+    soft_time_limit=30,
+    time_limit=60,
+)
+def webhook_deliver(delivery_id: int) -> None:
+    """Idempotent: a redelivered task finds the delivery done and returns."""
+    webhooks.webhook_deliver(delivery_id=delivery_id)

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from diligence.views import exports, findings, memos, reviews, search, teams
+from diligence.views import (
+    exports,
+    findings,
+    memos,
+    notifications,
+    request_sheets,
+    requests,
+    reviews,
+    search,
+    teams,
+    webhooks,
+)
 
 app_name = "diligence"
 
@@ -8,6 +19,9 @@ urlpatterns = [
     path("", teams.home, name="home"),
     path("search/", search.search, name="search"),
     path("teams/<slug:team_slug>/", teams.team_home, name="team_home"),
+    path("teams/<slug:team_slug>/webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("teams/<slug:team_slug>/webhooks/new/", webhooks.webhook_create, name="webhook_create"),
+    path("teams/<slug:team_slug>/webhooks/off/", webhooks.webhook_deactivate_edit, name="webhook_deactivate_edit"),
     path("assets/<int:asset_id>/findings/", findings.asset_findings, name="asset_findings"),
     path("assets/<int:asset_id>/checklist/", findings.asset_checklist, name="asset_checklist"),
     path("assets/<int:asset_id>/checklist/start/", reviews.review_create, name="review_create"),
@@ -35,5 +49,44 @@ urlpatterns = [
     path("memos/<int:memo_id>/review/", memos.memo_review_edit, name="memo_review_edit"),
     path("memos/<int:memo_id>/comments/new/", memos.memo_comment_create, name="memo_comment_create"),
     path("notifications/", memos.notification_list, name="notification_list"),
+    path(
+        "notifications/preferences/",
+        notifications.notification_preferences_edit,
+        name="notification_preferences_edit",
+    ),
     path("evidence-files/<int:evidence_file_id>/download/", reviews.evidence_download, name="evidence_download"),
+    # Requests to the other side, as the team works them.
+    path("assets/<int:asset_id>/requests/", requests.asset_requests, name="asset_requests"),
+    path(
+        "assets/<int:asset_id>/requests/invite/", requests.counterparty_invite_create, name="counterparty_invite_create"
+    ),
+    path("request-lists/<int:request_list_id>/", requests.request_list_detail, name="request_list_detail"),
+    path(
+        "request-lists/<int:request_list_id>/revoke/",
+        requests.counterparty_revoke_edit,
+        name="counterparty_revoke_edit",
+    ),
+    path("request-lists/<int:request_list_id>/login-link/", requests.login_link_create, name="login_link_create"),
+    path(
+        "request-lists/<int:request_list_id>/export.xlsx",
+        request_sheets.request_list_export_xlsx,
+        name="request_list_export_xlsx",
+    ),
+    path(
+        "request-lists/<int:request_list_id>/export.pdf",
+        request_sheets.request_list_export_pdf,
+        name="request_list_export_pdf",
+    ),
+    path(
+        "request-lists/<int:request_list_id>/import/",
+        request_sheets.request_import_create,
+        name="request_import_create",
+    ),
+    path("review-items/<int:item_id>/requests/new/", requests.request_create, name="request_create"),
+    path("reviews/<int:review_id>/requests/new/", requests.request_bulk_create, name="request_bulk_create"),
+    path("requests/<int:counterparty_request_id>/", requests.request_detail, name="request_detail"),
+    path("requests/<int:counterparty_request_id>/accept/", requests.request_accept_edit, name="request_accept_edit"),
+    path("requests/<int:counterparty_request_id>/return/", requests.request_return_edit, name="request_return_edit"),
+    path("requests/<int:counterparty_request_id>/reply/", requests.request_reply_create, name="request_reply_create"),
+    path("answer-files/<int:answer_file_id>/download/", requests.answer_file_download, name="answer_file_download"),
 ]

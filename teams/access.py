@@ -18,15 +18,17 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from teams.models import DealTeam, Membership, User
+from teams.models import CounterpartyContact, DealTeam, Membership, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from teams.http import AuthenticatedHttpRequest
 
-# What the access log records of a reach: a page or fragment shown, a file downloaded, a list exported.
+# What the access log records of a reach: a page or fragment shown, a file downloaded, a list exported; and for a
+# counterparty contact also a login from an emailed link and what they submit (an answer, a question).
 LogAction = Literal["view", "download", "export"]
+CounterpartyLogAction = Literal["view", "download", "export", "login", "submit"]
 
 
 VIEW_ROLES = frozenset({Membership.Role.MEMBER, Membership.Role.LEAD, Membership.Role.PARTNER})
@@ -67,6 +69,9 @@ def _memberships_sql() -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     return sql, tuple(field.attname for field in team_fields), figures
 
 
+_CONTACT_CACHE = "_counterparty_contact"
+
+
 def _memberships(user: User) -> None:
     """Read the user's memberships with their teams once per user object: one query however many checks a page
     makes, the navigation's list of teams and the registered per-team figures included."""
@@ -82,8 +87,8 @@ def _memberships(user: User) -> None:
 
 
 def team_roles(user: User | AnonymousUser) -> dict[int, str]:
-    """The user's role per team id."""
-    if not user.is_authenticated or not user.is_active:
+    """The user's role per team id. A counterparty contact has none, whatever memberships someone gave them."""
+    if not user.is_authenticated or not user.is_active or getattr(user, "is_counterparty", False):
         return {}
     if not hasattr(user, _ROLES_CACHE):
         _memberships(user)
@@ -268,3 +273,59 @@ def team_access(request: AuthenticatedHttpRequest, slug: str, *, lead: bool = Fa
     if lead and not can_lead(request.user, team):
         raise Http404("Not found.")
     return team
+
+
+# --- counterparty contacts -------------------------------------------------------------------------------------
+
+
+def is_counterparty(user: User | AnonymousUser) -> bool:
+    """A counterparty contact: confined to the requests addressed to them (config.middleware), never a team's data."""
+    return bool(user.is_authenticated and getattr(user, "is_counterparty", False))
+
+
+def contact_of(user: User | AnonymousUser) -> CounterpartyContact | None:
+    """The user's counterparty contact while it may act: an active counterparty user, not revoked. Read once per
+    user object."""
+    if not is_counterparty(user) or not user.is_active:
+        return None
+    if not hasattr(user, _CONTACT_CACHE):
+        contact = CounterpartyContact.objects.filter(user_id=user.pk, revoked_at__isnull=True).first()
+        setattr(user, _CONTACT_CACHE, contact)
+    return getattr(user, _CONTACT_CACHE)
+
+
+def contact_get_for_user_or_404(user: User | AnonymousUser) -> CounterpartyContact:
+    contact = contact_of(user)
+    if contact is None:
+        raise Http404("Not found.")
+    return contact
+
+
+def get_for_contact_or_404[M: Model](
+    queryset: QuerySet[M], *, user: User | AnonymousUser, contact_field: str, **lookup: object
+) -> M:
+    """Fetch one object addressed to the user as a counterparty contact (``contact_field`` leads to the contact),
+    or 404 whether it is missing, addressed to someone else, or the user is no contact at all."""
+    contact = contact_of(user)
+    obj = None if contact is None else queryset.filter(**{contact_field: contact}, **lookup).first()
+    if obj is None:
+        raise Http404("Not found.")
+    return obj
+
+
+def admit_counterparty[M: Model](
+    request: AuthenticatedHttpRequest,
+    obj: M,
+    *,
+    team_field: str,
+    log: CounterpartyLogAction,
+    log_kind: str | None = None,
+) -> M:
+    """After ``get_for_contact_or_404``: everything a counterparty does is appended to the team's access log."""
+    team_id = id_along(obj, team_field)
+    if team_id is None:
+        raise Http404("Not found.")
+    from teams.services.access_log import access_log_record
+
+    access_log_record(request_or_user=request, team_id=team_id, action=log, obj=obj, kind=log_kind)
+    return obj

@@ -14,7 +14,7 @@ from django.utils.crypto import get_random_string
 
 from config.middleware import SessionActivityMiddleware
 from teams.models import DealTeam, Membership, User
-from tests.factories import DealTeamFactory, MembershipFactory, UserFactory
+from tests.factories import CounterpartyContactFactory, DealTeamFactory, MembershipFactory, UserFactory
 
 if TYPE_CHECKING:
     from assets.models import (
@@ -32,7 +32,17 @@ if TYPE_CHECKING:
         Study,
         StudySite,
     )
-    from diligence.models import Evidence, Finding, Memo, Review, ReviewItem
+    from diligence.models import (
+        AnswerFile,
+        CounterpartyRequest,
+        Evidence,
+        Finding,
+        Memo,
+        RequestList,
+        Review,
+        ReviewItem,
+    )
+    from teams.models import CounterpartyContact
 
 
 class CsrfClient(Client):
@@ -59,7 +69,9 @@ class CsrfClient(Client):
 
 @dataclass
 class World:
-    """Team phoenix with a member, a lead and a partner; team atlas with an outsider; a staff admin on no team."""
+    """Team phoenix with a member, a lead and a partner; team atlas with an outsider; a staff admin on no team; and
+    two counterparty contacts: phoenix's (who gets requests on phoenix's asset) and one of atlas (a counterparty of
+    another asset, who must reach nothing of phoenix)."""
 
     phoenix: DealTeam
     atlas: DealTeam
@@ -68,6 +80,8 @@ class World:
     partner: User
     outsider: User
     staff: User
+    counterparty: User
+    counterparty_elsewhere: User
 
     def user(self, role: str) -> User | None:
         return None if role == "anonymous" else getattr(self, role)
@@ -75,7 +89,7 @@ class World:
     @cached_property
     def facts(self) -> PhoenixFacts:
         """One asset of phoenix with one of every kind of fact under it, made on first use."""
-        return PhoenixFacts.build(self.phoenix)
+        return PhoenixFacts.build(self.phoenix, contact=self.counterparty.counterparty_contact)
 
 
 MINIMAL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -101,17 +115,30 @@ class PhoenixFacts:
     evidence_file: Evidence
     finding: Finding
     memo: Memo
+    request_list: RequestList
+    counterparty_request: CounterpartyRequest
+    answer_file: AnswerFile
 
     @classmethod
-    def build(cls, team: DealTeam, *, evidence_name: str = "letter.pdf", **values: dict) -> PhoenixFacts:
-        """One asset of ``team`` with one of every fact; ``values`` gives a fact's own field values by its name here
-        (``asset={"code": "ATL-7"}``), for a second team whose data must be told apart."""
+    def build(
+        cls,
+        team: DealTeam,
+        *,
+        contact: CounterpartyContact,
+        evidence_name: str = "letter.pdf",
+        answer_name: str = "answer.pdf",
+        **values: dict,
+    ) -> PhoenixFacts:
+        """One asset of ``team`` with one of every fact, and a request to ``contact`` about its first checklist item,
+        answered with a file; ``values`` gives a fact's own field values by its name here (``asset={"code":
+        "ATL-7"}``), for a second team whose data must be told apart."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        from diligence.models import Finding
+        from diligence.models import Finding, RequestList
         from diligence.services.checklists import evidence_add, review_start
         from diligence.services.findings import findings_recompute
         from diligence.services.memos import memo_render, memo_request
+        from diligence.services.requests import request_answer, requests_raise
         from tests import factories as f
 
         def given(fact: str, /, **defaults: object) -> dict:
@@ -128,6 +155,17 @@ class PhoenixFacts:
         memo = memo_request(asset=asset, user=None)
         memo_render(memo_id=memo.pk)
         memo.refresh_from_db()
+        request_list = RequestList.objects.create(team=team, asset=asset, contact=contact)
+        [counterparty_request] = requests_raise(
+            request_list=request_list, items=[review_item], actor=None, text=f"Send the {answer_name} please"
+        )
+        answer = request_answer(
+            request=counterparty_request,
+            user=contact.user,
+            body="Attached.",
+            uploads=[SimpleUploadedFile(answer_name, MINIMAL_PDF)],
+        )
+        counterparty_request.refresh_from_db()
         return cls(
             asset=asset,
             study=study,
@@ -147,6 +185,9 @@ class PhoenixFacts:
             evidence_file=evidence_file,
             finding=Finding.objects.filter(asset=asset).order_by("pk")[0],
             memo=memo,
+            request_list=request_list,
+            counterparty_request=counterparty_request,
+            answer_file=answer.files.get(),
         )
 
 
@@ -164,6 +205,8 @@ def world(db: None) -> World:
         ).user,
         outsider=MembershipFactory(team=atlas, user=UserFactory(username="outsider")).user,
         staff=UserFactory(username="admin", is_staff=True),
+        counterparty=CounterpartyContactFactory(team=phoenix, user__username="licensor").user,
+        counterparty_elsewhere=CounterpartyContactFactory(team=atlas, user__username="atlas-licensor").user,
     )
 
 

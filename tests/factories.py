@@ -26,7 +26,7 @@ from assets.models import (
     Study,
     StudySite,
 )
-from teams.models import DealTeam, Membership, User
+from teams.models import CounterpartyContact, DealTeam, Membership, User
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -77,6 +77,17 @@ class MembershipFactory(ModelFactory[Membership]):
     team = factory.SubFactory(DealTeamFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.MEMBER
+
+
+class CounterpartyContactFactory(ModelFactory[CounterpartyContact]):
+    """A counterparty contact with a password (as after setting one), who may log in as any user does."""
+
+    class Meta:
+        model = CounterpartyContact
+
+    team = factory.SubFactory(DealTeamFactory)
+    user = factory.SubFactory(UserFactory, is_counterparty=True)
+    organisation = factory.Sequence(lambda n: f"Licensor {n} Biopharma")
 
 
 # --- facts -------------------------------------------------------------------------------------------------

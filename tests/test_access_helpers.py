@@ -10,7 +10,15 @@ from pathlib import Path
 from django.conf import settings
 
 # The steps the helpers fold together; a view naming any of them is doing one by hand.
-BY_HAND = {"get_for_user_or_404", "require_edit", "require_review", "access_log_record", "admit"}
+BY_HAND = {
+    "get_for_user_or_404",
+    "get_for_contact_or_404",
+    "require_edit",
+    "require_review",
+    "access_log_record",
+    "admit",
+    "admit_counterparty",
+}
 
 
 def view_modules() -> list[Path]:

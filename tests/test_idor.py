@@ -53,6 +53,8 @@ from assets.kinds import KINDS
 from assets.models import Asset, Company, EfficacyClaim, EthicsApproval, Milestone, Study, StudySite
 from assets.registry.fetch import FetchedRecord
 from diligence.models import (
+    AnswerFile,
+    CounterpartyRequest,
     Evidence,
     EvidenceDownload,
     Finding,
@@ -61,9 +63,13 @@ from diligence.models import (
     MemoComment,
     MemoDownload,
     Notification,
+    RequestList,
+    RequestMessage,
     Review,
     ReviewItem,
+    TeamWebhook,
     TemplateVersion,
+    WebhookDelivery,
 )
 from diligence.services.checklists import template_new_draft
 from teams.models import AccessLogEntry, DealTeam, Membership
@@ -85,7 +91,9 @@ def build_atlas(world: World) -> PhoenixFacts:
     """Atlas's own asset with one of every fact, shaped like phoenix's, with values of its own throughout."""
     return PhoenixFacts.build(
         world.atlas,
+        contact=world.counterparty_elsewhere.counterparty_contact,
         evidence_name="atlas-minutes.pdf",
+        answer_name="atlas-reply.pdf",
         asset={"code": "ATL-7", "name": "Atlas bispecific"},
         study={"nct_id": "NCT05550007", "title": "Atlas first-in-human bispecific study"},
         site={"hospital__name_en": "Harbour Hospital of Ningbo", "hospital__name_zh": "阿特拉斯医院"},
@@ -125,6 +133,9 @@ class Side:
             x.evidence_file.original_name,
             x.evidence_file.sha256,
             x.memo.sha256,
+            x.answer_file.original_name,
+            x.counterparty_request.text,
+            x.request_list.contact.organisation,
             *emails,
         ]
 
@@ -151,6 +162,9 @@ class Side:
             "evidence_file_id": x.evidence_file.pk,
             "finding_id": x.finding.pk,
             "memo_id": x.memo.pk,
+            "request_list_id": x.request_list.pk,
+            "counterparty_request_id": x.counterparty_request.pk,
+            "answer_file_id": x.answer_file.pk,
             "hospital_id": x.site.hospital_id,
         }
 
@@ -160,8 +174,14 @@ class Arena:
     world: World
     phoenix: Side
     atlas: Side
+    # Each team's counterparty contact as an attacker: phoenix's, and atlas's (a counterparty of another asset).
+    phoenix_contact: Side
+    atlas_contact: Side
     states: dict[int, dict] = field(default_factory=dict)  # each team's state as last read, by team id
     clients: dict[str, Client] = field(default_factory=dict)
+
+    def side(self, name: str) -> Side:
+        return {s.name: s for s in (self.phoenix, self.atlas, self.phoenix_contact, self.atlas_contact)}[name]
 
     def client(self, side: Side) -> Client:
         """The side's editor, logged in once (a client per request would load the middleware each time)."""
@@ -170,7 +190,7 @@ class Arena:
         return self.clients[side.name]
 
     def other(self, side: Side) -> Side:
-        return self.atlas if side is self.phoenix else self.phoenix
+        return self.atlas if side.team == self.phoenix.team else self.phoenix
 
     def state_before(self, team: DealTeam) -> dict:
         """The state as the previous probe left it (a probe that changed it has already been reported)."""
@@ -191,10 +211,14 @@ def arena(world: World) -> Arena:
     world.facts.study.refresh_from_db()
     atlas = build_atlas(world)
     assert atlas.finding is not None, "atlas's facts raise at least one finding to probe with"
+    for team in (world.phoenix, world.atlas):  # a webhook each, to switch off (posts would wait for a commit)
+        TeamWebhook.objects.create(team=team, url=f"https://{team.slug}.example/hook", secret=team.slug)
     return Arena(
         world=world,
         phoenix=Side("phoenix", world.phoenix, world.facts, editor="lead"),
         atlas=Side("atlas", world.atlas, atlas, editor="outsider"),
+        phoenix_contact=Side("phoenix-contact", world.phoenix, world.facts, editor="counterparty"),
+        atlas_contact=Side("atlas-contact", world.atlas, atlas, editor="counterparty_elsewhere"),
     )
 
 
@@ -215,6 +239,12 @@ OWNED: list[tuple[type[Model], str]] = [
     (MemoDownload, "memo__team"),
     (Notification, "team"),
     (AccessLogEntry, "team"),
+    (RequestList, "team"),
+    (CounterpartyRequest, CounterpartyRequest.team_path),
+    (RequestMessage, RequestMessage.team_path),
+    (AnswerFile, AnswerFile.team_path),
+    (TeamWebhook, "team"),
+    (WebhookDelivery, WebhookDelivery.team_path),
 ]
 
 
@@ -412,10 +442,46 @@ def form_probes() -> list[Probe]:
     def their_items(them: Side, n: int = 2) -> list[int]:
         return list(them.facts.review.items.order_by("pk").values_list("pk", flat=True)[:n])
 
+    def request_create(a: Arena, me: Side, them: Side) -> str:
+        return reverse("diligence:request_create", args=[me.facts.review_item.pk])
+
+    def bulk_requests(a: Arena, me: Side, them: Side) -> str:
+        return reverse("diligence:request_bulk_create", args=[me.facts.review.pk])
+
+    def webhook_off(a: Arena, me: Side, them: Side) -> str:
+        return reverse("diligence:webhook_deactivate_edit", args=[me.team.slug])
+
+    def hook_of(side: Side) -> int:
+        return TeamWebhook.objects.get(team=side.team).pk
+
     choice = "Select a valid choice"
-    probes = []
+    probes = [
+        # Webhooks are the lead's: phoenix's lead attacks (atlas's editor is a member, who gets 404 on the page).
+        Probe("switch off the other team's webhook", "form", "POST", webhook_off,
+              data=lambda a, me, them: {"webhook": hook_of(them)},
+              expect="refused", error="Choose one of this team&#x27;s webhooks", attacker="phoenix",
+              control=lambda a, me, them: {"webhook": hook_of(me)}),
+    ]  # fmt: skip
     for attacker in ("atlas", "phoenix"):
         probes += [
+            Probe("request to the other team's request list", "form", "POST", request_create,
+                  data=lambda a, me, them: {"request_list": them.facts.request_list.pk, "text": "probe",
+                                            "priority": "normal"},
+                  expect="refused", error=choice, attacker=attacker,
+                  control=lambda a, me, them: {"request_list": me.facts.request_list.pk, "text": "probe",
+                                               "priority": "normal"}),
+            Probe("requests in bulk to the other team's list", "form", "POST", bulk_requests,
+                  data=lambda a, me, them: {"items": my_items(me), "request_list": them.facts.request_list.pk,
+                                            "priority": "normal", "confirm": "1"},
+                  expect="refused", error="Select items and a contact", attacker=attacker,
+                  control=lambda a, me, them: {"items": my_items(me), "request_list": me.facts.request_list.pk,
+                                               "priority": "normal", "confirm": "1"}),
+            Probe("requests in bulk from the other team's items", "form", "POST", bulk_requests,
+                  data=lambda a, me, them: {"items": their_items(them), "request_list": me.facts.request_list.pk,
+                                            "priority": "normal", "confirm": "1"},
+                  expect="refused", error="Select items and a contact", attacker=attacker,
+                  control=lambda a, me, them: {"items": my_items(me), "request_list": me.facts.request_list.pk,
+                                               "priority": "normal", "confirm": "1"}),
             Probe("item assignee: a user of the other team", "form", "POST", item_edit,
                   data=lambda a, me, them: item_data(me.facts.review_item, assignee=their_user(them)),
                   expect="refused", error=choice, attacker=attacker,
@@ -582,7 +648,7 @@ def path_probes() -> list[Probe]:
             continue
         for method in sorted(declared_methods(route.view)):
             for htmx in (False, True):
-                for attacker in ("atlas", "phoenix"):
+                for attacker in ("atlas", "phoenix", "atlas-contact", "phoenix-contact"):
                     probes.append(
                         Probe(
                             f"{route.name} {method}",
@@ -629,7 +695,7 @@ def _body(response) -> str:
 
 
 def run_probe(a: Arena, probe: Probe) -> list[str]:
-    me = a.atlas if probe.attacker == "atlas" else a.phoenix
+    me = a.side(probe.attacker)
     them = a.other(me)
     client = a.client(me)
     said = f"[{probe.kind}] {probe.name} ({me.name} → {them.name})"

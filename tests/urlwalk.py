@@ -12,6 +12,8 @@ entitled to the route: anything but 405 is accepted). Every method either source
 Promises checked, on every accepted method:
 - anonymous: redirected to the login page (405 is allowed: it reveals nothing);
 - outsiders (a member of another team, and staff with no membership): 404 on a route that shows team data;
+- counterparty contacts: 404 everywhere but their own pages (the ``counterparty`` namespace), where the contact of
+  another asset gets 404 on phoenix's requests and files; team users get 404 there;
 - insiders: a page, a redirect or a form error (never 404, 403, 405 or 5xx). On team data, methods that change
   something (anything but GET, HEAD, OPTIONS and TRACE) are writes: members and leads only, partners get 404.
 POSTs and every other unsafe method go through the CSRF-enforcing client with the token a browser would send.
@@ -31,13 +33,15 @@ from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePatter
 
 from tests.conftest import World, client_for
 
-ROLES = ("anonymous", "member", "lead", "partner", "outsider", "staff")
+ROLES = ("anonymous", "member", "lead", "partner", "outsider", "staff", "counterparty", "counterparty_elsewhere")
 TEAM_ROLES = ("member", "lead", "partner")
+# Counterparty contacts: phoenix's (requests on phoenix's asset are addressed to them) and one of another asset.
+COUNTERPARTY_ROLES = frozenset({"counterparty", "counterparty_elsewhere"})
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 # Reachable without logging in; they hold no team data.
-PUBLIC_ROUTES = frozenset({"health", "login", "logout"})
+PUBLIC_ROUTES = frozenset({"health", "login", "logout", "counterparty:link_login"})
 # The Django admin has its own staff-only gate, tested in tests/diligence/test_admin.py.
 SKIPPED_NAMESPACES = frozenset({"admin"})
 
@@ -69,6 +73,9 @@ PARAMS: dict[str, Param] = {
     "evidence_file_id": Param(lambda w: w.facts.evidence_file.pk),
     "finding_id": Param(lambda w: w.facts.finding.pk),
     "memo_id": Param(lambda w: w.facts.memo.pk),
+    "request_list_id": Param(lambda w: w.facts.request_list.pk),
+    "counterparty_request_id": Param(lambda w: w.facts.counterparty_request.pk),
+    "answer_file_id": Param(lambda w: w.facts.answer_file.pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
 }
@@ -81,13 +88,27 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "diligence:memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
     "diligence:memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
     "teams:access_log": frozenset({"lead"}),  # who saw what is for the team's lead alone
+    # Inviting, revoking and re-inviting counterparty contacts: the lead's.
+    "diligence:counterparty_invite_create": frozenset({"lead"}),
+    "diligence:counterparty_revoke_edit": frozenset({"lead"}),
+    "diligence:login_link_create": frozenset({"lead"}),
+    # A team's webhooks and their delivery log: the lead's.
+    "diligence:webhook_list": frozenset({"lead"}),
+    "diligence:webhook_create": frozenset({"lead"}),
+    "diligence:webhook_deactivate_edit": frozenset({"lead"}),
+    # The home page sends a counterparty contact on to their requests.
+    "diligence:home": LOGGED_IN | COUNTERPARTY_ROLES,
 }
+COUNTERPARTY_NAMESPACE = "counterparty:"
 
 
 def entitled_roles(route_name: str, team_owned: bool, method: str = "GET") -> frozenset[str]:
     """Who may use a route with a method: writes on team data are for members and leads; reads for the whole team."""
     if route_name in ROUTE_ROLES:
         return ROUTE_ROLES[route_name]
+    if route_name.startswith(COUNTERPARTY_NAMESPACE):
+        # A contact's own pages: their requests (phoenix's contact alone), or pages of no object (every contact).
+        return frozenset({"counterparty"}) if team_owned else COUNTERPARTY_ROLES
     if not team_owned:
         return LOGGED_IN
     if route_name.endswith(("_create", "_edit", "_delete")) or method not in SAFE_METHODS:
@@ -181,7 +202,9 @@ def accepted_methods(
 ) -> tuple[tuple[str, ...], list[str]]:
     """Every method the view declares or answers (as a user entitled to the route), and any disagreement."""
     entitled = set().union(*(entitled_roles(route.name, team_owned, method) for method in METHODS))
-    prober = next(role for role in ("lead", "member", "partner", "outsider", "staff") if role in entitled)
+    prober = next(
+        role for role in ("lead", "member", "partner", "outsider", "staff", "counterparty") if role in entitled
+    )
     client = clients[prober]
     answered = {method for method in METHODS if _probe(client, method, url) != 405}
     declared = declared_methods(route.view)

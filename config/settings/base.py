@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -57,6 +58,8 @@ MIDDLEWARE = [
     "config.middleware.PrivatePagesMiddleware",
     # A NUL in any parameter: 400 naming it, before a view or filter hands it to the database.
     "config.bad_requests.UnstorableInputMiddleware",
+    # Counterparty contacts reach their own pages and nothing else (404 elsewhere).
+    "config.middleware.CounterpartyConfinementMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -119,6 +122,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after this long without a request; activity pushes the expiry forward at most once per resolution
 # (config.middleware.SessionActivityMiddleware), so page views do not each write the session.
+# A counterparty contact's emailed login link (an invitation) works once, within this many hours.
+DILIGENCE_LOGIN_LINK_HOURS = env.int("DILIGENCE_LOGIN_LINK_HOURS", default=72)
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_ACTIVITY_RESOLUTION = env.int("DJANGO_SESSION_ACTIVITY_RESOLUTION", default=5 * 60)
 
@@ -238,6 +243,9 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 DILIGENCE_WORKER_STALE_SECONDS = env.int("DILIGENCE_WORKER_STALE_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "memo-sweep": {"task": "diligence.tasks.memo_sweep", "schedule": 60.0},
+    # Hourly: a reminder is written once per item and threshold, so running often only makes it timely.
+    "due-reminders": {"task": "diligence.tasks.due_reminders", "schedule": 3600.0},
+    "notification-digest": {"task": "diligence.tasks.notification_digest", "schedule": crontab(hour=7, minute=0)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_IGNORE_RESULT = True  # the database row is the truth about a job, not a result backend

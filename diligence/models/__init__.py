@@ -13,11 +13,16 @@ from diligence.models.checklists import (
     TemplateVersion,
 )
 from diligence.models.findings import UNKNOWN_SEVERITY, Finding, FindingKind, Severity
-from diligence.models.memos import Memo, MemoComment, MemoDownload, Notification
+from diligence.models.memos import Memo, MemoComment, MemoDownload
+from diligence.models.notifications import Notification, NotificationPreference
 from diligence.models.policy import HousePolicy
+from diligence.models.requests import AnswerFile, CounterpartyRequest, RequestList, RequestMessage
 from diligence.models.search import SearchEntry, SearchKind
+from diligence.models.webhooks import TeamWebhook, WebhookDelivery
 
 __all__ = [
+    "AnswerFile",
+    "CounterpartyRequest",
     "ChecklistTemplate",
     "Evidence",
     "EvidenceDownload",
@@ -28,7 +33,10 @@ __all__ = [
     "MemoComment",
     "MemoDownload",
     "Notification",
+    "NotificationPreference",
     "QuestionKey",
+    "RequestList",
+    "RequestMessage",
     "Review",
     "ReviewItem",
     "SearchEntry",
@@ -38,5 +46,7 @@ __all__ = [
     "FindingKind",
     "TemplateItem",
     "TemplateQuestion",
+    "TeamWebhook",
     "TemplateVersion",
+    "WebhookDelivery",
 ]

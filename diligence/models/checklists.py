@@ -305,6 +305,13 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # An ethics approval dated 2019 uploaded today: the date the document bears, apart from its upload.
+    document_date = models.DateField(null=True, blank=True, help_text="The date the document bears.")
+    # Where it came from when not uploaded by the team: an accepted answer to a request.
+    source = models.CharField(max_length=300, blank=True)
+    source_request = models.ForeignKey(
+        "diligence.CounterpartyRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
 
     team_path = "item__review__team"
 

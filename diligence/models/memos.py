@@ -155,31 +155,3 @@ class MemoDownload(models.Model):
 
     def __str__(self) -> str:
         return self.stamp
-
-
-class Notification(models.Model):
-    class Kind(models.TextChoices):
-        MEMO_READY = "memo_ready", "Memo ready"
-        MEMO_FAILED = "memo_failed", "Memo failed"
-        REVIEW_REQUESTED = "review_requested", "Review requested"
-        CHANGES_REQUESTED = "changes_requested", "Changes requested"
-        APPROVED = "approved", "Approved"
-        SHARED_FACT_CHANGED = "shared_fact", "Shared fact changed"
-        MEMBERSHIP_CHANGED = "membership_changed", "Membership changed"
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    memo = models.ForeignKey(Memo, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    message = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    # When its email went out (by a worker, after the notification was committed); a redelivered task sends nothing.
-    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
-
-    def __str__(self) -> str:
-        return self.message

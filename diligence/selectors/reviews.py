@@ -13,6 +13,7 @@ from diligence.models import Evidence, Finding, QuestionKey, Review, ReviewItem,
 from diligence.models.checklists import Criticality
 from diligence.models.findings import SEVERITY_ORDER
 from diligence.rules.verdict import ChecklistGate
+from diligence.selectors.requests import requests_of_item
 from diligence.services.checklists import TemplateDiff, template_diff
 from teams import access
 
@@ -66,6 +67,7 @@ def review_item_detail(*, item: ReviewItem) -> dict[str, object]:
     return {
         "comments": item.comments.select_related("author"),
         "evidence": item.evidence.select_related("uploaded_by"),
+        "item_requests": requests_of_item(item_id=item.pk),
     }
 
 

@@ -26,6 +26,7 @@ from diligence.models import (
     TemplateQuestion,
     TemplateVersion,
 )
+from diligence.services import events
 from diligence.uploads import check_upload
 from teams import access
 
@@ -261,6 +262,7 @@ def review_item_update(
     current = ReviewItem.objects.select_for_update().select_related("review").get(pk=item.pk)
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(current)
+    assignee_before = current.assignee_id
     if current.archived_at is not None:
         raise ValidationError("This item was archived by a template upgrade and can no longer change.")
     unknown = set(changes) - set(ITEM_FIELDS)
@@ -277,6 +279,8 @@ def review_item_update(
     current.version += 1
     current._history_user = user  # simple-history's documented hook for the actor
     current.save()
+    if current.assignee_id != assignee_before:
+        events.item_assigned(item=current, actor=user)
     return current
 
 
@@ -297,9 +301,12 @@ def review_items_bulk_update(
     if set_assignee:
         _check_assignee(review, assignee)
     items = list(
-        ReviewItem.objects.select_for_update().filter(review=review, pk__in=item_ids, archived_at__isnull=True)
+        ReviewItem.objects.select_for_update(of=("self",))
+        .filter(review=review, pk__in=item_ids, archived_at__isnull=True)
+        .select_related("review__asset", "template_item")
     )
     for item in items:
+        changed_hands = set_assignee and item.assignee_id != (assignee.pk if assignee else None)
         if set_assignee:
             item.assignee = assignee
         if set_due_on:
@@ -307,6 +314,8 @@ def review_items_bulk_update(
         item.version += 1
         item._history_user = user
         item.save()
+        if changed_hands:
+            events.item_assigned(item=item, actor=user)
     return len(items)
 
 
@@ -314,15 +323,21 @@ def review_items_bulk_update(
 def item_comment_add(*, item: ReviewItem, user: User, body: str) -> ItemComment:
     if not body.strip():
         raise ValidationError({"body": "Write a comment first."})
-    return ItemComment.objects.create(item=item, author=user, body=body.strip())
+    comment = ItemComment.objects.create(item=item, author=user, body=body.strip())
+    events.comment_mentions(item=item, body=comment.body, actor=user)
+    return comment
 
 
 @transaction.atomic
-def evidence_add(*, item: ReviewItem, user: User | None, upload: UploadedFile) -> Evidence:
-    """Store an evidence file under a generated name outside the web root, after checking its real type."""
+def evidence_add(
+    *, item: ReviewItem, user: User | None, upload: UploadedFile, document_date: dt.date | None = None
+) -> Evidence:
+    """Store an evidence file under a generated name outside the web root, after checking its real type; the date
+    the document bears is kept apart from the upload's."""
     checked = check_upload(upload)
     evidence = Evidence(
         item=item,
+        document_date=document_date,
         original_name=(upload.name or "")[:255],
         content_type=checked.content_type,
         size=checked.size,

@@ -16,6 +16,10 @@ MEMO_SWEEP = "diligence.tasks.memo_sweep"
 NOTIFICATION_EMAIL = "diligence.tasks.notification_email"
 SEARCH_INDEX = "diligence.tasks.search_index"
 FINDINGS_RECOMPUTE = "diligence.tasks.findings_recompute_assets"
+LOGIN_LINK_EMAIL = "diligence.tasks.login_link_email"
+DUE_REMINDERS = "diligence.tasks.due_reminders"
+NOTIFICATION_DIGEST = "diligence.tasks.notification_digest"
+WEBHOOK_DELIVER = "diligence.tasks.webhook_deliver"
 
 
 def send(task: str, *, args: list[object], **options: Any) -> None:

@@ -178,7 +178,12 @@ def evidence_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     form = EvidenceForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.evidence_add(item=item, user=request.user, upload=form.cleaned_data["file"])
+            services.evidence_add(
+                item=item,
+                user=request.user,
+                upload=form.cleaned_data["file"],
+                document_date=form.cleaned_data["document_date"],
+            )
         except ValidationError as error:
             form.add_error("file", error.messages)
         else:

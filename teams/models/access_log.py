@@ -36,6 +36,9 @@ class AccessLogEntry(models.Model):
         VIEW = "view", "Viewed"
         DOWNLOAD = "download", "Downloaded"
         EXPORT = "export", "Exported"
+        # What counterparty contacts do besides reading: log in from an emailed link, answer or ask back.
+        LOGIN = "login", "Logged in"
+        SUBMIT = "submit", "Submitted"
 
     team = models.ForeignKey("teams.DealTeam", on_delete=models.PROTECT, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -56,7 +59,8 @@ class AccessLogEntry(models.Model):
         indexes = [models.Index(fields=["team", "-at"], name="accesslog_team_newest")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(action__in=["view", "download", "export"]), name="accesslog_action_valid"
+                condition=models.Q(action__in=["view", "download", "export", "login", "submit"]),
+                name="accesslog_action_valid",
             ),
         ]
 

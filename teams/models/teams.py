@@ -11,6 +11,12 @@ from simple_history.models import HistoricalRecords
 class User(AbstractUser):
     """A person using the app; a custom model from the start so fields can be added without a painful swap."""
 
+    # A counterparty contact (teams.models.CounterpartyContact) is confined to the requests addressed to them; kept on
+    # the user, which every request loads anyway, so confining them costs no query.
+    is_counterparty = models.BooleanField(
+        "counterparty contact", default=False, help_text="Sees only the requests addressed to them, nothing else."
+    )
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 

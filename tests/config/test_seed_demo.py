@@ -55,3 +55,18 @@ def test_seed_demo_restores_a_changed_demo_password():
     member.save()
     seed()
     assert authenticate(username="member", password="demo") is not None
+
+
+def test_seed_demo_has_a_counterparty_contact_with_open_and_answered_requests_on_ct053():
+    from diligence.models import CounterpartyRequest
+
+    output = seed()
+    licensor = authenticate(username="licensor", password="demo")
+    assert licensor is not None and licensor.is_counterparty and "licensor" in output
+    assert access.team_roles(licensor) == {} and access.contact_of(licensor) is not None
+    requests = CounterpartyRequest.objects.filter(request_list__contact__user=licensor)
+    assert set(requests.values_list("request_list__asset__code", flat=True)) == {"CT053"}
+    statuses = set(requests.values_list("status", flat=True))
+    assert {"open", "answered"} <= statuses
+    seed()
+    assert CounterpartyRequest.objects.filter(request_list__contact__user=licensor).count() == requests.count()

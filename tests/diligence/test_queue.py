@@ -21,6 +21,10 @@ def test_every_task_name_the_services_send_is_a_registered_task():
         queue.NOTIFICATION_EMAIL,
         queue.SEARCH_INDEX,
         queue.FINDINGS_RECOMPUTE,
+        queue.LOGIN_LINK_EMAIL,
+        queue.DUE_REMINDERS,
+        queue.NOTIFICATION_DIGEST,
+        queue.WEBHOOK_DELIVER,
     }
     assert names <= registered_tasks()
 

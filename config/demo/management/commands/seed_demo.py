@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from config.demo.facts import seed_demo_facts
+from config.demo.requests import CONTACT_USERNAME, seed_demo_requests
 from config.demo.reviews import seed_demo_reviews
 from diligence.search.index import search_index_rebuild
 from teams.models import DealTeam, Membership, User
@@ -55,16 +56,26 @@ class Command(BaseCommand):
             self.stdout.write(f"  asset {code} created (illustrative demo facts)")
         for code in seed_demo_reviews(team=teams["phoenix"]):
             self.stdout.write(f"  checklist started for {code} (illustrative progress)")
+        licensor = self._user(CONTACT_USERNAME, "Lin Licensor", is_counterparty=True)
+        if seed_demo_requests(team=teams["phoenix"], contact_user=licensor):
+            self.stdout.write("  requests on CT053 to the counterparty contact 'licensor' (illustrative)")
+        self.stdout.write(f"  {CONTACT_USERNAME:<9} counterparty contact: sees only phoenix's requests on CT053")
         # Written here rather than left to a worker, so the search box finds the demo at once.
         self.stdout.write(f"  search index: {search_index_rebuild():,} entries")
 
     def _team(self, slug: str, name: str, description: str) -> DealTeam:
         return DealTeam.objects.filter(slug=slug).first() or team_create(name=name, slug=slug, description=description)
 
-    def _user(self, username: str, full_name: str, *, is_staff: bool = False) -> User:
+    def _user(self, username: str, full_name: str, *, is_staff: bool = False, is_counterparty: bool = False) -> User:
         first, last = full_name.split(" ", 1)
         user, created = User.objects.get_or_create(
-            username=username, defaults={"first_name": first, "last_name": last, "is_staff": is_staff}
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "is_staff": is_staff,
+                "is_counterparty": is_counterparty,
+            },
         )
         if created or not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)
