@@ -1,7 +1,7 @@
 """Findings follow the facts: recomputed in the same transaction as the write that changed them. Stored files
-follow their rows: deleted after the deletion commits (``diligence.stored_files``). A membership change reaches the
-team's leads (every change, read from the history record simple-history writes for it, so the admin, services and
-commands alike are heard) and the person concerned (when someone made it)."""
+follow their rows: deleted after the deletion commits (``diligence.stored_files``). A membership change someone made
+reaches the team's leads and the person concerned, read from the history record simple-history writes for it (so the
+admin, services and bare saves in a request alike are heard)."""
 
 from __future__ import annotations
 
@@ -39,19 +39,13 @@ for model in FILE_FIELDS:
 
 
 @receiver(post_create_historical_record, sender=Membership.history.model, dispatch_uid="diligence.membership_news")
-def tell_leads_of_membership_change(sender: object, *, history_instance: Any, **kwargs: object) -> None:
-    # history_instance: simple-history's historical row (the library ships no types)
-    membership_change_notify(
-        membership=history_instance.instance, change=history_instance.history_type, actor=history_instance.history_user
-    )
-
-
-@receiver(post_create_historical_record, sender=Membership.history.model, dispatch_uid="diligence.membership_changed")
-def tell_of_membership_change(sender: object, *, instance: object, history_instance: Any, **kwargs: object) -> None:
-    """A membership added, changed or removed by someone (each recorded by its history with who did it): the person
-    concerned is told, in the same transaction. Changes no one made (operator commands: the demo seed, a team
-    restored from its archive) tell nobody."""
-    if not isinstance(instance, Membership) or history_instance.history_user is None:
+def tell_of_membership_change(sender: object, *, instance: Membership, history_instance: Any, **kwargs: object) -> None:
+    """A membership added, changed or removed by someone (its history records who; simple-history ships no types):
+    the team's leads and the person concerned are told, in the same transaction. Changes no one made (operator
+    commands on the server: the demo seed, a team restored from its archive) are in the history and tell nobody."""
+    actor = history_instance.history_user
+    if actor is None:
         return
+    membership_change_notify(membership=instance, change=history_instance.history_type, actor=actor)
     role = None if history_instance.history_type == "-" else instance.get_role_display().lower()
-    events.membership_changed(team=instance.team, user=instance.user, role=role, actor=history_instance.history_user)
+    events.membership_changed(team=instance.team, user=instance.user, role=role, actor=actor)

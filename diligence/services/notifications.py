@@ -146,15 +146,14 @@ def notification_email_send(*, notification_id: int) -> bool:
     return True
 
 
-def membership_change_notify(*, membership: Membership, change: str, actor: User | None) -> list[Notification]:
-    """Tell the team's leads of a membership change (``change``: simple-history's "+", "~" or "-"), whoever made it
-    and however (the admin, a command, a service): a place on a team opens its deal data."""
-    who = str(actor) if actor is not None else "A command run on the server"
+def membership_change_notify(*, membership: Membership, change: str, actor: User) -> list[Notification]:
+    """Tell the team's leads of a membership change someone made (``change``: simple-history's "+", "~" or "-"),
+    however they made it (the admin, a service, a bare save in a request): a place on a team opens its deal data."""
     team, user, role = membership.team, membership.user, membership.get_role_display().lower()
     message = {
-        "+": f"{who} added {user} to {team} as {role}.",
-        "~": f"{who} made {user} {role} on {team}.",
-        "-": f"{who} removed {user} ({role}) from {team}.",
+        "+": f"{actor} added {user} to {team} as {role}.",
+        "~": f"{actor} made {user} {role} on {team}.",
+        "-": f"{actor} removed {user} ({role}) from {team}.",
     }[change]
     leads = list(access.team_leads(team))
     return notify(users=leads, team_id=team.pk, kind=Notification.Kind.MEMBERSHIP_CHANGED, message=message)
