@@ -8,17 +8,12 @@ from dataclasses import dataclass
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
-    OuterRef,
     Q,
-    Subquery,
-    Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 
 from assets.models import Asset
 from diligence.models import Finding, Review, ReviewItem, Severity
@@ -97,26 +92,28 @@ def _shown_name(username: str | None, first: str | None, last: str | None) -> st
     return f"{first} {last}".strip() or username
 
 
-def _unfinished_critical_items() -> Subquery:
-    """Per asset (``OuterRef("pk")``), how many critical checklist items are not yet finished: they hold its answer
-    at "not yet established", as ``checklist_gate`` does for one asset."""
-    counts = (
-        ReviewItem.objects.filter(
-            review__asset=OuterRef("pk"), archived_at__isnull=True, template_item__criticality=Criticality.CRITICAL
-        )
-        .exclude(status__in=FINISHED)
-        .order_by()
-        .values("review__asset")
-        .annotate(n=Count("pk"))
-        .values("n")
+def _unfinished_critical_items(team: DealTeam) -> dict[int, int]:
+    """Per asset of the team with a review, how many critical checklist items are not yet finished (zero included):
+    they hold its answer at "not yet established", as ``checklist_gate`` does for one asset. An asset missing from
+    the result has no review. One query over the team's reviews, apart from the findings' aggregate: as a correlated
+    subquery there it would be grouped on and run once per finding row."""
+    unfinished = Q(items__archived_at__isnull=True, items__template_item__criticality=Criticality.CRITICAL) & ~Q(
+        items__status__in=FINISHED
     )
-    return Subquery(counts, output_field=IntegerField())
+    rows = (
+        Review.objects.filter(team=team)
+        .order_by()
+        .values("asset_id")
+        .annotate(n=Count("items", filter=unfinished))
+        .values_list("asset_id", "n")
+    )
+    return dict(rows)
 
 
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
-    """Three queries: the findings counted per asset in one pass (each asset's light, with what holds it at "not yet
-    established", and the team's open findings by severity as their sum), the progress per question, and both lists
-    of due items."""
+    """Four queries: the findings counted per asset in one pass (each asset's light, and the team's open findings by
+    severity as their sum), what holds each asset at "not yet established" on its checklist, the progress per
+    question, and both lists of due items."""
     active = Q(findings__status__in=Finding.ACTIVE)
     lights = light_conditions("findings__")
     by_severity = {value: Count("findings", filter=active & Q(findings__severity=value)) for value in Severity.values}
@@ -127,16 +124,16 @@ def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
             red=Count("findings", filter=lights.red),
             unknown=Count("findings", filter=lights.not_established),
             amber=Count("findings", filter=lights.amber),
-            reviewed=Exists(Review.objects.filter(asset=OuterRef("pk"))),
-            gates_open=Coalesce(_unfinished_critical_items(), Value(0)),
             **{f"severity_{value}": count for value, count in by_severity.items()},
         )
         .order_by("code")
     )
+    gates_open = _unfinished_critical_items(team)
     assets: list[tuple[Asset, str, str]] = []
     counts = dict.fromkeys(Severity.values, 0)
     for asset in rows:
-        missing = asset.unknown + asset.gates_open + (0 if asset.reviewed else 1)
+        # No review yet is one thing missing; otherwise each unfinished critical item is.
+        missing = asset.unknown + gates_open.get(asset.pk, 1)
         light = overall_light(red=asset.red, missing=missing, amber=asset.amber)
         assets.append((asset, light, ANSWERS[light]))
         for value in counts:

@@ -104,21 +104,7 @@ def test_each_assets_light_matches_its_verdict(world):
             review = review_start(asset=asset, user=None)
             if finished:
                 ReviewItem.objects.filter(review=review).update(status=ReviewItem.Status.DONE)
-        for severity, status, kind in mix:
-            Finding.objects.create(
-                team=world.phoenix,
-                asset=asset,
-                rule_id=f"rule-{next(counter)}",
-                subject="asset",
-                question="data_integrity",
-                severity=severity,
-                kind=kind,
-                citation="test",
-                title="t",
-                message="m",
-                status=status,
-                computed_at=timezone.now(),
-            )
+        make_findings(world.phoenix, asset, mix, counter)
         assets.append(asset)
 
     dashboard = team_dashboard(team=world.phoenix, today=timezone.localdate())
