@@ -102,10 +102,11 @@ def test_atomic_blocks_still_ask_the_connection_features_for_a_savepoint():
     assert "connection.savepoint()" in inspect.getsource(Atomic.__enter__), revisit(SAVEPOINTS, "Atomic.__enter__")
 
 
+@pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="SQLite's backend decides its savepoints itself, whatever it is told"
+)
 @pytest.mark.django_db
 def test_nested_blocks_take_no_savepoint_inside_savepoints_skipped_and_errors_still_roll_back():
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite's backend decides its savepoints itself (inside any atomic block), whatever it is told")
     # The outer block takes a savepoint of its own (inside the test's transaction); the inner one takes none.
     with CaptureQueriesContext(connection) as captured, pytest.raises(RuntimeError), transaction.atomic():  # noqa: SIM117
         with savepoints_skipped(), transaction.atomic():

@@ -480,12 +480,11 @@ def test_an_imported_study_travels_in_a_dossier_and_back(world):
     assert dossier_dumps(dossier_export(asset=copy_in_atlas.asset)) == dossier_dumps(document)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite takes one writer at a time: imports never race")
 @pytest.mark.django_db(transaction=True)
 def test_a_hospital_another_import_creates_meanwhile_is_found_when_the_file_is_tried_again(world):
     """Two imports naming the same new hospital at once: the second waits on the first's insert, fails when it
     commits, and its file is imported again from the start, finding that hospital in the directory."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite takes one writer at a time, so two imports never race")
     file = minified(many_sites_record(3))
     contested = Hospital(
         name_en="Research Site 0 Hospital", city="Shanghai", name_key=normalise_name("Research Site 0 Hospital")
