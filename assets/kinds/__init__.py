@@ -142,6 +142,8 @@ STUDY = FactKind(
         "sponsor_type_reason",
         "sponsor_name",
         "initiator",
+        "track",
+        "track_reason",
         "start_date",
         "start_date_precision",
         "first_patient_dosed_on",

@@ -66,6 +66,14 @@ class StudyInitiator(models.TextChoices):
     FOREIGN_DIRECT = "foreign_direct", "A foreign company, directly"
 
 
+class StudyTrack(models.TextChoices):
+    """The Chinese regulatory track a study runs on. Recorded by the team where it knows it; left blank, the findings
+    derive it from the sponsor type and the asset's NMPA INDs, and say so."""
+
+    NHC = "nhc", "NHC track (investigator-initiated, hospital-sponsored)"
+    NMPA = "nmpa", "NMPA track (registration trial under an IND)"
+
+
 class StudySource(models.TextChoices):
     ENTERED = "entered", "Entered by hand"
     IMPORTED = "imported", "Imported"
@@ -104,6 +112,8 @@ class Study(VersionedFact):
 
     Initiator = StudyInitiator
 
+    Track = StudyTrack
+
     INVESTIGATOR_INITIATED = frozenset({SponsorType.IIT, SponsorType.IIT_COMPANY_FUNDED})
 
     Source = StudySource
@@ -133,6 +143,18 @@ class Study(VersionedFact):
         choices=StudyInitiator.choices,
         blank=True,
         help_text="Who initiated the study (Order 818). Blank: not recorded; an IIT is taken as the institution's.",
+    )
+    track = models.CharField(
+        max_length=4,
+        choices=StudyTrack.choices,
+        blank=True,
+        help_text="Recorded where known. Blank: derived from the sponsor type and the asset's NMPA INDs.",
+    )
+    track_reason = models.CharField(
+        "why this track",
+        max_length=300,
+        blank=True,
+        help_text="The record it rests on, e.g. 'NMPA IND CXSL2000123 approval letter' or 'hospital ethics filing'.",
     )
     funding_company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     start_date = models.DateField(null=True, blank=True)
@@ -220,6 +242,12 @@ class Study(VersionedFact):
             blank_or_choice_constraint("completion_date_type", StudyDateType, "study_completion_date_type_valid"),
             blank_or_choice_constraint("raw_format", RegistryFormat, "study_raw_format_valid"),
             blank_or_choice_constraint("initiator", StudyInitiator, "study_initiator_valid"),
+            blank_or_choice_constraint("track", StudyTrack, "study_track_valid"),
+            models.CheckConstraint(
+                condition=models.Q(track="") | ~models.Q(track_reason=""),
+                name="study_recorded_track_has_reason",
+                violation_error_message="Say what the recorded track rests on.",
+            ),
         ]
         indexes = [models.Index(fields=["team", "sponsor_type"], name="study_team_sponsor_type")]
 
@@ -235,6 +263,8 @@ class Study(VersionedFact):
         for field in self.PRECISION_OF:
             setattr(self, field, truncate_to_precision(getattr(self, field), getattr(self, self.PRECISION_OF[field])))
         check_date_order(self, self.DATE_ORDER)
+        if self.track and not self.track_reason.strip():
+            raise ValidationError({"track_reason": "Say what the recorded track rests on."})
         if self.asset is not None and self.team_id and self.asset.team_id != self.team_id:
             # A study must sit behind the same information barrier as its asset.
             raise ValidationError({"asset": "The asset belongs to another team."})

@@ -12,7 +12,7 @@ from assets.models import Asset, DealTerms, EvidenceQuality, INDApplication, Reg
 from diligence.models import HousePolicy
 
 CHINA = frozenset({"china", "cn", "prc", "people's republic of china"})
-NHC_TRACK, NMPA_TRACK, UNKNOWN_TRACK = "nhc", "nmpa", "unknown"
+NHC_TRACK, NMPA_TRACK, UNKNOWN_TRACK = Study.Track.NHC.value, Study.Track.NMPA.value, "unknown"
 
 
 @dataclass
@@ -45,8 +45,11 @@ class AssetFacts:
         return bool(self.studies) and all(s.is_investigator_initiated for s in self.studies)
 
     def track(self, study: Study) -> tuple[str, str]:
-        """(NHC_TRACK, NMPA_TRACK or UNKNOWN_TRACK, the reason), derived from the study's sponsor type and the
-        asset's NMPA INDs: Order 818 governs the NHC track; a registration trial under an IND is the NMPA track's."""
+        """(NHC_TRACK, NMPA_TRACK or UNKNOWN_TRACK, the reason): the track the team recorded, with what it rests on;
+        otherwise derived from the study's sponsor type and the asset's NMPA INDs. Order 818 governs the NHC track; a
+        registration trial under an IND is the NMPA track's."""
+        if study.track:
+            return study.track, f"recorded as the {study.get_track_display()}: {study.track_reason}"
         if study.is_investigator_initiated or study.sponsor_type == study.SponsorType.COOPERATIVE:
             return NHC_TRACK, f"{study.get_sponsor_type_display().lower()}: the NHC track"
         if study.sponsor_type == study.SponsorType.INDUSTRY:

@@ -7,7 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
+from assets.models import Study
 from assets.selectors import ind_deadlines
 from diligence.models import UNKNOWN_SEVERITY, HousePolicy
 from diligence.rules import RULES, RuleFinding
@@ -566,15 +569,13 @@ def test_hgr_rules_only_for_studies_that_may_hold_chinese_genetic_resources():
 # --- regulations' scope: tracks, Chinese hospitals, MRCT regions, data sharing -------------------------------------
 
 
+VERIFIED_SECONDARY: dict[str, Any] = {"grade": "secondary", "grade_verified": True, "grade_verified_on": D(2026, 1, 1)}
+
+
 def test_order_818_governs_the_nhc_track_not_a_registration_trial_under_an_nmpa_ind():
-    verified_secondary: dict[str, Any] = {
-        "grade": "secondary",
-        "grade_verified": True,
-        "grade_verified_on": D(2026, 1, 1),
-    }
-    iit = grade_case(D(2026, 6, 1), **verified_secondary)
+    iit = grade_case(D(2026, 6, 1), **VERIFIED_SECONDARY)
     assert kinds(iit, "order818-site-grade") == [HIGH_BREACH]
-    registration = grade_case(D(2026, 6, 1), **verified_secondary)
+    registration = grade_case(D(2026, 6, 1), **VERIFIED_SECONDARY)
     registration.studies.update(sponsor_type="industry")
     INDApplicationFactory(asset=registration, authority="nmpa")
     assert raised(registration, "order818-site-grade") == []
@@ -586,6 +587,32 @@ def test_an_industry_study_without_an_nmpa_ind_is_possibly_under_order_818_an_op
     asset.studies.update(sponsor_type="industry")
     assert kinds(asset, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
     assert "company-initiated study under Order 818" in raised(asset, "order818-site-grade")[0].message
+
+
+def test_a_recorded_track_overrides_the_derived_one_both_ways():
+    # Industry-sponsored with no NMPA IND on record: derived, only possibly under Order 818.
+    recorded_nmpa = grade_case(D(2026, 6, 1), **VERIFIED_SECONDARY)
+    recorded_nmpa.studies.update(sponsor_type="industry")
+    assert kinds(recorded_nmpa, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+    recorded_nmpa.studies.update(track="nmpa", track_reason="NMPA IND approval letter in the data room")
+    assert raised(recorded_nmpa, "order818-site-grade") == []
+    # Sponsor type unknown: derived, possibly under Order 818; recorded as the NHC track, certainly so.
+    recorded_nhc = grade_case(D(2026, 6, 1), **VERIFIED_SECONDARY)
+    recorded_nhc.studies.update(sponsor_type="unknown")
+    assert kinds(recorded_nhc, "order818-site-grade") == [OPEN_ITEM_OF_HIGH]
+    recorded_nhc.studies.update(track="nhc", track_reason="hospital ethics filing names the investigator as sponsor")
+    assert kinds(recorded_nhc, "order818-site-grade") == [HIGH_BREACH]
+
+
+def test_a_recorded_track_must_say_what_it_rests_on():
+    study = StudyFactory(track="nmpa", track_reason=" ")
+    with pytest.raises(ValidationError) as refused:
+        study.full_clean()
+    assert "track_reason" in refused.value.message_dict
+    study.track_reason = "IND letter"
+    study.full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Study.objects.filter(pk=study.pk).update(track_reason="")
 
 
 def test_order_818_does_not_reach_a_hospital_outside_china():
