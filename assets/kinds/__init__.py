@@ -256,6 +256,7 @@ EVIDENCE = FactKind(
         "data_sent_abroad_note",
         "data_sent_abroad_document",
         "samples_sent_abroad",
+        "hgr_defined_case",
         "institution_assignment",
         "institution_assignment_on",
         "investigator_assignment",

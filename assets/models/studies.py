@@ -356,6 +356,11 @@ class EvidenceQuality(VersionedFact):
     data_sent_abroad_note = models.CharField(max_length=300, blank=True)
     data_sent_abroad_document = models.CharField(max_length=200, blank=True)
     samples_sent_abroad = tri_state_field("samples (human genetic material) sent abroad")
+    # [HGR-2024] Defined cases need explicit government approval of foreign involvement; a filing does not do.
+    hgr_defined_case = tri_state_field(
+        "an HGR defined case (important genetic families, specific regions, or a large population study above the "
+        "case threshold)"
+    )
     institution_assignment = tri_state_field("assignment of data and IP rights from the institution executed")
     institution_assignment_on = models.DateField("institution assignment executed on", null=True, blank=True)
     investigator_assignment = tri_state_field("assignment of data and IP rights from the investigator executed")
@@ -376,6 +381,7 @@ class EvidenceQuality(VersionedFact):
                 "foreign_party_involved",
                 "data_sent_abroad",
                 "samples_sent_abroad",
+                "hgr_defined_case",
                 "institution_assignment",
                 "investigator_assignment",
             )

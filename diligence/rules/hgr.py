@@ -74,6 +74,50 @@ def hgr_foreign_use(facts: AssetFacts) -> Iterator[Raised]:
 
 
 @rule(
+    id="hgr-defined-case-approval",
+    question=QuestionKey.HGR_EXPORT,
+    severity=Severity.HIGH,
+    citation="HGR-2024",
+    title="Foreign involvement in a defined case without an explicit international cooperation approval",
+    remedy="Obtain the international cooperation approval (a filing is not enough in a defined case) before any "
+    "further foreign use; assess whether past use taints the data.",
+)
+def hgr_defined_case_approval(facts: AssetFacts) -> Iterator[Raised]:
+    """Scope: studies that may hold Chinese human genetic resources with a foreign party (or foreign funder)
+    involved; where foreign involvement is unknown, ``hgr-foreign-use`` already raises the open item. Breach: a
+    defined case (important genetic families, specific regions, a large population study above the case threshold)
+    with no international cooperation approval in force: a filing does not do. Unknown (an open item): whether the
+    study is a defined case, while only a filing (or nothing) is in force."""
+    for study in facts.studies:
+        if not facts.may_be_in_china(study):
+            continue
+        parties, _unknown = _foreign_parties(facts, study)
+        if not parties or _in_force(study, frozenset({HGRFiling.Kind.INTL_COOPERATION_APPROVAL})):
+            continue
+        evidence = facts.evidence(study)
+        defined = evidence.hgr_defined_case if evidence else TriState.UNKNOWN
+        if defined == TriState.NO:
+            continue
+        cited = {
+            "study": str(study),
+            "foreign_parties": parties,
+            "hgr_filings": [f.get_kind_display() for f in study.hgr_filings.all()],
+        }
+        yield Raised(
+            subject=f"study:{study.pk}",
+            message=(
+                f"{study} is an HGR defined case with {', '.join(parties)} involved, and no international "
+                "cooperation approval is in force (a filing does not do in a defined case)."
+                if defined == TriState.YES
+                else f"Whether {study} is an HGR defined case is not recorded; with {', '.join(parties)} involved "
+                "it would need an international cooperation approval, which is not in force."
+            ),
+            facts=cited,
+            unknown=defined != TriState.YES,
+        )
+
+
+@rule(
     id="hgr-outbound-data",
     question=QuestionKey.HGR_EXPORT,
     severity=Severity.HIGH,

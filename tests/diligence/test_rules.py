@@ -302,6 +302,27 @@ def test_data_sent_abroad_unknown_is_an_open_item(answer, expected):
     assert kinds(StudyFactory().asset, "hgr-outbound-data") == [OPEN_ITEM_OF_HIGH]  # no evidence record at all
 
 
+@pytest.mark.parametrize(
+    ("involved", "defined", "filing", "expected"),
+    [
+        ("yes", "yes", None, [HIGH_BREACH]),
+        ("yes", "yes", "intl_cooperation_filing", [HIGH_BREACH]),  # a filing does not do in a defined case
+        ("yes", "yes", "intl_cooperation_approval", []),
+        ("yes", "unknown", "intl_cooperation_filing", [OPEN_ITEM_OF_HIGH]),
+        ("yes", "no", None, []),  # hgr-foreign-use speaks for it
+        ("no", "yes", None, []),  # no foreign party: not in scope
+        ("unknown", "unknown", None, []),  # hgr-foreign-use raises the open item on foreign involvement
+    ],
+)
+def test_a_defined_case_with_foreign_involvement_needs_an_explicit_approval(involved, defined, filing, expected):
+    evidence = EvidenceQualityFactory(
+        foreign_party_involved=involved, foreign_party="Westbridge Inc. (US)", hgr_defined_case=defined
+    )
+    if filing:
+        HGRFilingFactory(study=evidence.study, kind=filing, status="approved" if "approval" in filing else "filed")
+    assert kinds(evidence.study.asset, "hgr-defined-case-approval") == expected
+
+
 @pytest.mark.parametrize(("answer", "expected"), [("no", []), ("unknown", [OPEN_ITEM_OF_HIGH])])
 def test_foreign_involvement_unknown_is_an_open_item(answer, expected):
     evidence = EvidenceQualityFactory(foreign_party_involved=answer)
