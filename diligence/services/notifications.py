@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from smtplib import SMTPException
 from typing import TYPE_CHECKING
@@ -82,24 +83,27 @@ def notify(
 
 
 def notify_shared_fact_change(*, description: str, assets_by_team: dict[int, set[int]]) -> list[Notification]:
-    """Tell each affected team's members, in the app, that a shared fact their findings stand on changed and which of
-    their assets were recomputed. Each team hears only of its own assets."""
+    """Tell each affected team's members, as each chose for this kind of event (in the app, by email, in the
+    digest), that a shared fact their findings stand on changed and which of their assets were recomputed. Each team
+    hears only of its own assets."""
     codes = dict(
         Asset.objects.filter(pk__in={a for ids in assets_by_team.values() for a in ids}).values_list("pk", "code")
     )
-    members = Membership.objects.filter(team_id__in=assets_by_team, user__is_active=True).values_list(
-        "team_id", "user_id"
-    )
+    members: dict[int, list[User]] = defaultdict(list)
+    for membership in Membership.objects.filter(team_id__in=assets_by_team, user__is_active=True).select_related(
+        "user"
+    ):
+        members[membership.team_id].append(membership.user)
     notifications = []
-    for team_id, user_id in members:
+    for team_id, people in members.items():
         assets = ", ".join(sorted(codes[a] for a in assets_by_team[team_id]))
-        message = f"{description} Findings recomputed for {assets}."
-        notifications.append(
-            Notification(
-                user_id=user_id, team_id=team_id, kind=Notification.Kind.SHARED_FACT_CHANGED, message=message[:300]
-            )
+        notifications += notify(
+            users=people,
+            kind=Notification.Kind.SHARED_FACT_CHANGED,
+            message=f"{description} Findings recomputed for {assets}.",
+            team_id=team_id,
         )
-    return Notification.objects.bulk_create(notifications)
+    return notifications
 
 
 def _write_once(notification: Notification) -> bool:

@@ -10,8 +10,9 @@ import pytest
 
 from assets.models import Hospital, StudySite
 from assets.services import fact_save
-from diligence.models import Finding, Notification
+from diligence.models import Finding, Notification, NotificationPreference
 from diligence.services import findings as findings_service
+from diligence.services import notifications
 from diligence.services.findings import findings_recompute
 from tests.factories import HospitalFactory, StudySiteFactory
 from tests.workers import running_worker, wait_for
@@ -81,6 +82,27 @@ def test_a_curated_change_recomputes_every_affected_team_and_tells_them(world):
     assert "grade verified no → yes" in phoenix_note
     assert code_of(ours) in phoenix_note and code_of(theirs) not in phoenix_note  # each its own
     assert code_of(bystander) not in told.get(user=world.outsider).message
+
+
+@pytest.mark.django_db
+def test_the_notice_goes_as_each_person_chose_for_it(world, django_capture_on_commit_callbacks):
+    NotificationPreference.objects.create(
+        user=world.partner, kind=Notification.Kind.SHARED_FACT_CHANGED, delivery=NotificationPreference.Delivery.OFF
+    )
+    NotificationPreference.objects.create(
+        user=world.lead, kind=Notification.Kind.SHARED_FACT_CHANGED, delivery=NotificationPreference.Delivery.DIGEST
+    )
+    hospital = HospitalFactory(grade="secondary", grade_verified=False, grade_verified_on=None)
+    StudySiteFactory(hospital=hospital, study__asset__team=world.phoenix, **ORDER_818_STUDY)
+
+    hospital.grade = "tertiary_other"
+    with django_capture_on_commit_callbacks() as emails:
+        fact_save(instance=hospital, user=world.staff)
+
+    told = {n.user.username: n.digest for n in Notification.objects.filter(kind=Notification.Kind.SHARED_FACT_CHANGED)}
+    assert told == {"member": False, "lead": True}  # the partner turned it off; the lead reads it in the digest
+    # The member's email is handed to the queue on commit (alone: the digest mails the lead later).
+    assert sum(getattr(c, "func", None) is notifications._enqueue_email for c in emails) == 1
 
 
 @pytest.mark.django_db
