@@ -406,6 +406,25 @@ def test_only_curators_edit_the_shared_directory(world, client_as):
     assert client_as("member").get(url).status_code == 200
 
 
+def test_the_curators_group_migrate_keeps_grants_curation_and_keeps_what_an_admin_added(world, client_as):
+    from django.contrib.auth.models import Group, Permission
+
+    from assets.curators import CURATOR_PERMISSIONS, CURATORS_GROUP, curator_group_ensure
+
+    curators = Group.objects.get(name=CURATORS_GROUP)  # made by migrate
+    assert sorted(curators.permissions.values_list("codename", flat=True)) == sorted(CURATOR_PERMISSIONS)
+    extra = Permission.objects.get(codename="view_study")
+    curators.permissions.add(extra)
+    curators.permissions.remove(Permission.objects.get(codename="change_hospital"))
+    curator_group_ensure()  # as every migrate does: what curation takes is back, the admin's addition stays
+    assert set(curators.permissions.values_list("codename", flat=True)) == {*CURATOR_PERMISSIONS, "view_study"}
+
+    url = reverse("assets:hospital_edit", args=[StudySiteFactory(study__asset__team=world.phoenix).hospital_id])
+    assert client_as("member").get(url).status_code == 404
+    world.member.groups.add(curators)
+    assert client_as("member").get(url).status_code == 200
+
+
 def test_a_team_creating_a_hospital_cannot_mark_its_grade_verified_for_everyone(world):
     from assets.services import hospital_get_or_create
 
