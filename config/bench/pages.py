@@ -14,9 +14,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from config.bench.dataset import TeamSubjects
 from diligence.models import ReviewItem
+from diligence.search.query import search_sql
+from diligence.views.search import PER_KIND
 
 WARM_UP = 3
 BARE_ENGINE = Engine(autoescape=True)
@@ -27,6 +30,11 @@ class Floor:
     sql: str
     template: str
     params: Callable[[TeamSubjects], list[int]]  # the subject's ids the query is for
+    # For a page whose rows come from one query written per database (the search): the query and its parameters.
+    statement: Callable[[TeamSubjects], tuple[str, list]] | None = None
+
+    def query(self, subjects: TeamSubjects) -> tuple[str, list]:
+        return self.statement(subjects) if self.statement else (self.sql, self.params(subjects))
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ class Page:
     url: Callable[[TeamSubjects], str]
     floor: Floor | None = None  # None for the two pages the others stand on (the layout and the bare view)
     post: Callable[[TeamSubjects, int], dict[str, str]] | None = None  # form data of the n-th request
+    grows: bool = True  # measured again on the large portfolio (BENCH_SCALE=large)
 
 
 ROW_TABLE = "<table>{% for r in rows %}<tr>{% for v in r %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}</table>"
@@ -47,6 +56,11 @@ def _item_post(subjects: TeamSubjects, n: int) -> dict[str, str]:
     prefix = f"item-{item.pk}"
     status = ReviewItem.Status.IN_PROGRESS if n % 2 else ReviewItem.Status.DONE
     return {f"{prefix}-version": str(item.version), f"{prefix}-status": status, f"{prefix}-notes": f"run {n}"}
+
+
+def search_query(subjects: TeamSubjects) -> str:
+    """What the search page is asked: the code of the team's largest asset, found in its records of every kind."""
+    return subjects.asset.code
 
 
 PAGES = [
@@ -119,6 +133,20 @@ PAGES = [
         ),
         post=_item_post,
     ),
+    Page(
+        "search",
+        lambda s: reverse("diligence:search") + "?" + urlencode({"q": search_query(s)}),
+        # The floor is the search's own single query (one per database: PostgreSQL's tsvector, SQLite's FTS5),
+        # its rows rendered through a bare template: the page adds grouping, snippets and the layout.
+        Floor(
+            "",
+            ROW_TABLE,
+            lambda s: [],
+            statement=lambda s: search_sql(query=search_query(s), team_ids=[s.team.pk], per_kind=PER_KIND),
+        ),
+        # Indexing ten times the portfolio takes longer than the rest of the benchmark: measured at full scale only.
+        grows=False,
+    ),
 ]
 
 
@@ -165,10 +193,10 @@ def floor_once(page: Page, subjects: TeamSubjects) -> float:
     if page.floor is None:
         raise ValueError(f"{page.name} has no raw floor")
     template = BARE_ENGINE.from_string(page.floor.template)
-    params = page.floor.params(subjects)
+    sql, params = page.floor.query(subjects)
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(page.floor.sql, params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     template.render(Context({"rows": rows}))
     return time.perf_counter() - started

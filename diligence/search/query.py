@@ -95,13 +95,17 @@ def _sqlite(words: list[tuple[str, bool]], team_ids: list[int], kind: str | None
     return sql, [match, *team_ids, *([kind] if kind else []), per_kind]
 
 
+def search_sql(*, query: str, team_ids: list[int], kind: str | None = None, per_kind: int = 5) -> tuple[str, list]:
+    """The one SQL query (and its parameters) that finds ``query`` on this database; ``query`` must hold words."""
+    build = _postgresql if connection.vendor == "postgresql" else _sqlite
+    return build(query_words(query), sorted(team_ids), kind, per_kind)
+
+
 def search_entries(*, query: str, team_ids: list[int], kind: str | None = None, per_kind: int = 5) -> SearchResults:
     """The entries matching ``query`` among those of ``team_ids`` and the shared directory, grouped by kind."""
-    words = query_words(query)
-    if not words:
+    if not query_words(query):
         return SearchResults(query=query, groups=[])
-    build = _postgresql if connection.vendor == "postgresql" else _sqlite
-    sql, params = build(words, sorted(team_ids), kind, per_kind)
+    sql, params = search_sql(query=query, team_ids=team_ids, kind=kind, per_kind=per_kind)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
