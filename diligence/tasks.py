@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 from django.conf import settings
 from django.db import DatabaseError
@@ -36,20 +38,23 @@ def memo_sweep() -> list[int]:
     return memos.memo_sweep().requeued
 
 
-@shared_task(
-    name=queue.NOTIFICATION_EMAIL,
-    acks_late=True,
-    # A mail server that refuses, drops or stalls (the soft limit cuts a stalled one off) is tried again, seven times,
-    # after a random part of 5, 10, 20, 40, 80, 160 and 240 seconds; the service logs each failure, Celery the last.
-    # No wait reaches Redis's default visibility timeout (300 s), after which a waiting retry would be redelivered.
-    autoretry_for=notifications.MAIL_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=240,
-    retry_jitter=True,
-    max_retries=7,
-    soft_time_limit=60,
-    time_limit=90,
-)
+# Every email task: a mail server that refuses, drops or stalls (the soft limit cuts a stalled one off) is tried
+# again, seven times, after a random part of 5, 10, 20, 40, 80, 160 and 240 seconds; the service logs each failure,
+# Celery the last. No wait reaches Redis's default visibility timeout (300 s), after which a waiting retry would be
+# redelivered.
+MAIL_RETRIES: dict[str, Any] = {
+    "acks_late": True,
+    "autoretry_for": notifications.MAIL_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 240,
+    "retry_jitter": True,
+    "max_retries": 7,
+    "soft_time_limit": 60,
+    "time_limit": 90,
+}
+
+
+@shared_task(name=queue.NOTIFICATION_EMAIL, **MAIL_RETRIES)
 def notification_email(notification_id: int) -> None:
     """Idempotent: a redelivered task finds the email sent and returns."""
     notifications.notification_email_send(notification_id=notification_id)
@@ -75,18 +80,8 @@ def findings_recompute_assets(asset_ids: list[int]) -> int:
     return findings.findings_recompute_many(asset_ids=asset_ids)
 
 
-@shared_task(
-    name=queue.LOGIN_LINK_EMAIL,
-    acks_late=True,
-    # Retried as notification emails are (see above); each attempt makes a new token, the failed one reached no one.
-    autoretry_for=notifications.MAIL_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=240,
-    retry_jitter=True,
-    max_retries=7,
-    soft_time_limit=60,
-    time_limit=90,
-)
+# Each attempt makes a new token: the failed one reached no one.
+@shared_task(name=queue.LOGIN_LINK_EMAIL, **MAIL_RETRIES)
 def login_link_email(link_id: int) -> None:
     """Idempotent: a redelivered task finds the link emailed and returns."""
     requests.login_link_email_send(link_id=link_id)

@@ -240,11 +240,24 @@ def request_question_ask(
     current = _locked(request, expected_version)
     if current.status not in (Status.OPEN, Status.RETURNED):
         raise ValidationError("Questions are asked while a request waits for your answer.")
-    if not body.strip():
-        raise ValidationError({"body": "Write your question."})
-    message = RequestMessage.objects.create(request=current, kind=Kind.QUESTION, author=user, body=body.strip())
-    _moved(current, Status.QUESTION)
+    message = _message_post(current, user=user, kind=Kind.QUESTION, body=body, moves_to=Status.QUESTION)
     events.request_answered(request=current, actor=user, question=True)
+    return message
+
+
+EMPTY_MESSAGE: dict[str, str] = {
+    Kind.QUESTION: "Write your question.",
+    Kind.REPLY: "Write your reply.",
+    Kind.RETURNED: "Say why the answer is returned.",
+}
+
+
+def _message_post(request: CounterpartyRequest, *, user: User, kind: str, body: str, moves_to: str) -> RequestMessage:
+    """Post a written message on the locked request's thread and move the request on; an empty one is refused."""
+    if not body.strip():
+        raise ValidationError({"body": EMPTY_MESSAGE[kind]})
+    message = RequestMessage.objects.create(request=request, kind=kind, author=user, body=body.strip())
+    _moved(request, moves_to)
     return message
 
 
@@ -259,11 +272,7 @@ def request_reply(
     current = _locked(request, expected_version)
     if current.status != Status.QUESTION:
         raise ValidationError("There is no question to reply to.")
-    if not body.strip():
-        raise ValidationError({"body": "Write your reply."})
-    message = RequestMessage.objects.create(request=current, kind=Kind.REPLY, author=user, body=body.strip())
-    _moved(current, Status.OPEN)
-    return message
+    return _message_post(current, user=user, kind=Kind.REPLY, body=body, moves_to=Status.OPEN)
 
 
 def _latest_answer(request: CounterpartyRequest) -> RequestMessage | None:
@@ -318,9 +327,6 @@ def request_return(
     current = _locked(request, expected_version)
     if current.status != Status.ANSWERED:
         raise ValidationError("Only an answered request can be returned.")
-    if not reason.strip():
-        raise ValidationError({"body": "Say why the answer is returned."})
-    message = RequestMessage.objects.create(request=current, kind=Kind.RETURNED, author=user, body=reason.strip())
-    _moved(current, Status.RETURNED)
+    message = _message_post(current, user=user, kind=Kind.RETURNED, body=reason, moves_to=Status.RETURNED)
     events.answer_decided(request=current, actor=user, accepted=False)
     return message
