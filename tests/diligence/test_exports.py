@@ -52,10 +52,13 @@ def test_the_asset_list_exports_the_filtered_rows_of_the_users_teams(world, clie
 
 
 def test_the_asset_list_links_its_exports_with_the_current_filters(world, client_as):
-    AssetFactory(team=world.phoenix)
-    page = client_as("member").get(reverse("assets:asset_list"), {"modality": "adc", "q": "x"}).content.decode()
+    AssetFactory(team=world.phoenix, code="X-1", modality="adc")
+    client = client_as("member")
+    page = client.get(reverse("assets:asset_list"), {"modality": "adc", "q": "x"}).content.decode()
     assert f'href="{reverse("assets:asset_list_csv")}?modality=adc&amp;q=x"' in page
     assert f'href="{reverse("assets:asset_list_xlsx")}?modality=adc&amp;q=x"' in page
+    nothing = client.get(reverse("assets:asset_list"), {"q": "no such asset"}).content.decode()
+    assert reverse("assets:asset_list_csv") not in nothing  # nothing to export, no link
 
 
 def test_the_asset_list_export_runs_the_same_queries_for_2_and_40_assets(world, client_as):
