@@ -67,12 +67,14 @@ def item_row(item: ReviewItem, can_edit: bool, today: dt.date) -> SafeString:
         f'<td class="nowrap">{due}</td>'
         f'<td class="small">{notes}</td>'
         f'<td class="nowrap small"><span id="item-{pk}-counts">{counts}</span></td>'
-        f'<td class="nowrap"><a href="{detail_url}" hx-get="{detail_url}" hx-target="#item-slot" '
-        f'hx-swap="innerHTML show:#item-slot:top" class="icon-link">Details</a>{edit}</td>'
+        # The details open in a row of their own beneath the item's, where the user clicked.
+        f'<td class="nowrap"><a href="{detail_url}" hx-get="{detail_url}" hx-target="#item-{pk}" '
+        f'hx-swap="afterend" data-replaces="item-{pk}-detail" class="icon-link">Details</a>{edit}</td>'
         "</tr>"
     )
 
 
+@register.filter
 def item_counts(item: ReviewItem) -> str:
     """How many evidence files and comments the item has, in words (``evidence_count`` and ``comment_count`` are
     annotated by the selector, or set by the view for one row)."""

@@ -138,25 +138,32 @@ def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
 def review_item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     """Comments and evidence of one item."""
     item = review_item_access(request, item_id, log="view")
-    return _detail(request, item)
+    return _detail(request, item, partial="item-detail-row")
 
 
 def _detail(
     request: HtmxHttpRequest,
     item: ReviewItem,
     *,
+    partial: str = "item-detail",
     comment_form: CommentForm | None = None,
     evidence_form: EvidenceForm | None = None,
+    counts_changed: bool = False,
     status: int = 200,
 ) -> HttpResponse:
+    """The item's evidence and comments: a row beneath the item's when opened, the panel alone after a post. With
+    ``counts_changed`` the item's row gets its new counts too (out of band), so the list is never stale."""
     context = {
         "item": item,
         "can_edit": access.can_edit(request.user, item.review.team_id),
         "comment_form": comment_form or CommentForm(),
         "evidence_form": evidence_form or EvidenceForm(),
+        "counted_item": selectors.review_items(review=item.review).filter(pk=item.pk).first()
+        if counts_changed
+        else None,
         **selectors.review_item_detail(item=item),
     }
-    template = f"{PAGE}#item-detail" if request.htmx else "diligence/review_item_detail.html"
+    template = f"{PAGE}#{partial}" if request.htmx else "diligence/review_item_detail.html"
     return render(request, template, context, status=status)
 
 
@@ -167,7 +174,7 @@ def item_comment_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         services.item_comment_add(item=item, user=request.user, body=form.cleaned_data["body"])
-        return _detail(request, item)
+        return _detail(request, item, counts_changed=True)
     return _detail(request, item, comment_form=form, status=400)
 
 
@@ -187,7 +194,7 @@ def evidence_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", error.messages)
         else:
-            return _detail(request, item)
+            return _detail(request, item, counts_changed=True)
     return _detail(request, item, evidence_form=form, status=400)
 
 
