@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from assets.access import asset_access
 from assets.services import StaleEdit
+from assets.views.common import stale_author, stale_changes
 from diligence.access import evidence_access, review_access, review_item_access
 from diligence.filters import ReviewItemFilter
 from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceForm, ReviewItemForm, team_members
@@ -109,7 +110,7 @@ def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
             )
         except StaleEdit as refused:
             stale = _stale(form, refused)
-            form.refresh_version(refused.current.version)
+            form.refresh_after_stale(refused)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -121,15 +122,8 @@ def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 
 
 def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
-    current = refused.current
-    latest = current.history.select_related("history_user").order_by("-history_date").first()
-    theirs = {
-        "status": current.get_status_display(),
-        "assignee": str(current.assignee or "unassigned"),
-        "due": current.due_on.isoformat() if current.due_on else "none",
-        "notes": current.notes,
-    }
-    return {"author": str(latest.history_user) if latest and latest.history_user else "someone else", "theirs": theirs}
+    """The fields both people changed, with both values, as the fact forms show them."""
+    return {"author": stale_author(refused), "changes": stale_changes(form, refused), "what": "item"}
 
 
 @login_required
