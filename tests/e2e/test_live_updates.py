@@ -3,10 +3,11 @@ comment, details opened in place beneath their row, the memo versions table once
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from diligence.models import Memo
 from diligence.services.checklists import review_start
@@ -18,11 +19,13 @@ from tests.workers import running_worker
 
 pytestmark = pytest.mark.e2e
 
-LAPTOP = {"width": 1366, "height": 900}
+LAPTOP: ViewportSize = {"width": 1366, "height": 900}
 RENDER_TIMEOUT = 180.0  # seconds; a cold worker's first WeasyPrint render on a busy machine
 
 
-def test_details_open_beneath_their_row_and_the_row_counts_follow_uploads_and_comments(browse: Session, world, tmp_path):
+def test_details_open_beneath_their_row_and_the_row_counts_follow_uploads_and_comments(
+    browse: Session, world, tmp_path
+):
     review = review_start(asset=f.AssetFactory(team=world.phoenix, code="LIVE-1"), user=world.member)
     items = list(review.items.order_by("order", "pk"))
     item = items[len(items) // 2]  # well down the list: the details must open here, not at its top
@@ -90,4 +93,42 @@ def test_the_memo_versions_table_lists_a_memo_when_asked_for_and_when_ready(brow
     expect(row.get_by_role("link", name="Download")).to_be_visible()
     browse.screenshot("live-memo-versions-1366")
     browse.phone_screenshot("live-memo-versions")
+    page.set_viewport_size(DESKTOP)
+
+
+def test_fact_panels_open_beneath_the_row_or_heading_they_belong_to(browse: Session, world):
+    study = f.StudyFactory(asset__team=world.phoenix, asset__code="LIVE-F", acronym="FIRST")
+    for n in range(6):
+        f.StudySiteFactory(study=study, hospital__name_en=f"Hospital {n}")
+    f.StudyFactory(asset=study.asset, acronym="SECOND")
+    page = browse.page
+    page.set_viewport_size(LAPTOP)
+    browse.login("member")
+    browse.goto(f"/assets/{study.asset_id}/?tab=sites")
+    row = page.locator("tr", has_text="Hospital 4")
+    row.get_by_role("link", name=re.compile(r"^Edit ")).click()
+    form = page.locator("#fact-slot").get_by_role("heading", name=re.compile(r"^Edit study site"))
+    expect(form).to_be_visible()
+    placed = page.evaluate(
+        "() => { const slot = document.getElementById('fact-slot'); const holder = slot.closest('tr');"
+        " return holder && holder.previousElementSibling.textContent.includes('Hospital 4'); }"
+    )
+    assert placed, "the edit panel did not open beneath its row"
+    browse.screenshot("live-fact-edit-1366")
+    browse.phone_screenshot("live-fact-edit")
+
+    page.locator("tr", has_text="Hospital 1").get_by_role("link", name=re.compile(r"^History ")).click()
+    expect(page.locator("#fact-slot").get_by_role("heading", name=re.compile(r"^History"))).to_be_visible()
+    expect(page.locator("tr.slot-row")).to_have_count(1)  # moved, not copied: one panel at a time
+    assert page.evaluate(
+        "() => document.getElementById('fact-slot').closest('tr').previousElementSibling.textContent"
+    ).count("Hospital 1")
+
+    browse.goto(f"/assets/{study.asset_id}/?tab=studies")
+    heading = page.locator(".section-head", has_text="SECOND")
+    heading.get_by_role("link", name=re.compile(r"^Edit ")).click()
+    expect(page.locator("#fact-slot").get_by_role("heading", name=re.compile(r"^Edit study"))).to_be_visible()
+    assert page.evaluate(
+        "() => document.getElementById('fact-slot').previousElementSibling.textContent.includes('SECOND')"
+    )
     page.set_viewport_size(DESKTOP)
