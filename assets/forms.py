@@ -17,6 +17,7 @@ from django.http import QueryDict
 from assets import kinds
 from assets.kinds import FactKind
 from assets.models import Asset, Hospital, RegistrationPlan, Study, StudySite
+from assets.services import StaleEdit
 
 
 class DateInput(forms.DateInput):
@@ -79,11 +80,8 @@ class FactForm(forms.ModelForm):
     def expected_version(self) -> int | None:
         return self.cleaned_data.get("version") if self.instance.pk else None
 
-    def refresh_version(self, version: int) -> None:
-        """After a refused stale save: keep the user's input, but let a deliberate second save go through."""
-        data = cast(QueryDict, self.data).copy()  # bound to request.POST: the save that was refused
-        data[self.add_prefix("version")] = str(version)
-        self.data = data
+    def refresh_after_stale(self, stale: StaleEdit) -> None:
+        self.data = stale_form_data(self, stale)
 
 
 class AssetForm(FactForm):
@@ -186,3 +184,20 @@ HospitalForm = form_for(kinds.HOSPITAL)
 EfficacyClaimForm = form_for(kinds.CLAIM)
 EthicsApprovalForm = form_for(kinds.ETHICS)
 MilestoneForm = form_for(kinds.MILESTONE)
+
+
+def stale_form_data(form: forms.BaseForm, stale: StaleEdit) -> QueryDict:
+    """After a save refused for a real conflict: the user's input kept, the version now stored (so a deliberate
+    second save goes through), and the other person's values in the fields only they changed, so that second save
+    keeps their change rather than undoing it."""
+    data = cast(QueryDict, form.data).copy()  # bound to request.POST: the save that was refused
+    data[form.add_prefix("version")] = str(stale.current.version)
+    for name in stale.theirs_only:
+        if name not in form.fields:
+            continue
+        key, value = form.add_prefix(name), getattr(stale.current, stale.current._meta.get_field(name).attname)
+        if isinstance(value, bool):
+            data.setlist(key, ["on"] if value else [])
+        else:
+            data[key] = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return data

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import (
     Count,
     F,
@@ -39,6 +40,7 @@ from assets.models import (
 )
 from assets.models.common import VersionedFact
 from teams import access
+from teams.labels import field_label, model_field, value_label
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -262,31 +264,59 @@ ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def _entries(records: list, *, describe: str | None = None) -> list[HistoryEntry]:
-    """History records (newest first) as entries with field-level changes against the record before each."""
-    entries = []
+    """History records (newest first) as entries with field-level changes against the record before each, each
+    field by its label and each value as people read it (``teams.labels``)."""
+    deltas = []
     for index, record in enumerate(records):
         older = records[index + 1] if index + 1 < len(records) else None
-        changes = []
+        delta = []
         if older is not None and record.history_type == "~":
-            kind = kind_of(record.instance_type)
+            model = kind_of(record.instance_type).model
             # What the code keeps by itself (version, timestamps, a hospital's matching keys) is no one's change.
-            kept = [f.name for f in kind.model._meta.concrete_fields if not f.editable]
-            delta = record.diff_against(older, excluded_fields=kept)
-            changes = [(kind.label(c.field), _show(c.old), _show(c.new)) for c in delta.changes]
-        entries.append(
-            HistoryEntry(
-                when=record.history_date,
-                who=str(record.history_user) if record.history_user else "system",
-                action=ACTIONS.get(record.history_type, record.history_type),
-                what=describe or str(record.instance._meta.verbose_name),
-                changes=changes,
-            )
+            kept = [f.name for f in model._meta.concrete_fields if not f.editable]
+            delta = [(model, c) for c in record.diff_against(older, excluded_fields=kept).changes]
+        deltas.append(delta)
+    related = _related_names([change for delta in deltas for change in delta])
+    return [
+        HistoryEntry(
+            when=record.history_date,
+            who=str(record.history_user) if record.history_user else "system",
+            action=ACTIONS.get(record.history_type, record.history_type),
+            what=describe or str(record.instance._meta.verbose_name),
+            changes=[
+                (
+                    field_label(model, c.field),
+                    _show(model, c.field, c.old, related),
+                    _show(model, c.field, c.new, related),
+                )
+                for model, c in delta
+            ],
         )
-    return entries
+        for record, delta in zip(records, deltas, strict=True)
+    ]
 
 
-def _show(value: object) -> str:
-    return "" if value is None else str(value)
+def _related_names(changes: list[tuple[type[models.Model], Any]]) -> dict[tuple[type[models.Model], object], str]:
+    """What the keys a history records for a reference (a site's hospital) name: one query per model referred to,
+    and none when no reference changed."""
+    wanted: dict[type[models.Model], set[object]] = {}
+    for model, change in changes:
+        field = model_field(model, change.field)
+        if field is not None and field.is_relation and field.related_model is not None:
+            target = field.related_model
+            wanted.setdefault(target, set()).update(v for v in (change.old, change.new) if v is not None)
+    return {
+        (target, pk): str(obj)
+        for target, pks in wanted.items()
+        for pk, obj in target._default_manager.in_bulk(list(pks)).items()
+    }
+
+
+def _show(model: type[models.Model], name: str, value: object, related: dict) -> str:
+    field = model_field(model, name)
+    if value is not None and field is not None and field.is_relation and field.related_model is not None:
+        return related.get((field.related_model, value), "(deleted)")
+    return "" if value is None or value == "" else value_label(model, name, value)
 
 
 def history_label(record: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -19,12 +20,55 @@ if TYPE_CHECKING:
 
 
 class StaleEdit[M: Model](Exception):  # a refusal the user sees, not a programming error
-    """Someone saved the record after this edit began. ``current`` is the record as it now stands: a fact, or any
-    other model kept with a ``version`` and a ``history`` (a checklist item)."""
+    """Someone saved the record after this edit began and changed a field this edit changes too, to another value.
+    ``current`` is the record as it now stands: a fact, or any other model kept with a ``version`` and a ``history``
+    (a checklist item). ``conflicts`` names the fields both changed (empty when the version the edit began from is
+    not in the history, so who changed what cannot be told); ``theirs_only`` the fields only the other person
+    changed, whose values a second save must carry rather than the ones the form was opened with."""
 
-    def __init__(self, current: M) -> None:
+    def __init__(self, current: M, *, conflicts: tuple[str, ...] = (), theirs_only: tuple[str, ...] = ()) -> None:
         self.current = current
+        self.conflicts = conflicts
+        self.theirs_only = theirs_only
         super().__init__(f"{current._meta.verbose_name} was changed by someone else; your edit was not saved.")
+
+
+def stale_merge[M: Model](*, current: M, expected_version: int, submitted: Mapping[str, object]) -> dict[str, object]:
+    """An edit begun from ``expected_version`` and saved after someone else's save: the submitted values (by field
+    name) that are the user's own changes, to be written on top of the record as it now stands. A field only the
+    other person changed keeps their value; a field both changed to different values is a real conflict, refused
+    with ``StaleEdit`` naming it, and nothing is written. Compared against the history record of that version."""
+    started = current.history.filter(version=expected_version).order_by("-history_date", "-history_id").first()  # type: ignore[attr-defined]
+    if started is None:  # no record of where the edit began: nothing can be merged safely
+        raise StaleEdit(current)
+    mine_changed: dict[str, object] = {}
+    conflicts, theirs_only = [], []
+    for name, mine in submitted.items():
+        attname = current._meta.get_field(name).attname  # type: ignore[union-attr]  # the model's own fields
+        before, theirs = _comparable(getattr(started, attname)), _comparable(getattr(current, attname))
+        if _comparable(mine) == before:
+            if theirs != before:
+                theirs_only.append(name)
+            continue
+        if theirs in (before, _comparable(mine)):
+            mine_changed[name] = mine
+        else:
+            conflicts.append(name)
+    if conflicts:
+        raise StaleEdit(current, conflicts=tuple(conflicts), theirs_only=tuple(theirs_only))
+    return mine_changed
+
+
+def _comparable(value: object) -> object:
+    """A related object by its key, and no value the same as an empty one, as forms and history records hold them."""
+    if isinstance(value, Model):
+        return value.pk
+    return "" if value is None else value
+
+
+def _edited_fields(model: type[Model]) -> list[Field]:
+    """The fields a form can change: the concrete, editable ones, less the version the check itself keeps."""
+    return [f for f in model._meta.concrete_fields if f.editable and not f.primary_key and f.name != "version"]
 
 
 def follow(instance: Model, path: str | None) -> int | None:
@@ -57,7 +101,12 @@ def fact_save[F: VersionedFact](*, instance: F, user: User | None, expected_vers
     if instance.pk is not None:
         current = previous = model._base_manager.select_for_update().get(pk=instance.pk)
         if expected_version is not None and current.version != expected_version:
-            raise StaleEdit(current)
+            fields = _edited_fields(model)
+            submitted = {f.name: getattr(instance, f.attname) for f in fields}
+            mine = stale_merge(current=current, expected_version=expected_version, submitted=submitted)
+            for f in fields:  # what this user did not change is the record as it now stands
+                if f.name not in mine:
+                    setattr(instance, f.attname, getattr(current, f.attname))
         previous_asset_id = asset_id_of(current)
         instance.version = current.version + 1
     instance.full_clean()

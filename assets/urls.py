@@ -1,12 +1,14 @@
 from django.urls import path
 
 from assets.kinds import KINDS
-from assets.views import assets, dossiers, facts, hospitals, registry
+from assets.views import assets, dossiers, exports, facts, hospitals, registry
 
 app_name = "assets"
 
 urlpatterns = [
     path("assets/", assets.asset_list, name="asset_list"),
+    path("assets/export.csv", exports.asset_list_export, {"extension": "csv"}, name="asset_list_csv"),
+    path("assets/export.xlsx", exports.asset_list_export, {"extension": "xlsx"}, name="asset_list_xlsx"),
     path("assets/new/", assets.asset_create, name="asset_create"),
     path("assets/<int:asset_id>/", assets.asset_detail, name="asset_detail"),
     path("assets/<int:asset_id>/edit/", assets.asset_edit, name="asset_edit"),

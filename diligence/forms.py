@@ -6,9 +6,9 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
-from django.http import QueryDict
 
-from assets.forms import DateInput
+from assets.forms import DateInput, stale_form_data
+from assets.services import StaleEdit
 from diligence.models import Finding, QuestionKey, Review, ReviewItem
 from teams.models import User
 
@@ -53,10 +53,8 @@ class ReviewItemForm(forms.Form):
     def changes(self) -> dict[str, object]:
         return {name: self.cleaned_data[name] for name in ("status", "na_reason", "assignee", "due_on", "notes")}
 
-    def refresh_version(self, version: int) -> None:
-        data = cast(QueryDict, self.data).copy()  # bound to request.POST: the save that was refused
-        data[self.add_prefix("version")] = str(version)
-        self.data = data
+    def refresh_after_stale(self, stale: StaleEdit) -> None:
+        self.data = stale_form_data(self, stale)
 
 
 class BulkForm(forms.Form):

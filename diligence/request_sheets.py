@@ -17,19 +17,12 @@ from openpyxl.styles import Font
 
 from diligence.models import CounterpartyRequest, RequestList
 from teams.models import CounterpartyContact
+from teams.spreadsheets import xlsx_cell
 
 TEAM_HEADER = ["no.", "item key", "checklist item", "what is asked", "priority", "due", "status"]
 COUNTERPARTY_HEADER = ["no.", "what is asked", "priority", "due", "status"]
 IMPORT_HEADER = ["item key", "what is asked", "priority", "due"]
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_ROWS = 1000
-
-
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def request_rows(requests: Iterable[CounterpartyRequest], *, for_team: bool) -> list[list[object]]:
@@ -56,7 +49,7 @@ def request_list_xlsx(
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_cell(value) for value in row])
+        sheet.append([xlsx_cell(value) for value in row])
     sheet.freeze_panes = f"A{sheet.max_row - len(rows) + 1}"
     buffer = io.BytesIO()
     book.save(buffer)

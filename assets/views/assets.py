@@ -109,7 +109,7 @@ def asset_edit(request: AuthenticatedHttpRequest, asset_id: int) -> HttpResponse
             )
         except StaleEdit as refused:
             stale = {"author": stale_author(refused), "changes": stale_changes(form, refused)}
-            form.refresh_version(refused.current.version)
+            form.refresh_after_stale(refused)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -14,6 +14,7 @@ from assets.models import Asset
 from assets.services import StaleEdit
 from assets.tabs import asset_tabs
 from teams.http import HtmxHttpRequest
+from teams.labels import field_label, value_label
 
 
 def add_service_errors(form: BaseForm, error: ValidationError) -> None:
@@ -23,14 +24,21 @@ def add_service_errors(form: BaseForm, error: ValidationError) -> None:
 
 
 def stale_changes(form: BaseForm, stale: StaleEdit) -> list[tuple[str, str, str]]:
-    """The fields where the stored record now differs from what this user submitted: (label, theirs, yours)."""
+    """The fields both people changed, differently: (label, theirs, yours). When where the edit began is not known,
+    every field where the stored record differs from what this user submitted."""
     changes = []
-    for name, field in form.fields.items():
-        if name == "version" or not hasattr(stale.current, name):
-            continue
-        theirs, yours = getattr(stale.current, name), form.cleaned_data.get(name)
+    names = stale.conflicts or [name for name in form.fields if name != "version" and hasattr(stale.current, name)]
+    model = type(stale.current)
+    for name in names:
+        field = form.fields.get(name)
+        theirs = getattr(stale.current, name)
+        # A field the form fills in another way (an originator by its name) is read from the instance it built.
+        yours = (
+            form.cleaned_data.get(name) if field is not None else getattr(getattr(form, "instance", None), name, None)
+        )
         if _comparable(theirs) != _comparable(yours):
-            changes.append((str(field.label or name), _display(theirs), _display(yours)))
+            label = str(field.label) if field is not None and field.label else field_label(model, name)
+            changes.append((label, value_label(model, name, theirs), value_label(model, name, yours)))
     return changes
 
 
@@ -41,14 +49,6 @@ def stale_author(stale: StaleEdit) -> str:
 
 def _comparable(value: object) -> object:
     return "" if value is None else str(getattr(value, "pk", value))
-
-
-def _display(value: object) -> str:
-    if value is None or value == "":
-        return "(empty)"
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return str(value)
 
 
 def saved_response(request: HtmxHttpRequest, *, asset: Asset, tab: str) -> HttpResponse:

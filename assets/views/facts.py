@@ -44,7 +44,7 @@ def _form_page(request: HtmxHttpRequest, kind: FactKind, instance: VersionedFact
             saved = kind.save(form, request.user)
         except StaleEdit as refused:
             stale = {"author": stale_author(refused), "changes": stale_changes(form, refused)}
-            form.refresh_version(refused.current.version)
+            form.refresh_after_stale(refused)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -57,7 +57,7 @@ def hospital_edit(request: AuthenticatedHttpRequest, hospital_id: int) -> HttpRe
             stale = {"author": "someone else", "changes": stale_changes(form, refused)}
             if access.colleagues_among(request.user, {_last_editor(refused)}):
                 stale["author"] = stale_author(refused)
-            form.refresh_version(refused.current.version)
+            form.refresh_after_stale(refused)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

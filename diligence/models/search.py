@@ -15,6 +15,7 @@ class SearchKind(models.TextChoices):
     COMMENT = "comment", "Comments"
     EVIDENCE = "evidence", "Evidence files"
     MEMO = "memo", "Memos"
+    REQUEST = "request", "Requests to the counterparty"
 
 
 class SearchEntry(models.Model):

@@ -13,7 +13,17 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from assets.models import Asset, Hospital, Study
-from diligence.models import Evidence, Finding, ItemComment, Memo, QuestionKey, ReviewItem, SearchEntry
+from diligence.models import (
+    CounterpartyRequest,
+    Evidence,
+    Finding,
+    ItemComment,
+    Memo,
+    QuestionKey,
+    RequestMessage,
+    ReviewItem,
+    SearchEntry,
+)
 from diligence.search.terms import index_terms
 
 Kind = SearchEntry.Kind
@@ -186,4 +196,20 @@ def memo_entry(memo: Memo, *, text: str, asset_code: str) -> SearchEntry:
         where=f"{asset_code} · Memos",
         path=memo.get_absolute_url(),
         texts=[text],
+    )
+
+
+def request_entry(
+    request: CounterpartyRequest, *, messages: Iterable[RequestMessage], team_id: int, asset_id: int, asset_code: str
+) -> SearchEntry:
+    """A request to the counterparty with its whole thread: what was asked, the answers, questions and replies."""
+    return _entry(
+        kind=Kind.REQUEST,
+        pk=request.pk,
+        team_id=team_id,
+        asset_id=asset_id,
+        title=f"R-{request.number} · {Truncator(request.text).chars(120)}",
+        where=f"{asset_code} · Requests to {request.request_list.contact}",
+        path=reverse("diligence:request_detail", kwargs={"counterparty_request_id": request.pk}),
+        texts=[request.text, *(message.body for message in messages)],
     )

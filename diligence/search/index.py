@@ -13,7 +13,16 @@ from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from assets.models import Asset, Hospital, Study
-from diligence.models import Evidence, Finding, ItemComment, Memo, Review, ReviewItem, SearchEntry
+from diligence.models import (
+    CounterpartyRequest,
+    Evidence,
+    Finding,
+    ItemComment,
+    Memo,
+    Review,
+    ReviewItem,
+    SearchEntry,
+)
 from diligence.search import documents
 from diligence.search.extract import file_text
 from diligence.services import queue
@@ -22,7 +31,7 @@ logger = logging.getLogger(__name__)
 Kind = SearchEntry.Kind
 BATCH = 1000
 # What a change is marked by: the record that changed, by the name below and its id.
-MARK_KINDS = ("asset", "team", "review", "item", "hospital")
+MARK_KINDS = ("asset", "team", "review", "item", "request", "hospital")
 
 
 # The marks of the connection's open transaction. Connections are per thread, so each request (or task) keeps its
@@ -66,6 +75,9 @@ def search_index(marks: Iterable[tuple[str, int]]) -> int:
     asset_ids = set(by_kind["asset"])
     asset_ids |= set(Review.objects.filter(pk__in=by_kind["review"]).values_list("asset_id", flat=True))
     asset_ids |= set(ReviewItem.objects.filter(pk__in=by_kind["item"]).values_list("review__asset_id", flat=True))
+    asset_ids |= set(
+        CounterpartyRequest.objects.filter(pk__in=by_kind["request"]).values_list("request_list__asset_id", flat=True)
+    )
     written = search_index_hospitals(by_kind["hospital"]) if by_kind["hospital"] else 0
     if by_kind["team"]:
         written += search_index_unattached_studies(by_kind["team"])
@@ -127,6 +139,21 @@ def search_index_assets(asset_ids: Iterable[int]) -> int:
             asset_code=code[review.asset_id],
         )
         entries.append(_keeping_text(entry, old))
+    requests = (
+        CounterpartyRequest.objects.filter(request_list__asset_id__in=ids)
+        .select_related("request_list__contact")
+        .prefetch_related("messages")
+    )
+    entries += [
+        documents.request_entry(
+            request,
+            messages=request.messages.all(),
+            team_id=request.request_list.team_id,
+            asset_id=request.request_list.asset_id,
+            asset_code=code[request.request_list.asset_id],
+        )
+        for request in requests
+    ]
     for memo in Memo.objects.filter(asset_id__in=ids, status=Memo.Status.READY).exclude(pdf=""):
         old = kept.get((Kind.MEMO, memo.pk))
         entry = documents.memo_entry(

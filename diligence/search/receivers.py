@@ -8,7 +8,17 @@ from django.dispatch import receiver
 
 from assets.models import Asset, Hospital
 from assets.signals import facts_changed
-from diligence.models import Evidence, Finding, ItemComment, Memo, Review, ReviewItem
+from diligence.models import (
+    CounterpartyRequest,
+    Evidence,
+    Finding,
+    ItemComment,
+    Memo,
+    RequestList,
+    RequestMessage,
+    Review,
+    ReviewItem,
+)
 from diligence.search.index import search_index_later
 
 
@@ -54,3 +64,20 @@ def finding_marked(sender: type, instance: Finding, **kwargs: object) -> None:
 def memo_marked(sender: type, instance: Memo, **kwargs: object) -> None:
     if instance.status == Memo.Status.READY:  # its text is read once it has a PDF; deletes cascade with the asset
         search_index_later("asset", instance.asset_id)
+
+
+@receiver(post_save, sender=CounterpartyRequest, dispatch_uid="diligence.search.request")
+def request_marked(sender: type, instance: CounterpartyRequest, **kwargs: object) -> None:
+    search_index_later("request", instance.pk)
+
+
+@receiver(post_delete, sender=CounterpartyRequest, dispatch_uid="diligence.search.request_deleted")
+def request_deleted(sender: type, instance: CounterpartyRequest, **kwargs: object) -> None:
+    # Gone, so it cannot lead to its asset: its list does (a list deleted with its asset takes the entries along).
+    for asset_id in RequestList.objects.filter(pk=instance.request_list_id).values_list("asset_id", flat=True):
+        search_index_later("asset", asset_id)
+
+
+@receiver(post_save, sender=RequestMessage, dispatch_uid="diligence.search.request_message")
+def request_message_marked(sender: type, instance: RequestMessage, **kwargs: object) -> None:
+    search_index_later("request", instance.request_id)

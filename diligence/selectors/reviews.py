@@ -171,11 +171,23 @@ def asset_findings(*, asset_id: int, include_resolved: bool = False) -> list[Fin
     findings = Finding.objects.filter(asset_id=asset_id).select_related("status_changed_by")
     if not include_resolved:
         findings = findings.exclude(status=Finding.Status.RESOLVED)
-    questions = list(QuestionKey.values)
-    return sorted(
-        findings,
-        key=lambda f: (questions.index(f.question), SEVERITY_ORDER.get(f.severity, 9), f.rule_id, f.subject),
-    )
+    return sorted(findings, key=_finding_order)
+
+
+def team_findings(*, team_id: int, include_resolved: bool = False) -> list[Finding]:
+    """The team's findings asset by asset (by code), each asset's in the order of its findings tab (one query)."""
+    findings = Finding.objects.filter(team_id=team_id).select_related("asset", "status_changed_by")
+    if not include_resolved:
+        findings = findings.exclude(status=Finding.Status.RESOLVED)
+    return sorted(findings, key=lambda f: (f.asset.code, f.asset_id, *_finding_order(f)))
+
+
+_QUESTIONS = list(QuestionKey.values)
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str, str]:
+    """By question, then the most severe first, then by rule and subject."""
+    return (_QUESTIONS.index(f.question), SEVERITY_ORDER.get(f.severity, 9), f.rule_id, f.subject)
 
 
 def checklist_gate(*, asset_id: int) -> ChecklistGate:

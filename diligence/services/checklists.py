@@ -11,9 +11,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from assets.models import Asset
-from assets.services import StaleEdit
+from assets.services import stale_merge
 from diligence.checklist_defaults import TEMPLATE_SLUG, build_default_template
 from diligence.models import (
     ChecklistTemplate,
@@ -204,7 +205,8 @@ def review_start(*, asset: Asset, user: User | None, template: ChecklistTemplate
         team_id=asset.team_id, asset=asset, template=version.template, template_version=version, created_by=user
     )
     items = TemplateItem.objects.filter(version=version).select_related("question")
-    ReviewItem.objects.bulk_create([_review_item(review, item) for item in items])
+    # With their first history records: a stale edit is merged against the version it began from (stale_merge).
+    bulk_create_with_history([_review_item(review, item) for item in items], ReviewItem, default_user=user)
     return review
 
 
@@ -239,7 +241,7 @@ def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
     fresh = [_review_item(review, new) for new in diff.added] + [
         _review_item(review, new) for _old, new in diff.changed
     ]
-    ReviewItem.objects.bulk_create(fresh)
+    bulk_create_with_history(fresh, ReviewItem, default_user=user)
     review.template_version, review.upgraded_at = latest, now
     review.save(update_fields=["template_version", "upgraded_at"])
     return UpgradeResult(carried=len(diff.carried), added=len(fresh), archived=len(to_archive))
@@ -261,7 +263,8 @@ def review_item_update(
     """Change an item's status, assignee, due date, notes; a stale version is refused so nobody overwrites."""
     current = ReviewItem.objects.select_for_update().select_related("review").get(pk=item.pk)
     if expected_version is not None and current.version != expected_version:
-        raise StaleEdit(current)
+        # Saved by someone else since this edit began: only this user's own changes go on top of theirs.
+        changes = stale_merge(current=current, expected_version=expected_version, submitted=changes)
     assignee_before = current.assignee_id
     if current.archived_at is not None:
         raise ValidationError("This item was archived by a template upgrade and can no longer change.")

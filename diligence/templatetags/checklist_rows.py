@@ -11,6 +11,7 @@ import datetime as dt
 from html import escape
 
 from django import template
+from django.template.defaultfilters import pluralize
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
@@ -48,7 +49,7 @@ def item_row(item: ReviewItem, can_edit: bool, today: dt.date) -> SafeString:
         overdue = item.due_on < today and status not in FINISHED
         due = item.due_on.isoformat() + (' <span class="badge red">overdue</span>' if overdue else "")
     notes = escape(Truncator(item.notes).chars(NOTES_LENGTH)) if item.notes else ""
-    counts = f"{getattr(item, 'evidence_count', 0) or 0} · {getattr(item, 'comment_count', 0) or 0}"
+    counts = item_counts(item)
     detail_url, edit_url = escape(item.detail_url), escape(item.edit_url)  # type: ignore[attr-defined]
     edit = (
         f'<a href="{edit_url}" hx-get="{edit_url}" hx-target="#item-{pk}" hx-swap="outerHTML" class="icon-link" '
@@ -65,11 +66,21 @@ def item_row(item: ReviewItem, can_edit: bool, today: dt.date) -> SafeString:
         f"<td>{assignee}</td>"
         f'<td class="nowrap">{due}</td>'
         f'<td class="small">{notes}</td>'
-        f'<td class="num nowrap">{counts}</td>'
-        f'<td class="nowrap"><a href="{detail_url}" hx-get="{detail_url}" hx-target="#item-slot" '
-        f'hx-swap="innerHTML show:#item-slot:top" class="icon-link">Details</a>{edit}</td>'
+        f'<td class="nowrap small"><span id="item-{pk}-counts">{counts}</span></td>'
+        # The details open in a row of their own beneath the item's, where the user clicked.
+        f'<td class="nowrap"><a href="{detail_url}" hx-get="{detail_url}" hx-target="#item-{pk}" '
+        f'hx-swap="afterend" data-replaces="item-{pk}-detail" class="icon-link">Details</a>{edit}</td>'
         "</tr>"
     )
+
+
+@register.filter
+def item_counts(item: ReviewItem) -> str:
+    """How many evidence files and comments the item has, in words (``evidence_count`` and ``comment_count`` are
+    annotated by the selector, or set by the view for one row)."""
+    files = getattr(item, "evidence_count", 0) or 0
+    comments = getattr(item, "comment_count", 0) or 0
+    return f"{files} file{pluralize(files)} · {comments} comment{pluralize(comments)}"
 
 
 def _meta_html(item: TemplateItem) -> str:

@@ -1,22 +1,21 @@
-"""A review's items and the asset's findings as CSV or XLSX, through the access policy."""
+"""A review's items, and the findings of an asset or of a team, as CSV or XLSX, through the access policy. The cells
+are written by ``teams.spreadsheets``, the one place that keeps formulas and control characters out."""
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
+from assets.access import asset_access
 from diligence.access import review_access
-from diligence.models import Review
+from diligence.models import Finding, Review
 from diligence.selectors import reviews as selectors
+from teams import access
 from teams.http import AuthenticatedHttpRequest
+from teams.spreadsheets import Sheet, csv_download, xlsx_download
 
 ITEM_HEADER = [
     "question",
@@ -33,7 +32,8 @@ ITEM_HEADER = [
     "comments",
     "related rules",
 ]
-FINDING_HEADER = ["question", "severity", "citation", "rule", "title", "message", "status", "note", "remedy"]
+# The findings pages' columns, in their order: what a finding is, then its triage.
+FINDING_HEADER = ["severity", "question", "title", "citation", "rule", "message", "status", "note", "remedy", "subject"]
 
 
 def _item_rows(review: Review) -> list[list[object]]:
@@ -58,24 +58,35 @@ def _item_rows(review: Review) -> list[list[object]]:
     ]
 
 
-def _finding_rows(review: Review) -> list[list[object]]:
+def _finding_row(f: Finding) -> list[object]:
     return [
-        [
-            f.get_question_display(),
-            f.severity,
-            f.citation,
-            f.rule_id,
-            f.title,
-            f.message,
-            f.get_status_display(),
-            f.note,
-            f.remedy,
-        ]
-        for f in selectors.asset_findings(asset_id=review.asset_id)
+        f.get_severity_display(),
+        f.get_question_display(),
+        f.title,
+        f.citation,
+        f.rule_id,
+        f.message,
+        f.get_status_display(),
+        f.note,
+        f.remedy,
+        f.subject,
     ]
 
 
-def _filename(review: Review, extension: str) -> str:
+def _findings_sheet(findings: Iterable[Finding], *, with_asset: bool = False) -> Sheet:
+    rows = ([f.asset.code, *_finding_row(f)] if with_asset else _finding_row(f) for f in findings)
+    header = ["asset", *FINDING_HEADER] if with_asset else FINDING_HEADER
+    return Sheet("Findings", header, list(rows), section="finding")
+
+
+def _review_sheets(review: Review) -> tuple[Sheet, Sheet]:
+    return (
+        Sheet("Checklist", ITEM_HEADER, _item_rows(review), section="item"),
+        _findings_sheet(selectors.asset_findings(asset_id=review.asset_id)),
+    )
+
+
+def _review_filename(review: Review, extension: str) -> str:
     return f"{review.asset.code}-checklist-v{review.template_version.number}.{extension}"
 
 
@@ -83,52 +94,31 @@ def _filename(review: Review, extension: str) -> str:
 @require_GET
 def review_export_csv(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     review = review_access(request, review_id, log="export")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["section", *ITEM_HEADER])
-    writer.writerows(["item", *map(_cell, row)] for row in _item_rows(review))
-    writer.writerow([])
-    writer.writerow(["section", *FINDING_HEADER])
-    writer.writerows(["finding", *map(_cell, row)] for row in _finding_rows(review))
-    # A byte-order mark so spreadsheet programs read Chinese names as UTF-8.
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, _filename(review, "csv"))
-    return response
+    return csv_download(_review_filename(review, "csv"), *_review_sheets(review))
 
 
 @login_required
 @require_GET
 def review_export_xlsx(request: AuthenticatedHttpRequest, review_id: int) -> HttpResponse:
     review = review_access(request, review_id, log="export")
-    book = Workbook()
-    for sheet, header, rows in (
-        (book.worksheets[0], ITEM_HEADER, _item_rows(review)),  # a new workbook's one sheet
-        (book.create_sheet(), FINDING_HEADER, _finding_rows(review)),
-    ):
-        sheet.title = "Checklist" if header is ITEM_HEADER else "Findings"
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_xlsx_cell(value) for value in row])
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = content_disposition_header(True, _filename(review, "xlsx"))
-    return response
+    return xlsx_download(_review_filename(review, "xlsx"), *_review_sheets(review))
 
 
-def _xlsx_cell(value: object) -> object:
-    """As ``_cell``, with the control characters XML cannot hold (openpyxl refuses them) shown as U+FFFD."""
-    value = _cell(value)
-    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+@login_required
+@require_GET
+def asset_findings_export(request: AuthenticatedHttpRequest, asset_id: int, extension: str) -> HttpResponse:
+    """The asset's findings as its findings tab lists them (resolved ones too with ``?resolved=1``)."""
+    asset = asset_access(request, asset_id, log="export")
+    findings = selectors.asset_findings(asset_id=asset.pk, include_resolved=request.GET.get("resolved") == "1")
+    download = csv_download if extension == "csv" else xlsx_download
+    return download(f"{asset.code}-findings.{extension}", _findings_sheet(findings))
 
 
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+@login_required
+@require_GET
+def team_findings_export(request: AuthenticatedHttpRequest, team_slug: str, extension: str) -> HttpResponse:
+    """Every asset's active findings in one table, asset by asset, each asset's as its findings tab orders them."""
+    team = access.team_access(request, team_slug)
+    findings = selectors.team_findings(team_id=team.pk, include_resolved=request.GET.get("resolved") == "1")
+    download = csv_download if extension == "csv" else xlsx_download
+    return download(f"{team.slug}-findings.{extension}", _findings_sheet(findings, with_asset=True))

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseStopPolling
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from assets.access import asset_access
 from diligence.access import memo_access
@@ -24,6 +24,8 @@ from diligence.services import memos as services
 from diligence.views.findings import _tab_page
 from teams import access
 from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
+
+MEMO_CHANGED = "memo-changed"  # the client event on which the memo versions table rereads itself
 
 SECTIONS = [
     ("verdict", "Verdict"),
@@ -51,20 +53,22 @@ def memo_create(request: HtmxHttpRequest, asset_id: int) -> HttpResponse:
     asset = asset_access(request, asset_id, edit=True)
     memo = services.memo_request(asset=asset, user=request.user)
     if request.htmx:
-        return render(request, "diligence/memo_status.html#progress", {"memo": memo})
+        response = render(request, "diligence/memo_status.html#progress", {"memo": memo})
+        return trigger_client_event(response, MEMO_CHANGED)  # the versions table lists the new one
     return redirect(memo)
 
 
 @login_required
 @require_GET
 def memo_status(request: AuthenticatedHttpRequest, memo_id: int) -> HttpResponse:
-    """The progress bar htmx polls; polling stops (HTTP 286) once the memo is ready or failed."""
+    """The progress bar htmx polls; polling stops (HTTP 286) once the memo is ready or failed, and the page's
+    versions table is told to reread itself."""
     memo = memo_access(request, memo_id)
     response = render(request, "diligence/memo_status.html#progress", {"memo": memo})
     if memo.is_finished:
         stopped = HttpResponseStopPolling(response.content)
         stopped["Content-Type"] = response["Content-Type"]
-        return stopped
+        return trigger_client_event(stopped, MEMO_CHANGED)
     return response
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from diligence import request_sheets as sheets
@@ -19,11 +20,12 @@ from diligence.request_forms import RequestImportForm
 from diligence.selectors import requests as selectors
 from diligence.services import requests as services
 from teams.http import AuthenticatedHttpRequest
+from teams.spreadsheets import XLSX_TYPE
 
 
 def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -38,7 +40,7 @@ def request_list_export_xlsx(request: AuthenticatedHttpRequest, request_list_id:
     request_list = request_list_access(request, request_list_id, log="export")
     rows = sheets.request_rows(selectors.requests_of_list(request_list=request_list), for_team=True)
     content = sheets.request_list_xlsx(request_list, rows, for_team=True)
-    return _attachment(content, sheets.XLSX_TYPE, _filename(request_list, "xlsx"))
+    return _attachment(content, XLSX_TYPE, _filename(request_list, "xlsx"))
 
 
 @login_required
@@ -86,7 +88,7 @@ def counterparty_export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     contact, requests = contact_requests_access(request, log="export")
     rows = sheets.request_rows(requests, for_team=False)
     content = sheets.request_list_xlsx(None, rows, for_team=False, stamp=_stamp(request))
-    return _attachment(content, sheets.XLSX_TYPE, "requests.xlsx")
+    return _attachment(content, XLSX_TYPE, "requests.xlsx")
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from assets.access import asset_access
 from assets.services import StaleEdit
+from assets.views.common import stale_author, stale_changes
 from diligence.access import evidence_access, review_access, review_item_access
 from diligence.filters import ReviewItemFilter
 from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceForm, ReviewItemForm, team_members
@@ -109,7 +110,7 @@ def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
             )
         except StaleEdit as refused:
             stale = _stale(form, refused)
-            form.refresh_version(refused.current.version)
+            form.refresh_after_stale(refused)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -121,15 +122,8 @@ def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
 
 
 def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
-    current = refused.current
-    latest = current.history.select_related("history_user").order_by("-history_date").first()
-    theirs = {
-        "status": current.get_status_display(),
-        "assignee": str(current.assignee or "unassigned"),
-        "due": current.due_on.isoformat() if current.due_on else "none",
-        "notes": current.notes,
-    }
-    return {"author": str(latest.history_user) if latest and latest.history_user else "someone else", "theirs": theirs}
+    """The fields both people changed, with both values, as the fact forms show them."""
+    return {"author": stale_author(refused), "changes": stale_changes(form, refused), "what": "item"}
 
 
 @login_required
@@ -138,25 +132,32 @@ def _stale(form: ReviewItemForm, refused: StaleEdit) -> dict[str, object]:
 def review_item_detail(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     """Comments and evidence of one item."""
     item = review_item_access(request, item_id, log="view")
-    return _detail(request, item)
+    return _detail(request, item, partial="item-detail-row")
 
 
 def _detail(
     request: HtmxHttpRequest,
     item: ReviewItem,
     *,
+    partial: str = "item-detail",
     comment_form: CommentForm | None = None,
     evidence_form: EvidenceForm | None = None,
+    counts_changed: bool = False,
     status: int = 200,
 ) -> HttpResponse:
+    """The item's evidence and comments: a row beneath the item's when opened, the panel alone after a post. With
+    ``counts_changed`` the item's row gets its new counts too (out of band), so the list is never stale."""
     context = {
         "item": item,
         "can_edit": access.can_edit(request.user, item.review.team_id),
         "comment_form": comment_form or CommentForm(),
         "evidence_form": evidence_form or EvidenceForm(),
+        "counted_item": selectors.review_items(review=item.review).filter(pk=item.pk).first()
+        if counts_changed
+        else None,
         **selectors.review_item_detail(item=item),
     }
-    template = f"{PAGE}#item-detail" if request.htmx else "diligence/review_item_detail.html"
+    template = f"{PAGE}#{partial}" if request.htmx else "diligence/review_item_detail.html"
     return render(request, template, context, status=status)
 
 
@@ -167,7 +168,7 @@ def item_comment_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if form.is_valid():
         services.item_comment_add(item=item, user=request.user, body=form.cleaned_data["body"])
-        return _detail(request, item)
+        return _detail(request, item, counts_changed=True)
     return _detail(request, item, comment_form=form, status=400)
 
 
@@ -187,7 +188,7 @@ def evidence_create(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error("file", error.messages)
         else:
-            return _detail(request, item)
+            return _detail(request, item, counts_changed=True)
     return _detail(request, item, evidence_form=form, status=400)
 
 

@@ -128,7 +128,7 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
     row.get_by_label("Status").select_option(label="Done")
     row.get_by_role("button", name="Save").click()
     expect(page.locator(f"#item-{item.pk} .badge.st-done")).to_have_text("Done")
-    expect(page.locator(f"#item-{item.pk} td.num")).to_have_text("1 · 0")  # one file, no comments
+    expect(page.locator(f"#item-{item.pk}-counts")).to_have_text("1 file · 0 comments")
     item.refresh_from_db()
     assert (item.status, item.assignee, item.evidence.count()) == ("done", world.member, 1)
 
