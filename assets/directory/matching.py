@@ -1,0 +1,125 @@
+"""Scoring a registry's site string against the directory: link, review, or new.
+
+A site is named in English, in Chinese, or both, with a city. Its score against a hospital is the best similarity
+(0-100, rapidfuzz's ratio on the match keys) between one of its names and one of the hospital's (its English and
+Chinese names and every alias); a hospital in another city, when both cities are known, loses ``OTHER_CITY``.
+
+- **link**: exactly one hospital scores ``LINK_SCORE`` (a key equal to one of its names, in a compatible city: the
+  same, or one of the two unknown). Only equality links: "First" and "Second Affiliated" differ by one word, so no
+  similarity short of equality is trusted with a grade that decides findings.
+- **review**: two or more hospitals score ``LINK_SCORE``, or at least one scores ``REVIEW_SCORE`` or more: the string
+  goes to the curators' queue with those candidates.
+- **new**: nothing comes close: a new hospital, flagged unreviewed until a curator looks at it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from rapidfuzz import fuzz, process
+
+from assets.directory.keys import NameKeys, city_key, name_keys
+from assets.models import Hospital, HospitalAlias
+
+LINK_SCORE = 100
+REVIEW_SCORE = 80
+OTHER_CITY = 15
+MAX_CANDIDATES = 5
+
+
+class Outcome(StrEnum):
+    LINK = "link"
+    REVIEW = "review"
+    NEW = "new"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    hospital_id: int
+    score: int
+
+
+@dataclass(frozen=True)
+class SiteMatch:
+    outcome: Outcome
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def hospital_id(self) -> int | None:
+        """The linked hospital; None unless the outcome is a link."""
+        return self.candidates[0].hospital_id if self.outcome is Outcome.LINK else None
+
+
+@dataclass
+class Directory:
+    """Every name of every hospital as match keys, loaded once per import (two queries)."""
+
+    cities: dict[int, str] = field(default_factory=dict)
+    by_key: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    by_pinyin: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    english: list[str] = field(default_factory=list)
+    chinese: list[str] = field(default_factory=list)
+
+    def add(self, hospital_id: int, keys: NameKeys) -> None:
+        if not keys.key:
+            return
+        if keys.key not in self.by_key:
+            (self.chinese if keys.chinese else self.english).append(keys.key)
+        self.by_key[keys.key].add(hospital_id)
+        self.by_pinyin[keys.pinyin].add(hospital_id)
+
+    def add_hospital(self, hospital: Hospital) -> None:
+        """A hospital this import just created, so a later site of the same import finds it."""
+        self.cities[hospital.pk] = city_key(hospital.city)
+        for name in (hospital.name_en, hospital.name_zh):
+            self.add(hospital.pk, name_keys(name))
+
+
+def directory_load() -> Directory:
+    directory = Directory()
+    for pk, name_en, name_zh, city in Hospital.objects.values_list("pk", "name_en", "name_zh", "city"):
+        directory.cities[pk] = city_key(city)
+        directory.add(pk, name_keys(name_en))
+        if name_zh:
+            directory.add(pk, name_keys(name_zh))
+    for hospital_id, key, pinyin in HospitalAlias.objects.values_list("hospital_id", "key", "pinyin_key"):
+        directory.add(hospital_id, NameKeys(key=key, pinyin=pinyin, chinese=not key.isascii()))
+    return directory
+
+
+def site_match(directory: Directory, *, names: list[str], city: str) -> SiteMatch:
+    """Where one site string belongs (see the module's rules). ``names``: its English and/or Chinese name."""
+    site_city = city_key(city)
+    scores: dict[int, int] = {}
+    for name in names:
+        if not name.strip():
+            continue
+        keys = name_keys(name)
+        for hospital_id, similarity in _similar(directory, keys):
+            score = similarity - (OTHER_CITY if _other_city(directory, hospital_id, site_city) else 0)
+            scores[hospital_id] = max(scores.get(hospital_id, 0), score)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    exact = [Candidate(pk, score) for pk, score in ranked if score >= LINK_SCORE]
+    if len(exact) == 1:
+        return SiteMatch(Outcome.LINK, tuple(exact))
+    near = [Candidate(pk, score) for pk, score in ranked if score >= REVIEW_SCORE][:MAX_CANDIDATES]
+    return SiteMatch(Outcome.REVIEW, tuple(near)) if near else SiteMatch(Outcome.NEW)
+
+
+def _similar(directory: Directory, keys: NameKeys) -> list[tuple[int, int]]:
+    """(hospital, similarity) for every hospital with a name near this one."""
+    found: list[tuple[int, int]] = [(pk, LINK_SCORE) for pk in directory.by_key.get(keys.key, ())]
+    if not keys.chinese:  # a name spelt in pinyin meets a Chinese name; Chinese meets Chinese by its characters
+        found += [(pk, LINK_SCORE) for pk in directory.by_pinyin.get(keys.pinyin, ())]
+    pool = directory.chinese if keys.chinese else directory.english
+    near = process.extract(keys.key, pool, scorer=fuzz.ratio, score_cutoff=REVIEW_SCORE, limit=MAX_CANDIDATES * 4)
+    for key, similarity, _index in near:
+        found += [(pk, min(int(similarity), LINK_SCORE - 1)) for pk in directory.by_key[key] if key != keys.key]
+    return found
+
+
+def _other_city(directory: Directory, hospital_id: int, site_city: str) -> bool:
+    known = directory.cities.get(hospital_id, "")
+    return bool(site_city and known and known != site_city)
