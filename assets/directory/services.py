@@ -6,11 +6,11 @@ in their own history, a removed record's deletion in the hospital's, a review's 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import CharField, Count
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -43,7 +43,7 @@ def alias_add(*, hospital: Hospital, text: str, kind: str, user: User | None) ->
 
 def _check_key_lengths(key: str, pinyin: str) -> None:
     for name, value in (("key", key), ("pinyin_key", pinyin)):
-        limit = HospitalAlias._meta.get_field(name).max_length or 0
+        limit = cast(CharField, HospitalAlias._meta.get_field(name)).max_length or 0
         if len(value) > limit:
             raise ValidationError({"text": f"Once normalised for matching this name is too long (at most {limit:,})."})
 
