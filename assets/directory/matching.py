@@ -1,8 +1,10 @@
 """Scoring a registry's site string against the directory: link, review, or new.
 
 A site is named in English, in Chinese, or both, with a city. Its score against a hospital is the best similarity
-(0-100, rapidfuzz's ratio on the match keys) between one of its names and one of the hospital's (its English and
-Chinese names and every alias); a hospital in another city, when both cities are known, loses ``OTHER_CITY``.
+(0-100) between one of its names and one of the hospital's (its English and Chinese names and every alias): 100 when
+their match keys are equal, else rapidfuzz's WRatio of the keys (which weighs in shared words and a short form found
+inside a long one, "瑞金医院" in "上海交通大学医学院附属瑞金医院"), at most 99. A hospital in another city, when both
+cities are known, loses ``OTHER_CITY``.
 
 - **link**: exactly one hospital scores ``LINK_SCORE`` (a key equal to one of its names, in a compatible city: the
   same, or one of the two unknown). Only equality links: "First" and "Second Affiliated" differ by one word, so no
@@ -114,7 +116,7 @@ def _similar(directory: Directory, keys: NameKeys) -> list[tuple[int, int]]:
     if not keys.chinese:  # a name spelt in pinyin meets a Chinese name; Chinese meets Chinese by its characters
         found += [(pk, LINK_SCORE) for pk in directory.by_pinyin.get(keys.pinyin, ())]
     pool = directory.chinese if keys.chinese else directory.english
-    near = process.extract(keys.key, pool, scorer=fuzz.ratio, score_cutoff=REVIEW_SCORE, limit=MAX_CANDIDATES * 4)
+    near = process.extract(keys.key, pool, scorer=fuzz.WRatio, score_cutoff=REVIEW_SCORE, limit=MAX_CANDIDATES * 4)
     for key, similarity, _index in near:
         found += [(pk, min(int(similarity), LINK_SCORE - 1)) for pk in directory.by_key[key] if key != keys.key]
     return found
