@@ -10,12 +10,14 @@ cities are known, loses ``OTHER_CITY``.
   same, or one of the two unknown). Only equality links: "First" and "Second Affiliated" differ by one word, so no
   similarity short of equality is trusted with a grade that decides findings.
 - **review**: two or more hospitals score ``LINK_SCORE``, or at least one scores ``REVIEW_SCORE`` or more: the string
-  goes to the curators' queue with those candidates.
+  goes to the curators' queue with those candidates. Names whose numbers differ ("First" and "Second Affiliated",
+  "No. 3" and "No. 4") are never candidates of each other: numbered hospitals are different hospitals.
 - **new**: nothing comes close: a new hospital, flagged unreviewed until a curator looks at it.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -58,6 +60,7 @@ class SiteMatch:
 class Directory:
     """Every name of every hospital as match keys, loaded once per import (two queries)."""
 
+    hospitals: dict[int, Hospital] = field(default_factory=dict)
     cities: dict[int, str] = field(default_factory=dict)
     by_key: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     by_pinyin: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -74,18 +77,21 @@ class Directory:
 
     def add_hospital(self, hospital: Hospital) -> None:
         """A hospital this import just created, so a later site of the same import finds it."""
+        self.hospitals[hospital.pk] = hospital
         self.cities[hospital.pk] = city_key(hospital.city)
         for name in (hospital.name_en, hospital.name_zh):
-            self.add(hospital.pk, name_keys(name))
+            if name:
+                self.add(hospital.pk, name_keys(name))
+
+    def identical(self) -> dict[tuple[str, str], Hospital]:
+        """The hospitals by the directory's unique key (English name and city as ``normalise_name`` folds them)."""
+        return {(hospital.name_key, hospital.city_key): hospital for hospital in self.hospitals.values()}
 
 
 def directory_load() -> Directory:
     directory = Directory()
-    for pk, name_en, name_zh, city in Hospital.objects.values_list("pk", "name_en", "name_zh", "city"):
-        directory.cities[pk] = city_key(city)
-        directory.add(pk, name_keys(name_en))
-        if name_zh:
-            directory.add(pk, name_keys(name_zh))
+    for hospital in Hospital.objects.all():
+        directory.add_hospital(hospital)
     for hospital_id, key, pinyin in HospitalAlias.objects.values_list("hospital_id", "key", "pinyin_key"):
         directory.add(hospital_id, NameKeys(key=key, pinyin=pinyin, chinese=not key.isascii()))
     return directory
@@ -117,9 +123,23 @@ def _similar(directory: Directory, keys: NameKeys) -> list[tuple[int, int]]:
         found += [(pk, LINK_SCORE) for pk in directory.by_pinyin.get(keys.pinyin, ())]
     pool = directory.chinese if keys.chinese else directory.english
     near = process.extract(keys.key, pool, scorer=fuzz.WRatio, score_cutoff=REVIEW_SCORE, limit=MAX_CANDIDATES * 4)
+    ordinals = _ordinals(keys.key)
     for key, similarity, _index in near:
-        found += [(pk, min(int(similarity), LINK_SCORE - 1)) for pk in directory.by_key[key] if key != keys.key]
+        if key == keys.key or (ordinals and (other := _ordinals(key)) and other != ordinals):
+            continue
+        found += [(pk, min(int(similarity), LINK_SCORE - 1)) for pk in directory.by_key[key]]
     return found
+
+
+_ORDINAL = re.compile(
+    r"\b(?:\d+|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b|第[一二三四五六七八九十百\d]+"
+)
+
+
+def _ordinals(key: str) -> frozenset[str]:
+    """The numbers in a name: "No. 3", "Second Affiliated", "第一医院". Two names that both carry numbers, and not the
+    same ones, are two hospitals however alike the rest; one with a number and one without may be the same."""
+    return frozenset(_ORDINAL.findall(key))
 
 
 def _other_city(directory: Directory, hospital_id: int, site_city: str) -> bool:

@@ -4,7 +4,7 @@ Each site string is placed by the directory's matcher (``assets.directory.matchi
 every alias, traditional or simplified, full-width or not, in pinyin or characters, with the city): a confident
 match links; an uncertain one gets a hospital created unreviewed to hold its sites, and a review for the curators
 with its candidates; a string like nothing in the directory gets a new hospital, flagged unreviewed. A hospital with
-the very same English name in the same city is always the same one (the directory's unique key). Three queries per
+the very same English name in the same city is always the same one (the directory's unique key). Two queries per
 study whatever its number of sites, and one bulk insert each for new hospitals and reviews, with their history. A
 site already on the study keeps its role and everything a person added to it; one the record no longer lists is
 kept and reported, never deleted, since its ethics approvals hang off it.
@@ -169,15 +169,12 @@ def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[di
     (``registry_import_file``)."""
     if not sites:
         return {}, 0
-    same_name = Hospital.objects.filter(name_key__in={site.key[0] for site in sites})
-    identical = {(hospital.name_key, hospital.city_key): hospital for hospital in same_name}
     directory = directory_load()
+    identical = directory.identical()
     matches: dict[Key, SiteMatch] = {}
     for site in sites:
         if site.key not in identical:
             matches[site.key] = site_match(directory, names=[site.name_en, site.name_zh], city=site.city)
-    linked = {match.hospital_id for match in matches.values() if match.hospital_id is not None}
-    by_pk = Hospital.objects.in_bulk(linked) if linked else {}
     found: dict[Key, Hospital] = {}
     missing: dict[Key, Hospital] = {}
     for site in sites:
@@ -185,7 +182,7 @@ def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[di
         if match is None:
             found[site.key] = identical[site.key]
         elif match.hospital_id is not None:
-            found[site.key] = by_pk[match.hospital_id]
+            found[site.key] = directory.hospitals[match.hospital_id]
         else:
             missing.setdefault(site.key, _new_hospital(site))
     if missing:
