@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import DateField, Field
 
 from assets.directory.matching import directory_load, site_match
 from assets.directory.services import alias_add
-from assets.models import Hospital, HospitalAlias, TriState
+from assets.kinds import HOSPITAL
+from assets.models import Hospital, HospitalAlias
 from assets.models.hospitals import normalise_name
 from assets.services import fact_save
 
@@ -26,10 +28,14 @@ if TYPE_CHECKING:
     from teams.models import User
 
 DEFAULT_FILE = Path(__file__).with_name("hospitals.json")
-TEXT_FIELDS = ("name_en", "name_zh", "city", "province", "country", "grade_source", "nmpa_record_source")
-DATE_FIELDS = ("grade_as_of", "nmpa_record_as_of")
-CHOICE_FIELDS = ("grade", "nmpa_record")
-FILLED_WHEN_BLANK = ("name_zh", "province", "grade_source", "grade_as_of", "nmpa_record_source", "nmpa_record_as_of")
+# A file never marks a grade verified: that is a curator's act. The name and city say which hospital it is.
+NEVER_FROM_FILE = frozenset({"grade_verified", "grade_verified_on"})
+IDENTITY = frozenset({"name_en", "city"})
+
+
+def _file_fields() -> list[Field[Any, Any]]:
+    """The hospital's fields a directory file may give: the kinds registry's, less what only a curator sets."""
+    return [HOSPITAL.model_field(name) for name in HOSPITAL.field_names if name not in NEVER_FROM_FILE]
 
 
 @dataclass
@@ -84,18 +90,19 @@ def _entries(data: Any) -> list[_Entry]:
 
 def _values(item: dict[str, Any], place: str, problems: list[str]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     values: dict[str, Any] = {}
-    for name in TEXT_FIELDS + CHOICE_FIELDS:
-        if name in item:
-            if isinstance(item[name], str):
-                values[name] = item[name].strip()
-            else:
-                problems.append(f"{place}.{name}: must be text")
-    for name in DATE_FIELDS:
-        if item.get(name) is not None:
+    for field in _file_fields():
+        value = item.get(field.name)
+        if value is None:
+            continue
+        if isinstance(field, DateField):
             try:
-                values[name] = dt.date.fromisoformat(str(item[name]))
+                values[field.name] = dt.date.fromisoformat(str(value))
             except ValueError:
-                problems.append(f"{place}.{name}: must be a date as YYYY-MM-DD")
+                problems.append(f"{place}.{field.name}: must be a date as YYYY-MM-DD")
+        elif isinstance(value, str):
+            values[field.name] = value.strip()
+        else:
+            problems.append(f"{place}.{field.name}: must be text")
     aliases: list[tuple[str, str]] = []
     for number, alias in enumerate(item.get("aliases") or []):
         text, kind = (alias.get("text"), alias.get("kind")) if isinstance(alias, dict) else (None, None)
@@ -141,16 +148,13 @@ def _existing_or_new(described: Hospital, directory: Any, *, user: User | None) 
 def _fill_blanks(hospital: Hospital, described: Hospital, *, user: User | None) -> bool:
     """What the entry lacks and the file knows; a curator's values stay."""
     changed = False
-    for name in FILLED_WHEN_BLANK:
-        if getattr(hospital, name) in ("", None) and getattr(described, name) not in ("", None):
-            setattr(hospital, name, getattr(described, name))
+    for field in _file_fields():
+        if field.name in IDENTITY:
+            continue
+        blank = (field.default,) if field.choices else ("", None)  # a choice's default is "unknown"
+        if getattr(hospital, field.name) in blank and getattr(described, field.name) not in blank:
+            setattr(hospital, field.name, getattr(described, field.name))
             changed = True
-    if hospital.grade == Hospital.Grade.UNKNOWN and described.grade != Hospital.Grade.UNKNOWN:
-        hospital.grade = described.grade
-        changed = True
-    if hospital.nmpa_record == TriState.UNKNOWN and described.nmpa_record != TriState.UNKNOWN:
-        hospital.nmpa_record = described.nmpa_record
-        changed = True
     if changed:
         fact_save(instance=hospital, user=user)
     return changed

@@ -69,13 +69,17 @@ class SiteMatchReview(models.Model):
     site_text = models.CharField("site as the registry gives it", max_length=600)
     city = models.CharField(max_length=120, blank=True)
     registry_id = models.CharField("registry record", max_length=40, blank=True)
-    holding = models.ForeignKey(Hospital, on_delete=models.SET_NULL, null=True, blank=True, related_name="held_reviews")
+    # The database itself sets these null (and drops candidates, below) when a hospital goes, so a bulk removal of
+    # hospitals in SQL, as the benchmark's clean-up does, is not blocked by the queue.
+    holding = models.ForeignKey(
+        Hospital, on_delete=models.DB_SET_NULL, null=True, blank=True, related_name="held_reviews"
+    )
     candidates = models.ManyToManyField(Hospital, through="SiteMatchCandidate", related_name="candidate_reviews")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     resolved_hospital = models.ForeignKey(
-        Hospital, on_delete=models.SET_NULL, null=True, blank=True, related_name="resolved_reviews"
+        Hospital, on_delete=models.DB_SET_NULL, null=True, blank=True, related_name="resolved_reviews"
     )
-    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DB_SET_NULL, null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -91,8 +95,8 @@ class SiteMatchReview(models.Model):
 
 
 class SiteMatchCandidate(models.Model):
-    review = models.ForeignKey(SiteMatchReview, on_delete=models.CASCADE, related_name="scored_candidates")
-    hospital = models.ForeignKey(Hospital, on_delete=models.CASCADE, related_name="+")
+    review = models.ForeignKey(SiteMatchReview, on_delete=models.DB_CASCADE, related_name="scored_candidates")
+    hospital = models.ForeignKey(Hospital, on_delete=models.DB_CASCADE, related_name="+")
     score = models.PositiveSmallIntegerField()
 
     class Meta:

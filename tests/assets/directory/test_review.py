@@ -48,6 +48,7 @@ def test_confirm_links_the_site_and_keeps_the_string_as_an_alias(world, queued):
     review = review_of(NEAR)
     ruijin = Hospital.objects.get(name_en=RUIJIN)
     holding_id = review.holding_id
+    assert holding_id is not None
     done = services.review_confirm(
         review_id=review.pk, hospital_id=ruijin.pk, expected_version=review.version, user=world.staff
     )
@@ -66,6 +67,7 @@ def test_confirm_links_the_site_and_keeps_the_string_as_an_alias(world, queued):
 
 def test_keep_as_new_makes_the_record_canonical(world, queued):
     review = review_of(AMBIGUOUS)
+    assert review.holding_id is not None
     done = services.review_create(review_id=review.pk, expected_version=review.version, user=world.staff)
     hospital = Hospital.objects.get(pk=review.holding_id)
     assert done.status == "created" and done.resolved_hospital == hospital and hospital.reviewed
