@@ -36,6 +36,10 @@ class NameKeys:
     chinese: bool
 
 
+def to_simplified(text: str) -> str:
+    return _TO_SIMPLIFIED.convert(text)
+
+
 def is_chinese(text: str) -> bool:
     return bool(_HAN.search(text))
 
