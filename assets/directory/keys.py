@@ -1,9 +1,9 @@
 """Match keys for hospital names and cities: two spellings of one name get the same key.
 
 ``normalise_name`` already folds width (NFKC), case and punctuation. On top of it: apostrophes vanish ("Xi'an" and
-"Xian" meet), traditional characters become simplified (OpenCC's t2s table), English words are compared as a set in
-any order without "of" and "the", and a Chinese name also gets its pinyin (pypinyin), so a name spelt out in pinyin
-("Xi'an Jiaotong Daxue Diyi Fushu Yiyuan") meets it.
+"Xian" meet), traditional characters become simplified (OpenCC's t2s table), English words are compared in any
+order, without "the", "of", "and", "at" and "to", and a Chinese name also gets its pinyin (pypinyin), so a name
+spelt out in pinyin ("Xi'an Jiaotong Daxue Diyi Fushu Yiyuan") meets it.
 """
 
 from __future__ import annotations
