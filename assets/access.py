@@ -46,3 +46,9 @@ def hospital_access(request: AuthenticatedHttpRequest, hospital_id: int, *, edit
     if edit and not access.can_edit_shared_directory(request.user):
         raise Http404("Not found.")
     return selectors.hospital_get_or_404(hospital_id=hospital_id)
+
+
+def directory_curator_access(request: AuthenticatedHttpRequest) -> None:
+    """The directory's review queue and merges are for its curators; anyone else is told the page does not exist."""
+    if not access.can_edit_shared_directory(request.user):
+        raise Http404("Not found.")

@@ -9,7 +9,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
 from assets import selectors
-from assets.models import Asset, Hospital, Study
+from assets.directory.keys import to_simplified
+from assets.models import Asset, Hospital, HospitalAlias, Study
 from assets.models.common import Phase
 from teams import access
 from teams.filters import ScopedFilterSet
@@ -102,10 +103,14 @@ class HospitalFilter(ScopedFilterSet):
         super().__init__(data, queryset=selectors.hospital_directory(user=user), user=user)
 
     def search(self, hospitals: QuerySet[Hospital], name: str, term: str) -> QuerySet[Hospital]:
-        """English or Chinese name, city or province."""
+        """English or Chinese name (typed in traditional or simplified characters), any alias, city or province."""
+        simplified = to_simplified(term)
+        aliases = HospitalAlias.objects.filter(Q(text__icontains=term) | Q(text__icontains=simplified))
         return hospitals.filter(
             Q(name_en__icontains=term)
             | Q(name_zh__icontains=term)
+            | Q(name_zh__icontains=simplified)
             | Q(city__icontains=term)
             | Q(province__icontains=term)
+            | Q(pk__in=aliases.values("hospital_id"))
         )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assets.kinds import KINDS
-from assets.views import assets, dossiers, exports, facts, hospitals, registry
+from assets.views import assets, directory, dossiers, exports, facts, hospitals, registry
 
 app_name = "assets"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("hospitals/", hospitals.hospital_list, name="hospital_list"),
     path("hospitals/<int:hospital_id>/", hospitals.hospital_detail, name="hospital_detail"),
     path("hospitals/<int:hospital_id>/edit/", hospitals.hospital_edit, name="hospital_edit"),
+    path("hospitals/review/", directory.site_match_review_list, name="site_match_review_list"),
+    path("hospitals/review/<int:match_review_id>/confirm/", directory.site_match_confirm, name="site_match_confirm"),
+    path("hospitals/review/<int:match_review_id>/create/", directory.site_match_create, name="site_match_create"),
+    path("hospitals/review/<int:match_review_id>/merge/", directory.site_match_merge, name="site_match_merge"),
 ]
 
 # Every kind of fact gets the same four routes; the id's name says the kind (``site_id``), so the URL walk can

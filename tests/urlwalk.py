@@ -31,6 +31,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
 
+from assets.models import SiteMatchReview
 from tests.conftest import World, client_for
 
 ROLES = ("anonymous", "member", "lead", "partner", "outsider", "staff", "counterparty", "counterparty_elsewhere")
@@ -78,13 +79,27 @@ PARAMS: dict[str, Param] = {
     "answer_file_id": Param(lambda w: w.facts.answer_file.pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
+    # The directory's review queue: shared, curated; a site string waiting on the world's hospital.
+    "match_review_id": Param(lambda w: _site_match_review(w).pk, team_owned=False),
 }
+
+
+def _site_match_review(world: World) -> SiteMatchReview:
+    review, _created = SiteMatchReview.objects.get_or_create(
+        site_text="Peking University Hospital", defaults={"holding_id": world.facts.site.hospital_id}
+    )
+    return review
+
 
 WRITERS = frozenset({"member", "lead"})  # partners review; they do not change the facts
 LOGGED_IN = frozenset({"member", "lead", "partner", "outsider", "staff"})
 # Routes whose entitled roles are not the default (see entitled_roles), whatever the method.
 ROUTE_ROLES: dict[str, frozenset[str]] = {
     "assets:hospital_edit": frozenset({"staff"}),  # the shared directory's curators: staff (or a curator permission)
+    "assets:site_match_review_list": frozenset({"staff"}),
+    "assets:site_match_confirm": frozenset({"staff"}),
+    "assets:site_match_create": frozenset({"staff"}),
+    "assets:site_match_merge": frozenset({"staff"}),
     "diligence:memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
     "diligence:memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
     "teams:access_log": frozenset({"lead"}),  # who saw what is for the team's lead alone

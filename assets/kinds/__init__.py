@@ -110,7 +110,21 @@ HOSPITAL = FactKind(
         "ignored). An existing hospital keeps its directory facts; the other fields are used only when it is new."
     ),
     natural_key=("name_en", "city"),
-    fields=("name_en", "name_zh", "city", "province", "country", "grade", "grade_verified", "grade_verified_on"),
+    fields=(
+        "name_en",
+        "name_zh",
+        "city",
+        "province",
+        "country",
+        "grade",
+        "grade_source",
+        "grade_as_of",
+        "grade_verified",
+        "grade_verified_on",
+        "nmpa_record",
+        "nmpa_record_source",
+        "nmpa_record_as_of",
+    ),
 )
 
 # --- the facts under an asset, each edited inline on a tab of the asset page. A parent comes before its children,

@@ -3,6 +3,7 @@
 from assets.models.assets import Asset, Company
 from assets.models.common import DatePrecision, TriState
 from assets.models.deals import DealTerms, Milestone, RegistrationPlan, RoyaltyTier
+from assets.models.directory import HospitalAlias, SiteMatchCandidate, SiteMatchReview
 from assets.models.filings import HGRFiling, INDApplication, NHCFiling
 from assets.models.hospitals import EthicsApproval, Hospital, StudySite
 from assets.models.studies import EfficacyClaim, EvidenceQuality, Study
@@ -17,11 +18,14 @@ __all__ = [
     "EvidenceQuality",
     "HGRFiling",
     "Hospital",
+    "HospitalAlias",
     "INDApplication",
     "Milestone",
     "NHCFiling",
     "RegistrationPlan",
     "RoyaltyTier",
+    "SiteMatchCandidate",
+    "SiteMatchReview",
     "Study",
     "StudySite",
     "TriState",

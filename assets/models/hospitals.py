@@ -61,6 +61,24 @@ class Hospital(VersionedFact):
     grade = models.CharField(max_length=20, choices=Grade.choices, default=Grade.UNKNOWN)
     grade_verified = models.BooleanField(default=False)
     grade_verified_on = models.DateField(null=True, blank=True)
+    grade_source = models.CharField(
+        "source of the grade",
+        max_length=300,
+        blank=True,
+        help_text="where the grade was read, e.g. the provincial health commission's list of graded hospitals",
+    )
+    grade_as_of = models.DateField("grade as of", null=True, blank=True, help_text="the date of that source")
+    nmpa_record = tri_state_field("on NMPA's record of drug clinical trial institutions")
+    nmpa_record_source = models.CharField(
+        "source of the NMPA record status",
+        max_length=300,
+        blank=True,
+        help_text="e.g. NMPA's filing platform for drug clinical trial institutions",
+    )
+    nmpa_record_as_of = models.DateField("NMPA record status as of", null=True, blank=True)
+    # A registry import that could not place a site string confidently creates its hospital unreviewed; a curator
+    # confirms it (the review queue) before anyone should take it as a canonical directory entry.
+    reviewed = models.BooleanField("reviewed by a curator", default=True)
     name_key = models.CharField(max_length=300, editable=False, db_index=True)
     city_key = models.CharField(max_length=120, editable=False)
 
@@ -71,6 +89,7 @@ class Hospital(VersionedFact):
         constraints = [
             models.UniqueConstraint(fields=["name_key", "city_key"], name="hospital_unique_name_city"),
             choice_constraint("grade", HospitalGrade, "hospital_grade_valid"),
+            choice_constraint("nmpa_record", TriState, "hospital_nmpa_record_valid"),
             models.CheckConstraint(
                 condition=models.Q(grade_verified=False) | models.Q(grade_verified_on__isnull=False),
                 name="hospital_verified_grade_has_date",

@@ -1,10 +1,13 @@
 """A record's locations as StudySites on the shared hospital directory, written in bulk.
 
-Hospitals are matched on the directory's normalised keys (name and city: case, width, punctuation and "the" do
-not matter), or on the Chinese name in the same city, all in one query per study whatever its number of sites;
-the ones still missing are created in one bulk insert with their history. A site already on the study keeps its
-role and everything a person added to it; one the record no longer lists is kept and reported, never deleted,
-since its ethics approvals hang off it.
+Each site string is placed by the directory's matcher (``assets.directory.matching``: English and Chinese names and
+every alias, traditional or simplified, full-width or not, in pinyin or characters, with the city): a confident
+match links; an uncertain one gets a hospital created unreviewed to hold its sites, and a review for the curators
+with its candidates; a string like nothing in the directory gets a new hospital, flagged unreviewed. A hospital with
+the very same English name in the same city is always the same one (the directory's unique key). Two queries per
+study whatever its number of sites, and one bulk insert each for new hospitals and reviews, with their history. A
+site already on the study keeps its role and everything a person added to it; one the record no longer lists is
+kept and reported, never deleted, since its ethics approvals hang off it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError
-from django.db.models import Field, Q
+from django.db.models import Field
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from assets.models import Hospital, Study, StudySite
+from assets.directory.matching import Outcome, SiteMatch, directory_load, site_match
+from assets.models import Hospital, SiteMatchCandidate, SiteMatchReview, Study, StudySite
 from assets.models.hospitals import key_problems, normalise_name
 from assets.registry.errors import RecordProblem
 from assets.registry.records import RegistryStudy, SiteRecord
@@ -42,6 +46,8 @@ class WantedSite:
     country: str
     investigator: str
     place: object
+    facility: str = ""  # the site string as the record gives it
+    registry_id: str = ""
     lead: bool = False
 
 
@@ -71,6 +77,7 @@ def wanted_sites(record: RegistryStudy) -> list[WantedSite]:
     merged: dict[Key, WantedSite] = {}
     for site in record.sites:
         wanted = _wanted(site)
+        wanted.registry_id = record.registry_id
         if wanted.key in merged:
             first = merged[wanted.key]
             first.investigator = first.investigator or wanted.investigator
@@ -94,6 +101,7 @@ def _wanted(site: SiteRecord) -> WantedSite:
         country=site.country or "Unknown",
         investigator=site.investigator,
         place=site.place,
+        facility=site.facility,
     )
 
 
@@ -139,7 +147,7 @@ def _check(site: WantedSite) -> None:
 
 
 def _new_hospital(site: WantedSite) -> Hospital:
-    """A directory entry for a hospital the directory does not have; its grade is for a person to verify."""
+    """A directory entry for a site the directory could not place; unreviewed, its grade for a person to verify."""
     return Hospital(
         name_en=site.name_en,
         name_zh=site.name_zh,
@@ -148,42 +156,66 @@ def _new_hospital(site: WantedSite) -> Hospital:
         country=site.country,
         grade=Hospital.Grade.UNKNOWN,
         grade_verified=False,
+        reviewed=False,
         name_key=site.key[0],
         city_key=site.key[1],
     )
 
 
 def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[dict[Key, Hospital], int]:
-    """Each site's directory entry, and how many had to be created. One lookup query; one bulk insert. A concurrent
-    import that created one of them first makes the insert fail (IntegrityError): the caller's import is all or
-    nothing, and tries the whole file again (``registry_import_file``)."""
+    """Each site's directory entry, and how many had to be created. The new ones are inserted in one bulk insert,
+    their reviews in another. A concurrent import that created one of them first makes the insert fail
+    (IntegrityError): the caller's import is all or nothing, and tries the whole file again
+    (``registry_import_file``)."""
     if not sites:
         return {}, 0
-    names = {site.key[0] for site in sites}
-    chinese = {site.name_zh for site in sites if site.name_zh}
-    directory = list(Hospital.objects.filter(Q(name_key__in=names) | Q(name_zh__in=chinese)))
-    exact = {(h.name_key, h.city_key): h for h in directory}
-    by_chinese = {(normalise_name(h.name_zh), h.city_key): h for h in directory if h.name_zh}
+    directory = directory_load()
+    identical = directory.identical()
+    matches: dict[Key, SiteMatch] = {}
+    for site in sites:
+        if site.key not in identical:
+            matches[site.key] = site_match(directory, names=[site.name_en, site.name_zh], city=site.city)
     found: dict[Key, Hospital] = {}
     missing: dict[Key, Hospital] = {}
     for site in sites:
-        match = exact.get(site.key) or by_chinese.get((normalise_name(site.name_zh), site.key[1]))
-        if match is None and not site.key[1]:
-            match = _only_one(directory, site.key[0])
-        if match is not None:
-            found[site.key] = match
+        match = matches.get(site.key)
+        if match is None:
+            found[site.key] = identical[site.key]
+        elif match.hospital_id is not None:
+            found[site.key] = directory.hospitals[match.hospital_id]
         else:
             missing.setdefault(site.key, _new_hospital(site))
     if missing:
         created = bulk_create_with_history(list(missing.values()), Hospital, default_user=user)
         found.update(zip(missing, created, strict=True))
+        _reviews_open(sites, matches, found, user=user)
     return found, len(missing)
 
 
-def _only_one(directory: list[Hospital], name_key: str) -> Hospital | None:
-    """A site without a city matches the directory's entry of that name when there is exactly one."""
-    same = [hospital for hospital in directory if hospital.name_key == name_key]
-    return same[0] if len(same) == 1 else None
+def _reviews_open(
+    sites: list[WantedSite], matches: dict[Key, SiteMatch], found: dict[Key, Hospital], *, user: User | None
+) -> None:
+    """A review for each uncertain site string, held by the hospital just created for it."""
+    uncertain = {
+        site.key: site for site in sites if site.key in matches and matches[site.key].outcome is Outcome.REVIEW
+    }
+    if not uncertain:
+        return
+    reviews = [
+        SiteMatchReview(
+            site_text=site.facility or site.name_en,
+            city=site.city,
+            registry_id=site.registry_id,
+            holding=found[key],
+        )
+        for key, site in uncertain.items()
+    ]
+    reviews = bulk_create_with_history(reviews, SiteMatchReview, default_user=user)
+    SiteMatchCandidate.objects.bulk_create(
+        SiteMatchCandidate(review=review, hospital_id=candidate.hospital_id, score=candidate.score)
+        for review, key in zip(reviews, uncertain, strict=True)
+        for candidate in matches[key].candidates
+    )
 
 
 def sites_sync(

@@ -13,6 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from assets import selectors, services
 from assets.access import hospital_access
+from assets.directory import selectors as directory_selectors
 from assets.filters import HospitalFilter
 from assets.forms import HospitalForm
 from assets.services import StaleEdit
@@ -28,7 +29,10 @@ def hospital_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = HospitalFilter(request.GET, user=request.user)
     page = Paginator(filters.results, 50).get_page(request.GET.get("page"))
     template = "assets/hospital_list.html#results" if request.htmx else "assets/hospital_list.html"
-    return render(request, template, {"page": page, "search": filters.form["q"].value() or ""})
+    context = {"page": page, "search": filters.form["q"].value() or ""}
+    if access.can_edit_shared_directory(request.user) and not request.htmx:
+        context["reviews_waiting"] = directory_selectors.site_match_reviews_pending().count()
+    return render(request, template, context)
 
 
 @login_required
@@ -39,6 +43,7 @@ def hospital_detail(request: AuthenticatedHttpRequest, hospital_id: int) -> Http
         "hospital": hospital,
         "sites": selectors.hospital_sites_for_user(hospital=hospital, user=request.user),
         "entries": selectors.hospital_history(hospital=hospital, user=request.user),
+        "aliases": directory_selectors.hospital_aliases(hospital=hospital),
         "can_edit": access.can_edit_shared_directory(request.user),
     }
     return render(request, "assets/hospital_detail.html", context)

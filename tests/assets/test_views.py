@@ -451,6 +451,7 @@ def test_hospital_edits_are_audited_and_editors_of_other_teams_stay_anonymous(wo
         "grade": "grade_a_tertiary",
         "grade_verified": "on",
         "grade_verified_on": "2026-11-01",
+        "nmpa_record": "unknown",
     }
     assert client_as("member").post(reverse("assets:hospital_edit", args=[hospital.pk]), data).status_code == 302
     own_team_view = client_as("lead").get(reverse("assets:hospital_detail", args=[hospital.pk])).content.decode()

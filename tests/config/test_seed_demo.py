@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from assets.models import Hospital, HospitalAlias
 from teams import access
 from teams.models import DealTeam, Membership, User
 
@@ -70,3 +71,15 @@ def test_seed_demo_has_a_counterparty_contact_with_open_and_answered_requests_on
     assert {"open", "answered"} <= statuses
     seed()
     assert CounterpartyRequest.objects.filter(request_list__contact__user=licensor).count() == requests.count()
+
+
+def test_seed_demo_loads_the_hospital_directory_without_duplicating_the_demo_hospitals():
+    output = seed()
+    assert "hospital directory:" in output
+    xian = Hospital.objects.get(name_en="Second Affiliated Hospital of Xi'an Jiaotong University")
+    assert xian.grade_verified  # the demo's own (illustrative) verification stands
+    assert xian.aliases.filter(text="西安交大二附院").exists()
+    assert Hospital.objects.filter(name_en="Changzheng Hospital").count() == 1
+    counts = (Hospital.objects.count(), HospitalAlias.objects.count())
+    seed()
+    assert (Hospital.objects.count(), HospitalAlias.objects.count()) == counts

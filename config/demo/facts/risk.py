@@ -23,16 +23,28 @@ SYNTHETIC = "Synthetic demo data: invented to trip the diligence rules; not a re
 LICENSOR = "Yunshan CellTech Co., Ltd. (fictional)"
 FOREIGN_PARTY = "Westbridge Therapeutics Inc. (US)"
 
+SYNTHETIC_HOSPITAL = "Synthetic demo data: a fictional hospital"  # as the shipped directory file says it
+
 # [ORDER-818] only verified Grade A tertiary hospitals may host; these are neither.
 COUNTY_HOSPITAL = HospitalSpec(
     "Yunshan County People's Hospital (fictional)",
     "Yunshan",
-    {"name_zh": "云山县人民医院（虚构）", "province": "Jiangxi", "grade": HospitalGrade.SECONDARY},
+    {
+        "name_zh": "云山县人民医院（虚构）",
+        "province": "Jiangxi",
+        "grade": HospitalGrade.SECONDARY,
+        "grade_source": SYNTHETIC_HOSPITAL,
+    },
 )
 RIVERSIDE_HOSPITAL = HospitalSpec(
     "Ganjiang Riverside Hospital (fictional)",
     "Yunshan",
-    {"name_zh": "赣江滨江医院（虚构）", "province": "Jiangxi", "grade": HospitalGrade.TERTIARY_OTHER},
+    {
+        "name_zh": "赣江滨江医院（虚构）",
+        "province": "Jiangxi",
+        "grade": HospitalGrade.TERTIARY_OTHER,
+        "grade_source": SYNTHETIC_HOSPITAL,
+    },
 )
 
 # Data integrity, HGR and ownership problems shared by both studies.

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from assets.directory.loading import DEFAULT_FILE, directory_file_load, directory_file_read
 from config.demo.facts import seed_demo_facts
 from config.demo.requests import CONTACT_USERNAME, seed_demo_requests
 from config.demo.reviews import seed_demo_reviews
@@ -56,6 +57,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  asset {code} created (illustrative demo facts)")
         for code in seed_demo_reviews(team=teams["phoenix"]):
             self.stdout.write(f"  checklist started for {code} (illustrative progress)")
+        # After the demo facts, so the demo's own (illustrative) grades stand; the directory adds names and aliases.
+        directory = directory_file_load(data=directory_file_read(DEFAULT_FILE), user=None)
+        self.stdout.write(
+            f"  hospital directory: {directory.created} hospitals added, {directory.aliases_added} aliases"
+        )
         licensor = self._user(CONTACT_USERNAME, "Lin Licensor", is_counterparty=True)
         if seed_demo_requests(team=teams["phoenix"], contact_user=licensor):
             self.stdout.write("  requests on CT053 to the counterparty contact 'licensor' (illustrative)")
