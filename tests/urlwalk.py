@@ -76,6 +76,7 @@ PARAMS: dict[str, Param] = {
     "request_list_id": Param(lambda w: w.facts.request_list.pk),
     "counterparty_request_id": Param(lambda w: w.facts.counterparty_request.pk),
     "answer_file_id": Param(lambda w: w.facts.answer_file.pk),
+    "import_job_id": Param(lambda w: w.facts.import_job.pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
 }
@@ -85,6 +86,7 @@ LOGGED_IN = frozenset({"member", "lead", "partner", "outsider", "staff"})
 # Routes whose entitled roles are not the default (see entitled_roles), whatever the method.
 ROUTE_ROLES: dict[str, frozenset[str]] = {
     "assets:hospital_edit": frozenset({"staff"}),  # the shared directory's curators: staff (or a curator permission)
+    "assets:import_job_status": WRITERS,  # a job is seen by those who may import into its team
     "diligence:memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
     "diligence:memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
     "teams:access_log": frozenset({"lead"}),  # who saw what is for the team's lead alone

@@ -5,6 +5,7 @@ from assets.models.common import DatePrecision, TriState
 from assets.models.deals import DealTerms, Milestone, RegistrationPlan, RoyaltyTier
 from assets.models.filings import HGRFiling, INDApplication, NHCFiling
 from assets.models.hospitals import EthicsApproval, Hospital, StudySite
+from assets.models.imports import ImportJob
 from assets.models.studies import EfficacyClaim, EvidenceQuality, Study
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "EvidenceQuality",
     "HGRFiling",
     "Hospital",
+    "ImportJob",
     "INDApplication",
     "Milestone",
     "NHCFiling",
