@@ -79,3 +79,28 @@ def test_an_asset_of_another_team_is_refused_before_anything_is_stored(world):
             team=world.phoenix, kind=ImportJob.Kind.REGISTRY, user=world.member, asset=AssetFactory(team=world.atlas)
         )
     assert not ImportJob.objects.exists()
+
+
+def test_the_status_page_runs_the_same_queries_for_2_and_50_result_lines(world, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    def line(index: int) -> dict:
+        study = {"registry_id": f"NCT0{index:07d}", "url": "/studies/1/", "title": "T", "status": "created"}
+        study |= {"changed": [], "replaced": None, "sponsor_type": "IIT", "sponsor_type_reason": "", "flags": []}
+        study |= {"classification_kept": False, "sites": {"total": 1, "china": 1, "added": 1, "unlisted": []}}
+        return {"name": f"f{index}.json", "ok": True, "summary": "1 created", "studies": [study]}
+
+    client = client_as("member")
+    counts = []
+    for size in (2, 50):
+        job = ImportJob.objects.create(
+            team=world.phoenix, kind="registry", status="done", files_total=size, files_done=size,
+            results=[line(index) for index in range(size)],
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("assets:import_job_status", args=[job.pk]), HTTP_HX_REQUEST="true")
+        assert response.status_code == 286 and response.content.decode().count("<li data-file-result") == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
