@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from assets import selectors
-from assets.models import Asset, Hospital
+from assets.models import Asset, Hospital, ImportJob
 from assets.models.common import VersionedFact
 from teams import access
 from teams.access import LogAction
@@ -52,3 +52,9 @@ def directory_curator_access(request: AuthenticatedHttpRequest) -> None:
     """The directory's review queue and merges are for its curators; anyone else is told the page does not exist."""
     if not access.can_edit_shared_directory(request.user):
         raise Http404("Not found.")
+
+
+def import_job_access(request: AuthenticatedHttpRequest, job_id: int) -> ImportJob:
+    """An import job: seen by those who may change its team's facts (members and leads), as they started it."""
+    job = selectors.import_job_get_for_user_or_404(user=request.user, job_id=job_id)
+    return access.admit(request, job, edit=True)

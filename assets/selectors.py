@@ -33,6 +33,7 @@ from assets.models import (
     EthicsApproval,
     HGRFiling,
     Hospital,
+    ImportJob,
     INDApplication,
     NHCFiling,
     Study,
@@ -390,3 +391,11 @@ def hospital_sites_for_user(*, hospital: Hospital, user: AnyUser) -> QuerySet[St
     return access.scope(
         hospital.study_sites.select_related("study", "study__asset"), user=user, team_field="study__team"
     ).order_by("study__asset__code", "pk")
+
+
+# --- import jobs ---------------------------------------------------------------------------------------------
+
+
+def import_job_get_for_user_or_404(*, user: AnyUser, job_id: int) -> ImportJob:
+    """A job of one of the user's teams, or 404 whether it is missing or another team's."""
+    return access.get_for_user_or_404(ImportJob.objects.select_related("team"), user=user, pk=job_id)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assets.kinds import KINDS
-from assets.views import assets, directory, dossiers, exports, facts, hospitals, registry
+from assets.views import assets, directory, dossiers, exports, facts, hospitals, imports, registry
 
 app_name = "assets"
 
@@ -40,4 +40,9 @@ for kind in KINDS:
 urlpatterns += [
     path("studies/import/", registry.registry_import_page, name="registry_import"),
     path("studies/import/fetch/", registry.registry_fetch, name="registry_fetch"),
+]
+
+# An import job's status (registry files, a fetch, a dossier): polled by the page that started it.
+urlpatterns += [
+    path("imports/<int:import_job_id>/", imports.import_job_status, name="import_job_status"),
 ]

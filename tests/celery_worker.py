@@ -5,6 +5,8 @@ for by an environment variable that tests/workers.py sets:
 - ``TEST_WORKER_STAGE_PAUSE`` (seconds): each step of a memo render (the HTML, then the PDF layout) waits that long
   before it runs, its stage already recorded, so a test can kill the worker, restart the broker or pass a time limit
   while a memo is rendering.
+- ``TEST_WORKER_IMPORT_PAUSE`` (seconds): each file of an import job waits that long before it is imported, inside
+  its transaction, so a test can watch the progress move file by file and kill the worker between two files.
 - ``TEST_WORKER_MAIL_DIR``: the email the worker sends is written there, one file per message, for the test to
   read; without it, it goes to Django's in-memory test outbox (and is lost with the process), never to a server.
 - ``TEST_WORKER_CACHE_PREFIX``: the test run's cache key prefix (random per run, config/settings/test.py), so what
@@ -18,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import django
 
@@ -40,6 +43,20 @@ def pause_render_steps(seconds: float) -> None:
         setattr(memos, name, paused)
 
 
+def pause_import_files(seconds: float) -> None:
+    """Wrap the step that imports one file of a job so it waits first (assets.jobs.services calls it ``_write``)."""
+    from assets.jobs import services
+
+    step = services._write  # an AttributeError here means the service was changed: this must follow it
+
+    @functools.wraps(step)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(seconds)
+        return step(*args, **kwargs)
+
+    services._write = paused
+
+
 def test_mailers(mail_dir: str) -> dict[str, dict[str, object]]:
     if mail_dir:
         return {"default": {"BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -58,6 +75,8 @@ def main(argv: list[str]) -> None:
     pause = float(os.environ.get("TEST_WORKER_STAGE_PAUSE") or 0)
     if pause:
         pause_render_steps(pause)
+    if import_pause := float(os.environ.get("TEST_WORKER_IMPORT_PAUSE") or 0):
+        pause_import_files(import_pause)
     from config.celery import app
 
     app.worker_main(argv)

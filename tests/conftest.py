@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         EthicsApproval,
         EvidenceQuality,
         HGRFiling,
+        ImportJob,
         INDApplication,
         Milestone,
         NHCFiling,
@@ -118,6 +119,7 @@ class PhoenixFacts:
     request_list: RequestList
     counterparty_request: CounterpartyRequest
     answer_file: AnswerFile
+    import_job: ImportJob
 
     @classmethod
     def build(
@@ -134,6 +136,7 @@ class PhoenixFacts:
         "ATL-7"}``), for a second team whose data must be told apart."""
         from django.core.files.uploadedfile import SimpleUploadedFile
 
+        from assets.models import ImportJob
         from diligence.models import Finding, RequestList
         from diligence.services.checklists import evidence_add, review_start
         from diligence.services.findings import findings_recompute
@@ -188,6 +191,14 @@ class PhoenixFacts:
             request_list=request_list,
             counterparty_request=counterparty_request,
             answer_file=answer.files.get(),
+            import_job=ImportJob.objects.create(
+                team=team,
+                kind=ImportJob.Kind.REGISTRY,
+                status=ImportJob.Status.DONE,
+                files_total=1,
+                files_done=1,
+                results=[{"name": f"{asset.code}-registry.json", "ok": True, "summary": "no studies", "studies": []}],
+            ),
         )
 
 

@@ -49,8 +49,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets import forms as fact_forms
+from assets.jobs.services import import_job_run
 from assets.kinds import KINDS
-from assets.models import Asset, Company, EfficacyClaim, EthicsApproval, Milestone, Study, StudySite
+from assets.models import Asset, Company, EfficacyClaim, EthicsApproval, ImportJob, Milestone, Study, StudySite
 from assets.registry.fetch import FetchedRecord
 from diligence.models import (
     AnswerFile,
@@ -134,6 +135,7 @@ class Side:
             x.evidence_file.sha256,
             x.memo.sha256,
             x.answer_file.original_name,
+            x.import_job.results[0]["name"],
             x.counterparty_request.text,
             x.request_list.contact.organisation,
             *emails,
@@ -165,6 +167,7 @@ class Side:
             "request_list_id": x.request_list.pk,
             "counterparty_request_id": x.counterparty_request.pk,
             "answer_file_id": x.answer_file.pk,
+            "import_job_id": x.import_job.pk,
             "hospital_id": x.site.hospital_id,
         }
 
@@ -245,6 +248,7 @@ OWNED: list[tuple[type[Model], str]] = [
     (AnswerFile, AnswerFile.team_path),
     (TeamWebhook, "team"),
     (WebhookDelivery, WebhookDelivery.team_path),
+    (ImportJob, "team"),
 ]
 
 
@@ -703,6 +707,7 @@ def run_probe(a: Arena, probe: Probe) -> list[str]:
     data = probe.data(a, me, them) if probe.data else None
     before_them, before_me = a.state_before(them.team), a.state_before(me.team)
     response = _send(client, probe, url, data)
+    run_queued_import_jobs()  # what a worker would then write is part of what the request did
     status = response.status_code
     pages = [_body(response)]
     problems = []
@@ -739,11 +744,18 @@ def run_probe(a: Arena, probe: Probe) -> list[str]:
     return problems
 
 
+def run_queued_import_jobs() -> None:
+    """Run the import jobs a request queued, as the worker does (in this process, so the offline fetch applies)."""
+    for job_id in ImportJob.objects.filter(status=ImportJob.Status.QUEUED).values_list("pk", flat=True):
+        import_job_run(job_id=job_id)
+
+
 def _control(a: Arena, probe: Probe, client: Client, url: str, me: Side, them: Side, said: str) -> list[str]:
     """The same request with the attacker's own id writes: what refused the probe was the other team's id."""
     assert probe.control is not None  # run_probe asks only for probes that have one
     before = a.state_before(me.team)
     response = _send(client, probe, url, probe.control(a, me, them))
+    run_queued_import_jobs()
     problems = []
     if response.status_code >= 400:
         problems.append(f"{said}: the control with {me.name}'s own id was refused ({response.status_code})")
@@ -765,7 +777,7 @@ def offline_registry(monkeypatch: pytest.MonkeyPatch) -> None:
             retrieved_at=timezone.now(),
         )
 
-    monkeypatch.setattr("assets.views.registry.ctgov_fetch", fetch)
+    monkeypatch.setattr("assets.jobs.services.ctgov_fetch", fetch)  # where the import job's worker fetches
 
 
 def test_no_id_of_another_team_reaches_its_data(arena, offline_registry, capsys):

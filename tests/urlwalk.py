@@ -77,6 +77,7 @@ PARAMS: dict[str, Param] = {
     "request_list_id": Param(lambda w: w.facts.request_list.pk),
     "counterparty_request_id": Param(lambda w: w.facts.counterparty_request.pk),
     "answer_file_id": Param(lambda w: w.facts.answer_file.pk),
+    "import_job_id": Param(lambda w: w.facts.import_job.pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
     # The directory's review queue: shared, curated; a site string waiting on the world's hospital.
@@ -100,6 +101,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "assets:site_match_confirm": frozenset({"staff"}),
     "assets:site_match_create": frozenset({"staff"}),
     "assets:site_match_merge": frozenset({"staff"}),
+    "assets:import_job_status": WRITERS,  # a job is seen by those who may import into its team
     "diligence:memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
     "diligence:memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
     "teams:access_log": frozenset({"lead"}),  # who saw what is for the team's lead alone

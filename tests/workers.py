@@ -45,15 +45,18 @@ def start_worker(
     hostname: str,
     env: dict[str, str] | None = None,
     stage_pause: float = 0.0,
+    import_pause: float = 0.0,
     mail_dir: Path | None = None,
 ) -> subprocess.Popen:
     """A worker (tests/celery_worker.py: the project's app, with test-only adjustments) in its own process group, so
     a test can SIGKILL it and its children at once. ``stage_pause`` slows each step of a memo render by that many
-    seconds; the email it sends is written to files in ``mail_dir`` (and otherwise dropped)."""
+    seconds, and ``import_pause`` each file of an import job; the email it sends is written to files in ``mail_dir``
+    (and otherwise dropped)."""
     full_env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": database_url(connection.settings_dict),
         "TEST_WORKER_STAGE_PAUSE": str(stage_pause),
+        "TEST_WORKER_IMPORT_PAUSE": str(import_pause),
         "TEST_WORKER_MAIL_DIR": str(mail_dir or ""),
         "TEST_WORKER_CACHE_PREFIX": str(settings.CACHES["default"].get("KEY_PREFIX", "")),
         **(env or {}),
@@ -104,12 +107,15 @@ def running_worker(
     ready_timeout: float = 60.0,
     env: dict[str, str] | None = None,
     stage_pause: float = 0.0,
+    import_pause: float = 0.0,
     mail_dir: Path | None = None,
 ) -> Iterator[tuple[subprocess.Popen, str]]:
     """Start a worker (see ``start_worker``) and wait until it answers a ping; stop it (and its children) afterwards."""
     hostname = f"test-{uuid.uuid4().hex[:8]}@localhost"
     purge_task_queues()
-    process = start_worker(queues=queues, env=env, hostname=hostname, stage_pause=stage_pause, mail_dir=mail_dir)
+    process = start_worker(
+        queues=queues, env=env, hostname=hostname, stage_pause=stage_pause, import_pause=import_pause, mail_dir=mail_dir
+    )
     try:
         deadline = time.monotonic() + ready_timeout
         while not celery_app.control.ping(destination=[hostname], timeout=0.5):

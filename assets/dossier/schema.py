@@ -57,7 +57,12 @@ def _problems(violation: SchemaViolation) -> Iterator[DossierProblem]:
 
 
 def _message(violation: SchemaViolation) -> str:
-    """The schema's own description of a value format reads better than the regular expression behind it."""
+    """The schema's own description of a value format reads better than the regular expression behind it; a list
+    over its bound is counted, never echoed (jsonschema's own message would print every item)."""
+    if violation.validator == "maxItems" and isinstance(violation.instance, list):
+        parts = list(violation.absolute_path)
+        what = str(parts[-1]).replace("_", " ") if parts and isinstance(parts[-1], str) else "items"
+        return f"lists {len(violation.instance):,} {what}; a dossier may list at most {violation.validator_value:,}"
     description = violation.schema.get("description") if isinstance(violation.schema, dict) else None
     shaped = isinstance(violation.schema, dict) and ("pattern" in violation.schema or "format" in violation.schema)
     if description and shaped and violation.validator in {"pattern", "format", "type"}:

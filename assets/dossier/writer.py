@@ -14,23 +14,30 @@ Values the schema already refused never reach a model, so a bad value is reporte
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from assets.dossier.errors import DossierProblem
 from assets.dossier.fields import SKIP, document_keys, from_document
 from assets.kinds import ASSET, FactKind, children_of, kind_of, listed_kinds, referred_kind
 from assets.models import Asset, Hospital
 from assets.models.common import VersionedFact
-from assets.services import fact_delete, fact_save, hospital_get_or_create
+from assets.services import asset_id_of, fact_delete, fact_save, hospital_get_or_create, team_id_of
+from assets.signals import announce
 
 if TYPE_CHECKING:
     from teams.models import DealTeam, User
 
+
+BATCH = 1_000  # rows per INSERT statement of a bulk write
 
 # What a re-import matches an existing child by, within its parent; kinds not named here (and objects without a
 # key) are matched by their place among the parent's children of that kind.
@@ -106,19 +113,91 @@ class DossierWriter:
         parent's children of that kind the document no longer has are deleted."""
         for child in children_of(kind):
             value, where = document.get(child.key), f"{path}.{child.key}"
+            bulk = not child.singular and not children_of(child)  # a list of facts with nothing under them
             stored: list[VersionedFact] = []
             if parent.pk is not None:  # a stored parent, even one refused this time: its children are matched
                 # The model's own order: what "its place among the parent's" means for a kind without a key.
                 ordering = [*(str(name) for name in child.model._meta.ordering or ()), "pk"]
-                stored = list(child.model._default_manager.filter(**{child.parent_field: parent}).order_by(*ordering))
+                children = child.model._default_manager.filter(**{child.parent_field: parent}).order_by(*ordering)
+                # Written in bulk, they are locked here at once, as fact_save locks each row it updates.
+                stored = list(children.select_for_update() if bulk and parent_saved else children)
+            matcher = StoredChildren(child, stored)
             if child.singular:
                 items = [(where, value)] if isinstance(value, dict) else []
             else:
                 items = [(f"{where}[{index}]", item) for index, item in _items(value)]
-            for item_path, item in items:
-                self._fact(child, item, item_path, parent, parent_saved=parent_saved, stored=stored)
-            for gone in stored if parent_saved else []:  # what the document no longer lists
+            if bulk:
+                self._leaf_list(child, items, parent, parent_saved=parent_saved, stored=matcher)
+            else:
+                for item_path, item in items:
+                    self._fact(child, item, item_path, parent, parent_saved=parent_saved, stored=matcher)
+            for gone in matcher.left() if parent_saved else []:  # what the document no longer lists
                 fact_delete(instance=gone, user=self.user)
+
+    def _leaf_list(
+        self,
+        kind: FactKind,
+        items: list[tuple[str, dict[str, Any]]],
+        parent: models.Model,
+        *,
+        parent_saved: bool,
+        stored: StoredChildren,
+    ) -> None:
+        """A list of facts with nothing under them (milestones, royalty tiers...), matched and validated one by one
+        as ``_fact`` does, then written together: new ones inserted, changed ones updated in place with a new
+        version, each with its history entry, in a few statements however long the list."""
+        created: list[VersionedFact] = []
+        changed: list[VersionedFact] = []
+        for path, document in items:
+            instance = kind.build(parent)
+            self._assign(instance, document, path)
+            linked = self._link(kind, instance, document, path)
+            match = stored.take(instance) if linked else None
+            if match is not None and _values(kind, match) == _values(kind, instance):
+                self.counts[counter(kind)] += 1  # the same as stored: left alone
+                continue
+            if match is not None:
+                for name in _compared(kind):
+                    setattr(match, name, getattr(instance, name))
+                match.version += 1  # the row is locked (see _children): this is the stored version's successor
+                setattr(match, kind.parent_field, parent)  # the parent in hand: validation need not look it up
+                instance = match
+            if not (parent_saved and linked):
+                self._check(instance, path)
+            elif self._valid(instance, path):
+                (changed if instance.pk is not None else created).append(instance)
+                self.counts[counter(kind)] += 1
+        if created or changed:
+            self._bulk_write(kind, created, changed)
+
+    def _valid(self, instance: VersionedFact, path: str) -> bool:
+        """The validation fact_save runs (the model's full_clean), its errors reported at their paths."""
+        try:
+            instance.full_clean()
+        except ValidationError as error:
+            self._report(error, path, type(instance))
+            return False
+        return True
+
+    def _bulk_write(self, kind: FactKind, created: list[VersionedFact], changed: list[VersionedFact]) -> None:
+        model = kind.model
+        if created:
+            bulk_create_with_history(created, model, batch_size=BATCH, default_user=self.user)
+        if changed:
+            now = timezone.now()
+            for instance in changed:
+                instance.updated_at = now  # what auto_now does on save(); bulk_update does not call it
+            # One UPDATE per row: Django's bulk_update builds a CASE per field over the rows, which costs more in
+            # Python than the statements it saves. The history follows in bulk, as bulk_update_with_history writes it.
+            names = [*_compared(kind), "version", "updated_at"]
+            rows = model._base_manager.all()
+            for instance in changed:
+                rows.filter(pk=instance.pk).update(**{name: getattr(instance, name) for name in names})
+            model.history.bulk_history_create(changed, batch_size=BATCH, update=True, default_user=self.user)
+        sample = (created or changed)[0]
+        team_id, asset_id = team_id_of(sample), asset_id_of(sample)
+        if team_id is not None:  # as fact_save tells the findings, once for the list (joined to the import's batch)
+            announce(sender=model, team_id=team_id, asset_ids={asset_id} if asset_id else set())
 
     def _fact(
         self,
@@ -128,12 +207,12 @@ class DossierWriter:
         parent: models.Model,
         *,
         parent_saved: bool,
-        stored: list[VersionedFact],
+        stored: StoredChildren,
     ) -> None:
         instance = kind.build(parent)
         self._assign(instance, document, path)
         linked = self._link(kind, instance, document, path)
-        match = _take_match(kind, instance, stored) if linked else None
+        match = stored.take(instance) if linked else None
         if match is not None and _values(kind, match) == _values(kind, instance):
             self.counts[counter(kind)] += 1  # the same as stored: left alone
             self._children(kind, document, path, match, parent_saved=True)
@@ -252,20 +331,63 @@ def _values(kind: FactKind, instance: models.Model) -> dict[str, Any]:
     return {name: getattr(instance, name) for name in _compared(kind)}
 
 
-def _take_match(kind: FactKind, instance: models.Model, stored: list[VersionedFact]) -> VersionedFact | None:
-    """The stored child ``instance`` stands for, taken out of ``stored``: the one with its key, or (for a kind or
-    an object without a key) one without a key either: an identical one, else the first left in the export's order."""
-    names = MATCH_KEYS.get(kind.key, ())
-    key = _key(instance, names)
-    if key:
-        match = next((candidate for candidate in stored if _key(candidate, names) == key), None)
-    else:  # one just like it, else the first left (both without a key)
-        keyless = [candidate for candidate in stored if not _key(candidate, names)]
-        values = _values(kind, instance)
-        match = next((c for c in keyless if _values(kind, c) == values), keyless[0] if keyless else None)
-    if match is not None:
-        stored.remove(match)
-    return match
+class StoredChildren:
+    """A parent's stored children of one kind, each taken at most once by the document's objects: the one with the
+    same key, or (for a kind or an object without a key) an identical one, else the first left in the export's order.
+    Indexed, so matching a list of thousands costs a dictionary look-up per object, not a scan of the list."""
+
+    def __init__(self, kind: FactKind, stored: list[VersionedFact]) -> None:
+        self.kind, self.names = kind, MATCH_KEYS.get(kind.key, ())
+        self.order = stored
+        self.taken: set[int] = set()
+        self.by_key: dict[tuple[Any, ...], list[VersionedFact]] = {}
+        self.by_values: dict[tuple[Any, ...], list[VersionedFact]] = {}
+        self.keyless: list[VersionedFact] = []
+        for candidate in stored:
+            key = _key(candidate, self.names)
+            if key:
+                self.by_key.setdefault(key, []).append(candidate)
+            else:
+                self.keyless.append(candidate)
+                self.by_values.setdefault(_fingerprint(_values(kind, candidate)), []).append(candidate)
+        self.next_keyless = 0
+
+    def take(self, instance: models.Model) -> VersionedFact | None:
+        key = _key(instance, self.names)
+        if key:
+            match = self._first_free(self.by_key.get(key, []))
+        else:
+            values = _values(self.kind, instance)
+            same = [c for c in self.by_values.get(_fingerprint(values), []) if _values(self.kind, c) == values]
+            match = self._first_free(same) or self._first_keyless()
+        if match is not None:
+            self.taken.add(id(match))
+        return match
+
+    def left(self) -> list[VersionedFact]:
+        return [candidate for candidate in self.order if id(candidate) not in self.taken]
+
+    def _first_free(self, candidates: list[VersionedFact]) -> VersionedFact | None:
+        return next((candidate for candidate in candidates if id(candidate) not in self.taken), None)
+
+    def _first_keyless(self) -> VersionedFact | None:
+        while self.next_keyless < len(self.keyless) and id(self.keyless[self.next_keyless]) in self.taken:
+            self.next_keyless += 1
+        return self.keyless[self.next_keyless] if self.next_keyless < len(self.keyless) else None
+
+
+def _fingerprint(values: dict[str, Any]) -> tuple[Any, ...]:
+    """A hashable stand-in for an object's values, equal whenever the values are (Decimal("1.0") == Decimal("1.00"));
+    a look-up by it is confirmed by comparing the values themselves."""
+    return tuple(_hashable(value) for value in values.values())
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.normalize() if value.is_finite() else str(value)
+    if isinstance(value, list | dict):
+        return json.dumps(value, sort_keys=True, default=str)
+    return value
 
 
 def _key(instance: models.Model, names: tuple[str, ...]) -> tuple[Any, ...]:

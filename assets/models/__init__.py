@@ -6,6 +6,7 @@ from assets.models.deals import DealTerms, Milestone, RegistrationPlan, RoyaltyT
 from assets.models.directory import HospitalAlias, SiteMatchCandidate, SiteMatchReview
 from assets.models.filings import HGRFiling, INDApplication, NHCFiling
 from assets.models.hospitals import EthicsApproval, Hospital, StudySite
+from assets.models.imports import ImportJob
 from assets.models.studies import EfficacyClaim, EvidenceQuality, Study
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "HGRFiling",
     "Hospital",
     "HospitalAlias",
+    "ImportJob",
     "INDApplication",
     "Milestone",
     "NHCFiling",

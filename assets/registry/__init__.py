@@ -7,6 +7,7 @@ from assets.registry.services import (
     ImportReport,
     RegistryFile,
     StudyOutcome,
+    mark_replaced,
     registry_import,
     registry_import_file,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "RegistryProblem",
     "StudyOutcome",
     "ctgov_fetch",
+    "mark_replaced",
     "normalise_nct_id",
     "registry_import",
     "registry_import_file",

@@ -149,13 +149,19 @@ def registry_import(
     seen: dict[str, str] = {}  # registry id -> the file it was first imported from in this batch
     for file in files:
         outcome = registry_import_file(team=team, file=file, user=user, asset=asset)
-        for study in outcome.studies:
-            earlier = seen.get(study.study.registry_id)
-            if earlier is not None:  # not "updated": the batch itself held the record twice
-                study.status, study.replaced = "replaced", earlier
-            seen.setdefault(study.study.registry_id, file.name)
+        mark_replaced(outcome, seen=seen)
         report.files.append(outcome)
     return report
+
+
+def mark_replaced(outcome: FileOutcome, *, seen: dict[str, str]) -> None:
+    """A study an earlier file of the batch already imported was replaced by this copy, not "updated": the batch
+    itself held the record twice. ``seen`` (registry id -> the first file with it) grows with the file's studies."""
+    for study in outcome.studies:
+        earlier = seen.get(study.study.registry_id)
+        if earlier is not None:
+            study.status, study.replaced = "replaced", earlier
+        seen.setdefault(study.study.registry_id, outcome.name)
 
 
 def registry_import_file(*, team: DealTeam, file: RegistryFile, user: User | None, asset: Asset | None) -> FileOutcome:

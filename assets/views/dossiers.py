@@ -1,22 +1,25 @@
-"""Dossiers in the browser: download an asset as JSON, upload one into a team."""
+"""Dossiers in the browser: download an asset as JSON, upload one into a team (imported by a worker)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
 from assets.access import asset_access
-from assets.dossier import DossierError, dossier_dumps, dossier_export, dossier_import, dossier_loads
+from assets.dossier import dossier_dumps, dossier_export
+from assets.jobs.services import import_job_create
+from assets.models import ImportJob
+from assets.views.imports import job_context
 from teams import access
-from teams.http import AuthenticatedHttpRequest
+from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from teams.models import DealTeam
 
 MAX_DOSSIER_BYTES = 20 * 1024 * 1024
@@ -50,18 +53,15 @@ class DossierUploadForm(forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def dossier_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def dossier_upload(request: HtmxHttpRequest) -> HttpResponse:
+    """A valid upload becomes a job and is answered at once with its status, which polls until it is imported."""
     teams = access.teams_editable_by(request.user)
     form = DossierUploadForm(request.POST or None, request.FILES or None, teams=teams)
-    problems = []
+    context: dict[str, Any] = {"form": form, "has_teams": teams.exists()}
     if request.method == "POST" and form.is_valid():
-        try:
-            document = dossier_loads(form.cleaned_data["file"].read())
-            result = dossier_import(team=form.cleaned_data["team"], document=document, user=request.user)
-        except DossierError as error:
-            problems = error.problems
-        else:
-            messages.success(request, result.summary())
-            return redirect(result.asset)
-    context = {"form": form, "problems": problems, "has_teams": teams.exists()}
-    return render(request, "assets/dossier_upload.html", context, status=400 if problems else 200)
+        team, upload = form.cleaned_data["team"], form.cleaned_data["file"]
+        job = import_job_create(team=team, kind=ImportJob.Kind.DOSSIER, user=request.user, uploads=[upload])
+        context |= job_context(job)
+    template = "assets/dossier_upload.html#panel" if request.htmx else "assets/dossier_upload.html"
+    return render(request, template, context)

@@ -1,4 +1,6 @@
-"""Registry import in the browser: upload record files, or fetch one study from ClinicalTrials.gov, into a team."""
+"""Registry import in the browser: upload record files, or fetch one study from ClinicalTrials.gov, into a team.
+
+Both answer at once with the job's status, which polls until a worker has imported (or fetched) every file."""
 
 from __future__ import annotations
 
@@ -11,15 +13,16 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from assets.registry import ImportReport, RegistryFetchError, RegistryFile, ctgov_fetch, registry_import
+from assets.jobs.services import import_job_create
+from assets.models import ImportJob
 from assets.registry.forms import RegistryFetchForm, RegistryUploadForm
+from assets.views.imports import job_context
 from teams import access
 from teams.http import HtmxHttpRequest
 from teams.models import DealTeam
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-    from django.core.files.uploadedfile import UploadedFile
 
     from teams.models import User
 
@@ -30,14 +33,17 @@ if TYPE_CHECKING:
 def registry_import_page(request: HtmxHttpRequest) -> HttpResponse:
     teams = editable_teams(request.user)
     upload = RegistryUploadForm(request.POST or None, request.FILES or None, teams=teams)
-    report = None
+    job = None
     if request.method == "POST" and upload.is_valid():
-        files = [_uploaded(file) for file in upload.cleaned_data["files"]]
         target = upload.cleaned_data
-        report = registry_import(team=target["team"], files=files, user=request.user, asset=target["asset"])
-    return _page(
-        request, teams=teams, upload=upload, fetch=RegistryFetchForm(teams=teams, prefix="fetch"), report=report
-    )
+        job = import_job_create(
+            team=target["team"],
+            kind=ImportJob.Kind.REGISTRY,
+            user=request.user,
+            uploads=target["files"],
+            asset=target["asset"],
+        )
+    return _page(request, teams=teams, upload=upload, fetch=RegistryFetchForm(teams=teams, prefix="fetch"), job=job)
 
 
 @login_required
@@ -46,27 +52,22 @@ def registry_import_page(request: HtmxHttpRequest) -> HttpResponse:
 def registry_fetch(request: HtmxHttpRequest) -> HttpResponse:
     teams = editable_teams(request.user)
     fetch = RegistryFetchForm(request.POST, teams=teams, prefix="fetch")
-    report = None
-    if fetch.is_valid():
+    job = None
+    if fetch.is_valid():  # the worker fetches: ClinicalTrials.gov's answer time is never the request's
         target = fetch.cleaned_data
-        try:
-            record = ctgov_fetch(target["nct_id"])
-        except RegistryFetchError as error:
-            fetch.add_error(None, str(error))
-        else:
-            files = [record.as_file()]
-            report = registry_import(team=target["team"], files=files, user=request.user, asset=target["asset"])
-    return _page(request, teams=teams, upload=RegistryUploadForm(teams=teams), fetch=fetch, report=report)
+        job = import_job_create(
+            team=target["team"],
+            kind=ImportJob.Kind.FETCH,
+            user=request.user,
+            nct_id=target["nct_id"],
+            asset=target["asset"],
+        )
+    return _page(request, teams=teams, upload=RegistryUploadForm(teams=teams), fetch=fetch, job=job)
 
 
 def editable_teams(user: User | AnonymousUser) -> QuerySet[DealTeam]:
     """The teams where the user may add studies (members and leads): the only targets offered or accepted."""
     return access.teams_editable_by(user)
-
-
-def _uploaded(file: UploadedFile) -> RegistryFile:
-    name = file.name or "upload"
-    return RegistryFile(name=name, size=file.size or 0, read=file.read, source=name)
 
 
 def _page(
@@ -75,10 +76,10 @@ def _page(
     teams: QuerySet[DealTeam],
     upload: RegistryUploadForm,
     fetch: RegistryFetchForm,
-    report: ImportReport | None,
+    job: ImportJob | None,
 ) -> HttpResponse:
-    """The whole page, or for htmx the panel alone (forms and results), which htmx swaps in place."""
-    context = {"has_teams": teams.exists(), "upload": upload, "fetch": fetch, "report": report}
+    """The whole page, or for htmx the panel alone (forms and the job's status), which htmx swaps in place."""
+    context = {"has_teams": teams.exists(), "upload": upload, "fetch": fetch, **(job_context(job) if job else {})}
     refused = any(form.is_bound and not form.is_valid() for form in (upload, fetch))
     # htmx swaps only 2xx answers, so it gets the form errors with 200; a plain form post gets 400.
     status = 400 if refused and not request.htmx else 200

@@ -196,6 +196,10 @@ DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES = env.int("DILIGENCE_MAX_REGISTRY_UPLOAD_BYT
 # What one registry file may add: sites (a study's, counted per file) and new entries in the shared hospital directory.
 DILIGENCE_REGISTRY_MAX_SITES_PER_FILE = env.int("DILIGENCE_REGISTRY_MAX_SITES_PER_FILE", default=3_000)
 DILIGENCE_REGISTRY_MAX_NEW_HOSPITALS_PER_FILE = env.int("DILIGENCE_REGISTRY_MAX_NEW_HOSPITALS_PER_FILE", default=2_000)
+# Browser imports run as jobs (assets.jobs): a task hands the rest of a job on to a fresh task after this long
+# (between files), well inside the task time limits; a job its workers stopped this often is given up.
+DILIGENCE_IMPORT_TASK_BUDGET_SECONDS = env.int("DILIGENCE_IMPORT_TASK_BUDGET_SECONDS", default=240)
+DILIGENCE_IMPORT_MAX_ATTEMPTS = env.int("DILIGENCE_IMPORT_MAX_ATTEMPTS", default=5)
 CTGOV_API_BASE = env("CTGOV_API_BASE", default="https://clinicaltrials.gov/api/v2")
 CTGOV_API_TIMEOUT = env.float("CTGOV_API_TIMEOUT", default=20.0)  # seconds
 
@@ -243,6 +247,7 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 DILIGENCE_WORKER_STALE_SECONDS = env.int("DILIGENCE_WORKER_STALE_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "memo-sweep": {"task": "diligence.tasks.memo_sweep", "schedule": 60.0},
+    "import-sweep": {"task": "assets.tasks.import_job_sweep", "schedule": 60.0},
     # Hourly: a reminder is written once per item and threshold, so running often only makes it timely.
     "due-reminders": {"task": "diligence.tasks.due_reminders", "schedule": 3600.0},
     "notification-digest": {"task": "diligence.tasks.notification_digest", "schedule": crontab(hour=7, minute=0)},

@@ -23,7 +23,7 @@
     var percent = Math.round((event.detail.loaded / event.detail.total) * 100);
     ui.bar.value = percent;
     ui.bar.textContent = percent + "%";
-    ui.note.textContent = percent < 100 ? "Uploaded " + percent + "%" : "Uploaded; importing…";
+    ui.note.textContent = percent < 100 ? "Uploaded " + percent + "%" : "Uploaded; queued for import…";
   });
 
   document.addEventListener("htmx:responseError", function (event) {

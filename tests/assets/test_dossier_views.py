@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from assets.models import Asset, Hospital
+from tests.assets.jobs import run_and_poll
 from tests.factories import StudySiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +29,13 @@ def test_upload_round_trip_into_another_team(world, client_as):
     site = StudySiteFactory(study__asset__team=world.phoenix)
     exported = client_as("member").get(reverse("assets:dossier_download", args=[site.study.asset_id])).content
     upload = SimpleUploadedFile("dossier.json", exported, content_type="application/json")
-    response = client_as("outsider").post(reverse("assets:dossier_upload"), {"team": world.atlas.pk, "file": upload})
+    outsider = client_as("outsider")
+    response = outsider.post(reverse("assets:dossier_upload"), {"team": world.atlas.pk, "file": upload})
+    assert response.status_code == 200 and "1 file waiting for a worker" in response.content.decode()
+    html = run_and_poll(outsider, response)
     assert site.study.asset is not None
     copy = Asset.objects.get(team=world.atlas, code=site.study.asset.code)
-    assert response.status_code == 302 and response["Location"] == copy.get_absolute_url()
+    assert f"Created asset {copy.code} in team atlas" in html and f'href="{copy.get_absolute_url()}"' in html
     assert Hospital.objects.count() == 1  # matched by name and city, not duplicated
 
 
@@ -44,16 +48,19 @@ def test_a_bad_dossier_writes_nothing_and_names_each_problem(world, client_as):
         "studies": [{"title": "T", "nct_id": "NCT123"}],
     }
     upload = SimpleUploadedFile("bad.json", json.dumps(bad).encode())
-    response = client_as("member").post(reverse("assets:dossier_upload"), {"team": world.phoenix.pk, "file": upload})
-    assert response.status_code == 400
-    assert "$.studies[0].nct_id" in response.content.decode()
+    client = client_as("member")
+    response = client.post(reverse("assets:dossier_upload"), {"team": world.phoenix.pk, "file": upload})
+    html = run_and_poll(client, response)
+    assert "bad.json" in html and "refused: " in html and "nothing from it was written" in html
+    assert "$.studies[0].nct_id" in html
     assert not Asset.objects.filter(code="BAD-1").exists()
 
 
 def test_not_json_gets_a_clear_error(world, client_as):
     upload = SimpleUploadedFile("notes.json", b"\xff\xfe not json")
-    response = client_as("member").post(reverse("assets:dossier_upload"), {"team": world.phoenix.pk, "file": upload})
-    assert response.status_code == 400 and "not UTF-8" in response.content.decode()
+    client = client_as("member")
+    response = client.post(reverse("assets:dossier_upload"), {"team": world.phoenix.pk, "file": upload})
+    assert "not UTF-8" in run_and_poll(client, response)
 
 
 def test_upload_cannot_target_a_team_the_user_is_not_on(world, client_as):

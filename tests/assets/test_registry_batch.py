@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from assets.models import Hospital, Study
+from tests.assets.jobs import run_and_poll
 from tests.assets.test_registry_views import upload
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,9 @@ SINGLE = FIXTURES / "NCT00973089.json"
 
 def test_the_same_record_twice_in_a_batch_says_the_second_copy_replaced_the_first(world, client_as):
     files = [upload(SINGLE, "first.json"), upload(SINGLE, "second.json")]
-    response = client_as("member").post(reverse("assets:registry_import"), {"team": world.phoenix.pk, "files": files})
-    text = response.content.decode()
+    client = client_as("member")
+    response = client.post(reverse("assets:registry_import"), {"team": world.phoenix.pk, "files": files})
+    text = run_and_poll(client, response)
     assert "1 created, 0 updated, 0 unchanged, 1 replaced an earlier copy in this batch; 0 files failed." in text
     assert "this copy replaced the one in first.json" in text
     assert Study.objects.filter(nct_id="NCT00973089").count() == 1
@@ -41,8 +43,9 @@ def test_a_file_with_more_sites_than_one_file_may_add_is_refused_whole(world, cl
     settings.DILIGENCE_REGISTRY_MAX_SITES_PER_FILE = 8  # the search file lists 9 across its studies
     hospitals = Hospital.objects.count()
     files = [upload(SEARCH), upload(SINGLE)]
-    response = client_as("member").post(reverse("assets:registry_import"), {"team": world.phoenix.pk, "files": files})
-    text = response.content.decode()
+    client = client_as("member")
+    response = client.post(reverse("assets:registry_import"), {"team": world.phoenix.pk, "files": files})
+    text = run_and_poll(client, response)
     assert "the file lists more than 8 sites, the most one file may add" in text
     assert "1 created, 0 updated, 0 unchanged; 1 file failed." in text
     assert list(Study.objects.values_list("nct_id", flat=True)) == ["NCT00973089"]  # the other file went in

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from assets.models import Study
 from assets.registry import RegistryFetchError, RegistryFile, ctgov_fetch, registry_import
+from tests.assets.jobs import run_and_poll
 from tests.fixtures import REGISTRY as FIXTURES
 
 pytestmark = pytest.mark.django_db
@@ -122,27 +123,34 @@ def test_an_id_that_is_not_an_nct_id_is_refused_before_any_request(ctgov_api):
     assert ctgov_api == []
 
 
-def test_the_fetch_button_imports_the_study(world, client_as, ctgov_api):
-    response = client_as("member").post(
+def test_the_fetch_button_starts_a_job_whose_worker_fetches_and_imports_the_study(world, client_as, ctgov_api):
+    client = client_as("member")
+    response = client.post(
         reverse("assets:registry_fetch"), {"fetch-team": world.phoenix.pk, "fetch-nct_id": "NCT00973089"}
     )
 
-    assert response.status_code == 200
-    assert "1 created, 0 updated, 0 unchanged; 0 files failed." in response.content.decode()
+    assert response.status_code == 200 and ctgov_api == []  # the request only queued the fetch
+    assert "1 file waiting for a worker" in response.content.decode()
+    html = run_and_poll(client, response)
+    assert len(ctgov_api) == 1
+    assert "1 created, 0 updated, 0 unchanged; 0 files failed." in html
     study = Study.objects.get(team=world.phoenix, nct_id="NCT00973089")
     assert study.raw_source.endswith("/api/v2/studies/NCT00973089?format=json") and study.raw_format == "ctgov_json"
     assert (study.start_display, study.sponsor_type) == ("2010-05", "iit")
 
 
 def test_the_fetch_button_shows_why_when_the_api_is_unreachable(world, client_as, nothing_listening):
-    response = client_as("member").post(
+    client = client_as("member")
+    response = client.post(
         reverse("assets:registry_fetch"),
         {"fetch-team": world.phoenix.pk, "fetch-nct_id": "NCT03090659"},
         HTTP_HX_REQUEST="true",
     )
 
-    assert response.status_code == 200  # htmx swaps the message in
-    assert "Could not reach ClinicalTrials.gov" in response.content.decode()
+    assert response.status_code == 200  # htmx swaps the job's status in
+    html = run_and_poll(client, response)
+    assert "NCT03090659.json" in html and "Could not reach ClinicalTrials.gov" in html
+    assert "0 created, 0 updated, 0 unchanged; 1 file failed." in html
     assert not Study.objects.exists()
 
 

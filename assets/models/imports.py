@@ -1,0 +1,83 @@
+"""Imports run by a worker: the job row is the truth about its state, its progress and each file's result line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from assets.models.common import choice_constraint
+
+
+class ImportJobKind(models.TextChoices):
+    REGISTRY = "registry", "Registry files"
+    FETCH = "fetch", "ClinicalTrials.gov fetch"
+    DOSSIER = "dossier", "Dossier"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(models.Model):
+    """Registry files, a ClinicalTrials.gov fetch or a dossier, imported file by file by a Celery worker.
+
+    ``uploads`` names the files in the default storage (shared with the workers) until the job finishes;
+    ``results`` gains one line per file in the same transaction as that file's writes, so a job resumed after its
+    worker died starts at the first file with no line, and nothing is written that the lines do not list."""
+
+    Kind = ImportJobKind
+    Status = ImportJobStatus
+
+    team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="import_jobs")
+    asset = models.ForeignKey(
+        "assets.Asset", null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    kind = models.CharField(max_length=10, choices=ImportJobKind.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    nct_id = models.CharField("NCT id", max_length=20, blank=True)  # what a fetch job asks ClinicalTrials.gov for
+    uploads = models.JSONField(default=list, blank=True)  # [{"name": shown name, "path": storage name, "size": bytes}]
+    files_total = models.PositiveIntegerField(default=0)
+    files_done = models.PositiveIntegerField(default=0)
+    results = models.JSONField(default=list, blank=True)  # one line per file done, in order (see assets.imports)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    progressed_at = models.DateTimeField(null=True, blank=True)  # the last claim or file done: the sweep's clock
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)  # claims: a worker holds the job by its attempt number
+    interruptions = models.PositiveIntegerField(default=0)  # times the sweep found its worker gone
+    worker = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(files_done__lte=models.F("files_total")), name="import_job_done_within_total"
+            ),
+            choice_constraint("kind", ImportJobKind, "import_job_kind_valid"),
+            choice_constraint("status", ImportJobStatus, "import_job_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status", "progressed_at"], name="import_job_sweep")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} import {self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def progress(self) -> int:
+        """Percent of the files done."""
+        return round(100 * self.files_done / self.files_total) if self.files_total else 0
+
+    @property
+    def refused(self) -> list[dict[str, Any]]:
+        return [line for line in self.results if not line.get("ok")]

@@ -1,0 +1,30 @@
+"""Celery tasks of the facts: thin wrappers that pass ids to services. The ImportJob row is the truth about each job."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from assets.jobs import services as jobs
+
+
+@shared_task(
+    name=jobs.IMPORT_JOB_RUN,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),  # transient: the database blinked; the job was put back in the queue
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def import_job_run(self, job_id: int) -> None:
+    """Idempotent: a redelivered task finds the job claimed or done and returns."""
+    jobs.import_job_run(job_id=job_id, worker=self.request.hostname or "worker")
+
+
+@shared_task(name=jobs.IMPORT_JOB_SWEEP, acks_late=True)
+def import_job_sweep() -> list[int]:
+    """Run by Celery beat: resume jobs whose worker died, send again those whose message was lost."""
+    return jobs.import_job_sweep()
