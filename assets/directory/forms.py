@@ -46,12 +46,27 @@ class MergeForm(ReviewActionForm):
     action = "merge"
     keep = forms.TypedChoiceField(coerce=int, label="Keep")
     remove = forms.TypedChoiceField(coerce=int, label="Merge into it and remove")
+    # The versions of the hospitals as the curator saw them ("id:version,..."), so a merge never discards an edit made
+    # to either record meanwhile.
+    hospital_versions = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices = self.hospital_choices(with_holding=True)
         for name in ("keep", "remove"):
             cast(forms.ChoiceField, self.fields[name]).choices = choices
+        if not self.is_bound:
+            seen = [c.hospital for c in self.review.scored_candidates.all()]
+            if self.review.holding is not None:
+                seen.append(self.review.holding)
+            self.initial["hospital_versions"] = ",".join(f"{h.pk}:{h.version}" for h in seen)
+
+    def clean_hospital_versions(self) -> dict[int, int]:
+        try:
+            pairs = [pair.split(":") for pair in self.cleaned_data["hospital_versions"].split(",") if pair]
+            return {int(pk): int(version) for pk, version in pairs}
+        except ValueError:
+            raise forms.ValidationError("The page sent the hospitals' versions garbled: reload it.") from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

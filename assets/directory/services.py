@@ -181,15 +181,29 @@ def review_create(*, review_id: int, expected_version: int, user: User | None) -
 
 @transaction.atomic
 def review_merge(
-    *, review_id: int, keep_id: int, remove_id: int, expected_version: int, user: User | None
+    *,
+    review_id: int,
+    keep_id: int,
+    remove_id: int,
+    expected_version: int,
+    user: User | None,
+    hospital_versions: dict[int, int] | None = None,
 ) -> SiteMatchReview:
     """Two of a review's hospitals (its candidates and its holding record) are one: merge them; the review stays in
-    the queue with the kept record among its candidates."""
+    the queue with the kept record among its candidates. With ``hospital_versions`` (as the curator saw them), a
+    hospital edited since is a stale edit, not silently merged away."""
     review = _review_locked(review_id, expected_version)
     allowed = set(review.scored_candidates.values_list("hospital_id", flat=True)) | {review.holding_id}
     if not {keep_id, remove_id} <= allowed:
         raise ValidationError("Merge two of this site's own hospitals.")
-    hospital_merge(keep_id=keep_id, remove_id=remove_id, user=user, keep_version=None, remove_version=None)
+    seen = hospital_versions or {}
+    hospital_merge(
+        keep_id=keep_id,
+        remove_id=remove_id,
+        user=user,
+        keep_version=seen.get(keep_id),
+        remove_version=seen.get(remove_id),
+    )
     review.refresh_from_db()
     review.version += 1
     review._history_user = user  # type: ignore[attr-defined]

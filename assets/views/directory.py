@@ -110,6 +110,7 @@ def site_match_merge(request: HtmxHttpRequest, match_review_id: int) -> HttpResp
             keep_id=data["keep"],
             remove_id=data["remove"],
             expected_version=data["version"],
+            hospital_versions=data["hospital_versions"],
             user=request.user,
         )
         return "Merged: the two records are one hospital now; the site string still waits for a decision."

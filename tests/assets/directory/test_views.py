@@ -83,6 +83,30 @@ def test_merge_by_htmx_and_its_refusals(world, queued):
     assert review.holding == first and review.version == 2
 
 
+def test_a_merge_refuses_a_hospital_edited_since_the_page_was_read(world, queued):
+    from assets.directory.forms import MergeForm
+
+    review = SiteMatchReview.objects.get(site_text=AMBIGUOUS)
+    first = Hospital.objects.get(name_en="Peking University First Hospital")
+    prefix = f"merge-{review.pk}"
+    seen = MergeForm(review=review).initial["hospital_versions"]  # what the page carries
+    assert f"{first.pk}:{first.version}" in seen.split(",")
+    Hospital.objects.filter(pk=review.holding_id).update(version=5, province="Beijing")  # a curator's edit meanwhile
+    data = {
+        f"{prefix}-keep": first.pk,
+        f"{prefix}-remove": review.holding_id,
+        f"{prefix}-version": 1,
+        f"{prefix}-hospital_versions": seen,
+    }
+    refused = client_for(world.staff).post(url("site_match_merge", review), data, **HTMX)
+    assert refused.status_code == 409
+    assert Hospital.objects.filter(pk=review.holding_id, province="Beijing").exists()  # the edit is not merged away
+    garbled = client_for(world.staff).post(
+        url("site_match_merge", review), {**data, f"{prefix}-hospital_versions": "x:y"}, **HTMX
+    )
+    assert garbled.status_code == 400 and "garbled" in garbled.content.decode()
+
+
 def test_a_non_curator_cannot_act(world, queued):
     review = SiteMatchReview.objects.get(site_text=AMBIGUOUS)
     response = client_for(world.member).post(url("site_match_create", review), {f"create-{review.pk}-version": 1})
