@@ -87,7 +87,12 @@ def test_the_status_page_runs_the_same_queries_for_2_and_50_result_lines(world, 
     from django.urls import reverse
 
     def line(index: int) -> dict:
-        study = {"registry_id": f"NCT0{index:07d}", "url": "/studies/1/", "title": "T", "status": "created"}
+        study: dict[str, object] = {
+            "registry_id": f"NCT0{index:07d}",
+            "url": "/studies/1/",
+            "title": "T",
+            "status": "created",
+        }
         study |= {"changed": [], "replaced": None, "sponsor_type": "IIT", "sponsor_type_reason": "", "flags": []}
         study |= {"classification_kept": False, "sites": {"total": 1, "china": 1, "added": 1, "unlisted": []}}
         return {"name": f"f{index}.json", "ok": True, "summary": "1 created", "studies": [study]}
