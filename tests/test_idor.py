@@ -42,9 +42,11 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import Exists, F, Model, OuterRef, QuerySet
 from django.forms import BaseForm
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -698,6 +700,13 @@ def _body(response) -> str:
     return response.content.decode("utf-8", "replace")
 
 
+WRITES = frozenset({"INSERT", "UPDATE", "DELETE"})
+
+
+def wrote_in(captured: CaptureQueriesContext) -> bool:
+    return any(query["sql"].lstrip()[:6].upper() in WRITES for query in captured.captured_queries)
+
+
 def run_probe(a: Arena, probe: Probe) -> list[str]:
     me = a.side(probe.attacker)
     them = a.other(me)
@@ -706,8 +715,12 @@ def run_probe(a: Arena, probe: Probe) -> list[str]:
     url = probe.url(a, me, them)
     data = probe.data(a, me, them) if probe.data else None
     before_them, before_me = a.state_before(them.team), a.state_before(me.team)
-    response = _send(client, probe, url, data)
-    run_queued_import_jobs()  # what a worker would then write is part of what the request did
+    with CaptureQueriesContext(connection) as sent_sql:
+        response = _send(client, probe, url, data)
+        run_queued_import_jobs()  # what a worker would then write is part of what the request did
+    # Every write goes through this connection (the test client runs the view in this process): with none, both
+    # teams' states are as before, and reading them again would only repeat the last probe's reads.
+    wrote = wrote_in(sent_sql)
     status = response.status_code
     pages = [_body(response)]
     problems = []
@@ -723,11 +736,12 @@ def run_probe(a: Arena, probe: Probe) -> list[str]:
             problems.append(f"{said} {url}: {status} without the form error {probe.error!r}")
     elif status >= 400:
         problems.append(f"{said} {url}: {status}; the stray id should have played no part")
-    if (after_them := a.state_now(them.team)) != before_them:
+    after_them = a.state_now(them.team) if wrote else before_them
+    if after_them != before_them:
         changed = sorted(name for name in after_them if after_them[name] != before_them.get(name))
         problems.append(f"{said} {url}: {them.name}'s {changed} changed")
     # The attacker's own access log may grow (the page the refusal is shown on is a view); nothing else of theirs.
-    after_me = a.state_now(me.team)
+    after_me = a.state_now(me.team) if wrote else before_me
     changed = sorted(n for n in after_me if after_me[n] != before_me.get(n) and n != AccessLogEntry.__name__)
     if changed and probe.expect in ("404", "refused"):
         problems.append(f"{said} {url}: {me.name}'s {changed} changed although the request was refused")
@@ -736,7 +750,8 @@ def run_probe(a: Arena, probe: Probe) -> list[str]:
     leaked = sorted({marker for marker in markers for page in pages if marker in page})
     if leaked:
         problems.append(f"{said} {url}: the answer shows {them.name}'s {leaked}")
-    problems += [f"{said}: {stray}" for stray in cross_team_references()]
+    if wrote:
+        problems += [f"{said}: {stray}" for stray in cross_team_references()]
     if probe.then is not None and (failed := probe.then(a, me, them)):
         problems.append(f"{said}: {failed}")
     if probe.control is not None and not problems:
@@ -797,7 +812,12 @@ def test_the_probes_would_see_a_leak_and_a_write(arena):
     markers = arena.phoenix.markers()
     assert {"PHX-1", "Phoenix CAR-T", "NCT04440001", "member@example.test"} <= set(markers)
     before = team_state(arena.phoenix.team)
-    ReviewItem.objects.filter(pk=arena.phoenix.facts.review_item.pk).update(due_on=dt.date(2031, 1, 31))
+    with CaptureQueriesContext(connection) as captured:
+        assert Asset.objects.filter(pk=arena.phoenix.facts.asset.pk).exists()
+    assert len(captured) == 1 and not wrote_in(captured)  # a read is no write
+    with CaptureQueriesContext(connection) as captured:
+        ReviewItem.objects.filter(pk=arena.phoenix.facts.review_item.pk).update(due_on=dt.date(2031, 1, 31))
+    assert wrote_in(captured)  # which sends the probe to compare the teams' states
     assert team_state(arena.phoenix.team) != before
     assert cross_team_references() == []
     ReviewItem.objects.filter(pk=arena.atlas.facts.review_item.pk).update(assignee=arena.world.member)

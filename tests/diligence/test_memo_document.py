@@ -111,7 +111,7 @@ def test_demo_risk_memo_pdf_shows_everything_a_partner_signs(record_property):
         assert f"page {number} of {rendered.pages}" in page_text
         if number > 1:  # the running header: asset, confidentiality, memo version
             assert "DEMO-RISK · Demo risk CAR-T" in page_text and "Memo version 1" in page_text
-    assert rendered.pages <= 12
+    assert rendered.pages <= 13  # a bound that catches a layout gone wrong (the memo lists every open item)
 
 
 def test_contents_give_the_page_each_section_starts_on():

@@ -82,7 +82,9 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
     upload = page.get_by_role("region", name="Upload record files")
     upload.get_by_label("Asset").select_option(label="LUM-7 · Lumen kinase inhibitor (Phoenix)")
     upload.get_by_label("Registry files").set_input_files(CTGOV_RECORD)
-    upload.get_by_role("button", name="Import").click()
+    with running_worker(queues="default"):  # the import runs as a job on a worker; the page follows its progress
+        upload.get_by_role("button", name="Import").click()
+        expect(page.locator('.import-job[data-import-job="done"]')).to_be_visible(timeout=60_000)
     result = page.get_by_role("region", name="Result")
     expect(result).to_contain_text("NCT00973089")
     expect(result.locator(".badge", has_text="created")).to_be_visible()
