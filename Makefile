@@ -78,9 +78,11 @@ test-system:
 	if [ -n "$$missing" ]; then echo "error: the tests need:$$missing" >&2; \
 		echo "       sudo apt-get install$$missing" >&2; exit 1; fi
 
+# One test process per core (pytest-xdist), each file's tests kept together; TEST_PROCESSES=0 runs them in one.
+TEST_PROCESSES ?= auto
 test: test-system lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 bench: install
 	$(BIN)/python manage.py bench
