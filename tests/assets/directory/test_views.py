@@ -91,16 +91,18 @@ def test_a_merge_refuses_a_hospital_edited_since_the_page_was_read(world, queued
     prefix = f"merge-{review.pk}"
     seen = MergeForm(review=review).initial["hospital_versions"]  # what the page carries
     assert f"{first.pk}:{first.version}" in seen.split(",")
-    Hospital.objects.filter(pk=review.holding_id).update(version=5, province="Beijing")  # a curator's edit meanwhile
+    holding = review.holding_id
+    assert holding is not None
+    Hospital.objects.filter(pk=holding).update(version=5, province="Beijing")  # a curator's edit meanwhile
     data = {
         f"{prefix}-keep": first.pk,
-        f"{prefix}-remove": review.holding_id,
+        f"{prefix}-remove": holding,
         f"{prefix}-version": 1,
         f"{prefix}-hospital_versions": seen,
     }
     refused = client_for(world.staff).post(url("site_match_merge", review), data, **HTMX)
     assert refused.status_code == 409
-    assert Hospital.objects.filter(pk=review.holding_id, province="Beijing").exists()  # the edit is not merged away
+    assert Hospital.objects.filter(pk=holding, province="Beijing").exists()  # the edit is not merged away
     garbled = client_for(world.staff).post(
         url("site_match_merge", review), {**data, f"{prefix}-hospital_versions": "x:y"}, **HTMX
     )
