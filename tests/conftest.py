@@ -240,13 +240,50 @@ def client_as(world: World):
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """How many generated inputs the property tests tried (tests/hostile.py), and the slowest import among them."""
+    """How many generated inputs the property tests tried (tests/hostile.py), and the slowest import among them; and
+    the axe-core violations per page the browser tests saw (tests/e2e)."""
+    from tests.e2e.support import AXE_SUMMARY, AxeLog
     from tests.hostile import SLOWEST, TRIED
 
-    if not TRIED:
-        return
-    terminalreporter.section("hostile input")
-    for what, count in sorted(TRIED.items()):
-        slowest = f", slowest {SLOWEST[what]:.2f} s" if what in SLOWEST else ""
-        terminalreporter.write_line(f"{what}: {count} generated inputs{slowest}")
-    terminalreporter.write_line(f"in all: {sum(TRIED.values())} generated inputs")
+    if TRIED:
+        terminalreporter.section("hostile input")
+        for what, count in sorted(TRIED.items()):
+            slowest = f", slowest {SLOWEST[what]:.2f} s" if what in SLOWEST else ""
+            terminalreporter.write_line(f"{what}: {count} generated inputs{slowest}")
+        terminalreporter.write_line(f"in all: {sum(TRIED.values())} generated inputs")
+    if AxeLog.written:
+        terminalreporter.write_sep("-", "axe-core: violations per page (serious or critical / any impact)")
+        for page_name, counts in AxeLog.written["pages"].items():
+            terminalreporter.write_line(f"{page_name:<40} {counts['serious_or_critical']:>3} / {counts['violations']}")
+        terminalreporter.write_line(f"written to {AXE_SUMMARY}")
+
+
+# Under pytest-xdist each test process hands its figures to the controller, which adds them up for the summary above
+# (and writes the one axe-core summary file of the run).
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is None:
+        return  # the controller, or a run in one process
+    from tests.e2e.support import AxeLog
+    from tests.hostile import SLOWEST, TRIED
+
+    workeroutput["hostile"] = {"tried": dict(TRIED), "slowest": dict(SLOWEST)}
+    workeroutput["axe_pages"] = AxeLog.written["pages"] if AxeLog.written else {}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    from tests.e2e.support import AxeLog
+    from tests.hostile import SLOWEST, TRIED
+
+    handed = getattr(node, "workeroutput", {})
+    figures = handed.get("hostile", {})
+    TRIED.update(figures.get("tried", {}))
+    for what, seconds in figures.get("slowest", {}).items():
+        SLOWEST[what] = max(SLOWEST.get(what, 0.0), seconds)
+    if handed.get("axe_pages"):
+        merged = AxeLog()
+        merged.pages = {**(AxeLog.written or {}).get("pages", {}), **handed["axe_pages"]}
+        merged.write()

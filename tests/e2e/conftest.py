@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserType, Page, Playwright, sync_playwright
 
-from tests.e2e.support import AXE_SUMMARY, CHROMIUM, DESKTOP, AxeLog, Session
+from tests.e2e.support import CHROMIUM, DESKTOP, AxeLog, Session
 
 # Playwright's sync API keeps an asyncio loop marked as running in the main thread while it is started, and Django
 # refuses ORM calls from such a thread. The ORM calls these tests make between browser steps are ordinary blocking
@@ -76,11 +76,3 @@ def browse(page: Page, live_server, axe_log: AxeLog) -> Generator[Session]:
     session = Session(page=page, base_url=live_server.url, axe_log=axe_log)
     yield session
     session.assert_no_problems()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if AxeLog.written:
-        terminalreporter.write_sep("-", "axe-core: violations per page (serious or critical / any impact)")
-        for page_name, counts in AxeLog.written["pages"].items():
-            terminalreporter.write_line(f"{page_name:<40} {counts['serious_or_critical']:>3} / {counts['violations']}")
-        terminalreporter.write_line(f"written to {AXE_SUMMARY}")
