@@ -20,13 +20,15 @@ XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 XDIST_INDEX = int(XDIST_WORKER.removeprefix("gw") or 0)
 RUN_DIR = VAR_DIR / XDIST_WORKER if XDIST_WORKER else VAR_DIR
 RUN_DIR.mkdir(parents=True, exist_ok=True)
-if XDIST_INDEX and CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # Counting down from the configured database (15 in CI), so process gw1 uses 14, gw2 13, ... Celery reads the
-    # environment variable before its settings, so it is set too; the configured URL is kept apart, so a worker the
-    # process starts (which inherits both) counts from the same start.
-    configured = os.environ.setdefault("TEST_CONFIGURED_BROKER_URL", CELERY_BROKER_URL)
-    base, _, number = configured.rpartition("/")
+if XDIST_INDEX and CELERY_BROKER_URL.startswith(("redis://", "rediss://")) and "TEST_BROKER_CHOSEN" not in os.environ:
+    # Counting down from the configured database (15 in CI), so process gw1 uses 14, gw2 13, ... Chosen once, in the
+    # test process, and put in the environment (Celery reads the variable before its settings): the processes it
+    # starts inherit the choice, or the broker a test gives them instead.
+    base, _, number = CELERY_BROKER_URL.rpartition("/")
     CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"] = f"{base}/{(int(number or 0) - XDIST_INDEX) % 16}"
+    os.environ["TEST_BROKER_CHOSEN"] = "1"
+    # The cache stays where it was (a worker's heartbeats must reach this process); its keys are this run's alone.
+    os.environ["REDIS_URL"] = CACHE_REDIS_URL
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(RUN_DIR / "test.sqlite3")}
