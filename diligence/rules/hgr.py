@@ -32,6 +32,15 @@ def _foreign_parties(facts: AssetFacts, study: Study) -> tuple[list[str], list[s
     return parties, unknown
 
 
+def _cited(study: Study, parties: list[str]) -> dict[str, object]:
+    """The facts a foreign-involvement finding stands on: the study, who abroad is involved, its HGR filings."""
+    return {
+        "study": str(study),
+        "foreign_parties": parties,
+        "hgr_filings": [f.get_kind_display() for f in study.hgr_filings.all()],
+    }
+
+
 @rule(
     id="hgr-foreign-use",
     question=QuestionKey.HGR_EXPORT,
@@ -51,11 +60,7 @@ def hgr_foreign_use(facts: AssetFacts) -> Iterator[Raised]:
         parties, unknown = _foreign_parties(facts, study)
         if _in_force(study, HGRFiling.INTERNATIONAL_COOPERATION):
             continue
-        cited = {
-            "study": str(study),
-            "foreign_parties": parties,
-            "hgr_filings": [f.get_kind_display() for f in study.hgr_filings.all()],
-        }
+        cited = _cited(study, parties)
         if parties:
             yield Raised(
                 subject=f"study:{study.pk}",
@@ -98,11 +103,7 @@ def hgr_defined_case_approval(facts: AssetFacts) -> Iterator[Raised]:
         defined = evidence.hgr_defined_case if evidence else TriState.UNKNOWN
         if defined == TriState.NO:
             continue
-        cited = {
-            "study": str(study),
-            "foreign_parties": parties,
-            "hgr_filings": [f.get_kind_display() for f in study.hgr_filings.all()],
-        }
+        cited = _cited(study, parties)
         yield Raised(
             subject=f"study:{study.pk}",
             message=(
