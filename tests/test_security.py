@@ -231,10 +231,9 @@ def test_htmx_is_configured_for_the_policy(demo):
 
 def test_admin_pages_run_under_the_same_policy_with_no_inline_script(world):
     """The admin gets no exception to the policy: its scripts (nested-admin's too) all load from files."""
-    from diligence.models import ChecklistTemplate
-    from diligence.services.checklists import template_new_draft
+    from diligence.services.checklists import default_template_ensure, template_new_draft
 
-    draft = template_new_draft(template=ChecklistTemplate.objects.get(), user=None)
+    draft = template_new_draft(template=default_template_ensure().template, user=None)
     world.staff.is_superuser = True
     world.staff.save()
     client = client_for(world.staff)

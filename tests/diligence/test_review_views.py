@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from diligence.models import ChecklistTemplate, EvidenceDownload, Finding, Review, ReviewItem, TemplateItem
-from diligence.services.checklists import review_start, template_new_draft, template_publish
+from diligence.models import EvidenceDownload, Finding, Review, ReviewItem, TemplateItem
+from diligence.services.checklists import default_template_ensure, review_start, template_new_draft, template_publish
 from diligence.services.findings import findings_recompute
 from tests.conftest import MINIMAL_PDF
 from tests.factories import AssetFactory, StudySiteFactory
@@ -185,7 +185,8 @@ def test_exports(world, client_as, review):
 
 
 def test_review_page_query_count_is_the_same_for_10_and_300_items(world, client_as):
-    draft = template_new_draft(template=ChecklistTemplate.objects.get(), user=None)
+    # The default template is ensured, not assumed: a transactional test earlier in this process may have emptied it.
+    draft = template_new_draft(template=default_template_ensure().template, user=None)
     question = draft.questions.all()[0]
     TemplateItem.objects.filter(version=draft).exclude(
         pk__in=list(draft.items.values_list("pk", flat=True)[:10])
