@@ -11,9 +11,15 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
+from assets.dry_run import dry_run_current
 from assets.signals import facts_changed, shared_facts_changed
 from diligence.services import events
-from diligence.services.findings import findings_recompute, findings_recompute_affected
+from diligence.services.findings import (
+    findings_active_snapshot,
+    findings_effects,
+    findings_recompute,
+    findings_recompute_affected,
+)
 from diligence.services.notifications import membership_change_notify, notify_shared_fact_change
 from diligence.stored_files import FILE_FIELDS, files_delete_after_commit
 from teams.models import Membership
@@ -21,8 +27,14 @@ from teams.models import Membership
 
 @receiver(facts_changed, dispatch_uid="diligence.recompute_findings")
 def recompute_findings(sender: object, *, team_id: int, asset_ids: set[int], **kwargs: object) -> None:
+    """In a dry run (``assets.dry_run``) the findings are recomputed all the same, and what changed is reported."""
+    trying = dry_run_current()
+    before = findings_active_snapshot(asset_ids=asset_ids) if trying else {}
     for asset_id in sorted(asset_ids):
         findings_recompute(asset_id=asset_id)
+    if trying:
+        after = findings_active_snapshot(asset_ids=asset_ids)
+        trying.effects.extend(findings_effects(before=before, after=after))
 
 
 @receiver(shared_facts_changed, dispatch_uid="diligence.recompute_after_shared_change")

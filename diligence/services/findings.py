@@ -150,3 +150,39 @@ def finding_set_status(*, finding: Finding, user: User, status: str, note: str) 
     current._history_user = user  # simple-history's documented hook for the actor
     current.save()
     return current
+
+
+# What a tried change (``assets.dry_run``) would do to the findings: compared on the active findings, by rule and
+# subject, before the rules ran on the changed facts and after.
+EFFECT_FIELDS = ("severity", "kind", "title", "citation", "message", "question")
+
+
+def findings_active_snapshot(*, asset_ids: Iterable[int]) -> dict[tuple[int, str, str], dict[str, object]]:
+    rows = Finding.objects.filter(asset_id__in=set(asset_ids), status__in=Finding.ACTIVE).values(
+        "asset_id", "asset__code", "rule_id", "subject", *EFFECT_FIELDS
+    )
+    return {(row["asset_id"], row["rule_id"], row["subject"]): row for row in rows}
+
+
+def findings_effects(
+    *, before: dict[tuple[int, str, str], dict[str, object]], after: dict[tuple[int, str, str], dict[str, object]]
+) -> list[dict[str, object]]:
+    """Each finding that would appear, disappear or change (severity, kind or wording), with its citation: the
+    ones after the change for those that stay or appear, the ones before for those that go."""
+    effects: list[dict[str, object]] = []
+    for key in sorted(before.keys() | after.keys()):
+        old, new = before.get(key), after.get(key)
+        if new is None:
+            change, shown = "disappears", before[key]
+        elif old is None:
+            change, shown = "appears", new
+        elif any(old[name] != new[name] for name in EFFECT_FIELDS):
+            change, shown = "changes", new
+        else:
+            continue
+        effect: dict[str, object] = {"change": change, "asset_code": shown["asset__code"]}
+        effect.update({name: shown[name] for name in ("asset_id", "rule_id", "subject", *EFFECT_FIELDS)})
+        if old is not None and new is not None:
+            effect["was"] = {name: old[name] for name in EFFECT_FIELDS if old[name] != new[name]}
+        effects.append(effect)
+    return effects
