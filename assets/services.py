@@ -16,7 +16,7 @@ from assets.signals import announce, shared_facts_changed
 from teams import access
 
 if TYPE_CHECKING:
-    from teams.models import User
+    from teams.models import DealTeam, User
 
 
 class StaleEdit[M: Model](Exception):  # a refusal the user sees, not a programming error
@@ -192,24 +192,24 @@ def hospital_get_or_create(*, name_en: str, city: str, user: User | None, **fact
 
 
 @transaction.atomic
-def company_for_name(*, team_id: int, name: str, user: User | None) -> Company | None:
+def company_for_name(*, team: DealTeam, name: str, user: User | None) -> Company | None:
     """The team's company of that name (case-insensitive), created if new; None for an empty name."""
     name = name.strip()
     if not name:
         return None
-    existing = Company.objects.filter(team_id=team_id, name__iexact=name).first()
-    return existing or fact_save(instance=Company(team_id=team_id, name=name), user=user)
+    existing = Company.objects.filter(team=team, name__iexact=name).first()
+    return existing or fact_save(instance=Company(team=team, name=name), user=user)
 
 
 @transaction.atomic
 def asset_save(*, asset: Asset, originator_name: str, user: User | None, expected_version: int | None) -> Asset:
-    asset.originator = company_for_name(team_id=asset.team_id, name=originator_name, user=user)
+    asset.originator = company_for_name(team=asset.team, name=originator_name, user=user)
     return fact_save(instance=asset, user=user, expected_version=expected_version)
 
 
 @transaction.atomic
 def study_save(*, study: Study, funding_company_name: str, user: User | None, expected_version: int | None) -> Study:
-    study.funding_company = company_for_name(team_id=study.team_id, name=funding_company_name, user=user)
+    study.funding_company = company_for_name(team=study.team, name=funding_company_name, user=user)
     return fact_save(instance=study, user=user, expected_version=expected_version)
 
 

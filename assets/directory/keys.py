@@ -12,11 +12,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import opencc
-from pypinyin import lazy_pinyin
 
 from assets.models.hospitals import normalise_name
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _TO_SIMPLIFIED = opencc.OpenCC("t2s")
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u0060\u00b4]")
@@ -44,13 +47,22 @@ def is_chinese(text: str) -> bool:
     return bool(_HAN.search(text))
 
 
+@lru_cache(maxsize=1)
+def _pinyin_of() -> Callable[[str], list[str]]:
+    """pypinyin's ``lazy_pinyin``, imported on first use: its dictionaries take some 50 MB, which only a process
+    that matches names needs (not every worker and web process that imports this module)."""
+    from pypinyin import lazy_pinyin  # deferred on purpose, see above
+
+    return lazy_pinyin
+
+
 @lru_cache(maxsize=65_536)
 def name_keys(text: str) -> NameKeys:
     folded = normalise_name(_TO_SIMPLIFIED.convert(_APOSTROPHES.sub("", unicodedata.normalize("NFKC", text))))
     words = folded.split()
     if is_chinese(folded):
         key = "".join(words)
-        return NameKeys(key=key, pinyin="".join(lazy_pinyin(key)), chinese=True)
+        return NameKeys(key=key, pinyin="".join(_pinyin_of()(key)), chinese=True)
     kept = [word for word in words if word not in _STOPWORDS]
     return NameKeys(key=" ".join(sorted(kept)), pinyin="".join(kept), chinese=False)
 

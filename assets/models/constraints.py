@@ -3,7 +3,8 @@
 Django tests each ``CheckConstraint`` with its own query, inside its own savepoint: three statements per
 constraint, 27 for a study's nine, before the row is written. ``validate_constraints_batched`` asks the database
 about all of them in one SELECT; only when one fails does it fall back to Django's one-by-one validation, so the
-errors users see are exactly Django's.
+errors users see are exactly Django's. A unique constraint that holds only for filled-in values is not asked about a
+blank one.
 
 Private Django API, checked against Django 6.1: the query is built as Django's own ``CheckConstraint.validate`` and
 ``Q.check`` build theirs (``Model._get_field_expression_map``, ``BaseConstraint._expression_refs_exclude``,
@@ -60,6 +61,14 @@ def check_constraints_hold(instance: models.Model, *, exclude: set[str] | None, 
     return row is not None and all(row)
 
 
+def _holds_only_when_filled_in_and_blank(constraint: object, instance: models.Model) -> bool:
+    """A unique constraint on filled-in values only (``condition=~Q(nct_id="")``) cannot be broken by a blank one:
+    no query to ask (Django would ask, with the condition in SQL)."""
+    if not isinstance(constraint, UniqueConstraint) or constraint.condition is None:
+        return False
+    return any(constraint.condition == ~Q(**{name: ""}) and getattr(instance, name) == "" for name in constraint.fields)
+
+
 def validate_constraints_batched(instance: models.Model, exclude: set[str] | None) -> None:
     """``Model.validate_constraints`` with the check constraints tested together (see the module docstring)."""
     using = router.db_for_write(type(instance), instance=instance)
@@ -69,7 +78,7 @@ def validate_constraints_batched(instance: models.Model, exclude: set[str] | Non
     errors: dict[str, list[ValidationError]] = {}
     for model, constraints in instance.get_constraints():
         for constraint in constraints:
-            if isinstance(constraint, CheckConstraint):
+            if isinstance(constraint, CheckConstraint) or _holds_only_when_filled_in_and_blank(constraint, instance):
                 continue
             try:
                 constraint.validate(model, instance, exclude=exclude, using=using)

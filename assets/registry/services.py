@@ -245,7 +245,7 @@ class _StudyImporter:
             return True
         values |= classification_values(classification)
         funder = classification.funder
-        values["funding_company"] = company_for_name(team_id=self.team.pk, name=funder, user=self.user)
+        values["funding_company"] = company_for_name(team=self.team, name=funder, user=self.user)
         return False
 
     def _sites(self, study: Study, sites: list[WantedSite], *, is_new: bool) -> SiteSync:
