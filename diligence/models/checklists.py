@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from diligence.models.files import StoredDocument
+
 if TYPE_CHECKING:
     from teams.models import User
 
@@ -296,17 +298,10 @@ def evidence_path(instance: Evidence, filename: str) -> str:
     return f"evidence/{instance.item.review.team_id}/{uuid.uuid4().hex}"
 
 
-class Evidence(models.Model):
+class Evidence(StoredDocument):
     item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to=evidence_path, max_length=200)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    # An ethics approval dated 2019 uploaded today: the date the document bears, apart from its upload.
-    document_date = models.DateField(null=True, blank=True, help_text="The date the document bears.")
     # Where it came from when not uploaded by the team: an accepted answer to a request.
     source = models.CharField(max_length=300, blank=True)
     source_request = models.ForeignKey(
@@ -315,12 +310,8 @@ class Evidence(models.Model):
 
     team_path = "item__review__team"
 
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
+    class Meta(StoredDocument.Meta):
         verbose_name_plural = "evidence"
-
-    def __str__(self) -> str:
-        return self.original_name
 
 
 class EvidenceDownload(models.Model):

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 
 from diligence.models.checklists import ReviewItem
+from diligence.models.files import StoredDocument
 
 if TYPE_CHECKING:
     from teams.models import User
@@ -125,26 +126,14 @@ def answer_file_path(instance: AnswerFile, filename: str) -> str:
     return f"answers/{instance.message.request.request_list.team_id}/{uuid.uuid4().hex}"
 
 
-class AnswerFile(models.Model):
+class AnswerFile(StoredDocument):
     """A file sent with an answer: checked as evidence uploads are; copied to the item's evidence if accepted."""
 
     message = models.ForeignKey(RequestMessage, on_delete=models.CASCADE, related_name="files")
     file = models.FileField(upload_to=answer_file_path, max_length=200)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    document_date = models.DateField(null=True, blank=True, help_text="The date the document bears.")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     team_path = "message__request__request_list__team"
     contact_path = "message__request__request_list__contact"
-
-    class Meta:
-        ordering = ["uploaded_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
     @property
     def sender(self) -> User | None:

@@ -225,7 +225,7 @@ def test_an_answer_with_a_file_is_accepted_into_the_items_evidence_with_its_sour
     evidence = Evidence.objects.get(source_request=request)
     assert evidence.item_id == request.item_id and evidence.original_name == "EC-2019.pdf"
     assert evidence.document_date == dt.date(2019, 5, 14)
-    assert evidence.uploaded_at.date() == timezone.localdate()
+    assert timezone.localdate(evidence.uploaded_at) == timezone.localdate()  # the day of acceptance, where the team is
     assert f"R-{request.number} answered by {world.counterparty}" in evidence.source
     assert (
         evidence.file.read() == MINIMAL_PDF
