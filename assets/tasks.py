@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import DatabaseError
 
 from assets.jobs import services as jobs
+from teams.task_options import DATABASE_ROW_JOB
 
 
 @shared_task(
     name=jobs.IMPORT_JOB_RUN,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),  # transient: the database blinked; the job was put back in the queue
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
+    **DATABASE_ROW_JOB,
 )
 def import_job_run(self, job_id: int) -> None:
     """Idempotent: a redelivered task finds the job claimed or done and returns."""

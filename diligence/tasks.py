@@ -11,18 +11,12 @@ from django.utils import timezone
 
 from diligence.search import index as search
 from diligence.services import events, findings, memos, notifications, queue, requests, webhooks
+from teams.task_options import DATABASE_ROW_JOB
 
 
 @shared_task(
     name=queue.MEMO_RENDER,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),  # transient: the database blinked; the job was put back in the queue
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
+    **DATABASE_ROW_JOB,
     soft_time_limit=settings.DILIGENCE_MEMO_SOFT_TIME_LIMIT,
     time_limit=settings.DILIGENCE_MEMO_HARD_TIME_LIMIT,
 )
