@@ -71,10 +71,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Programs the suite starts itself: Chromium for the browser tests, a private redis-server for the broker restart.
+# Programs the suite starts itself: Chromium for the browser tests, a private redis-server for the broker restart;
+# and Chinese fonts, without which memos render hospital names as empty boxes and their text cannot be checked.
 test-system:
 	@missing=""; command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then echo "error: the tests need:$$missing" >&2; \
 		echo "       sudo apt-get install$$missing" >&2; exit 1; fi
 
