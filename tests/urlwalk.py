@@ -31,7 +31,8 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
 
-from assets.models import SiteMatchReview, StudyRegistrationLink
+from assets.models import SiteMatchReview, Study, StudyRegistrationLink
+from teams.models import DealTeam
 from tests.conftest import World, client_for
 from tests.factories import StudyFactory
 
@@ -79,7 +80,7 @@ PARAMS: dict[str, Param] = {
     "counterparty_request_id": Param(lambda w: w.facts.counterparty_request.pk),
     "answer_file_id": Param(lambda w: w.facts.answer_file.pk),
     "import_job_id": Param(lambda w: w.facts.import_job.pk),
-    "registration_link_id": Param(lambda w: _registration_link(w).pk),
+    "registration_link_id": Param(lambda w: registration_link_of(w.phoenix, w.facts.study).pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
     # The directory's review queue: shared, curated; a site string waiting on the world's hospital.
@@ -94,15 +95,14 @@ def _site_match_review(world: World) -> SiteMatchReview:
     return review
 
 
-def _registration_link(world: World) -> StudyRegistrationLink:
-    """A candidate pair: the world's study and a second registration of it on the same asset."""
-    study = world.facts.study
-    link = StudyRegistrationLink.objects.filter(team=world.phoenix).first()
+def registration_link_of(team: DealTeam, study: Study) -> StudyRegistrationLink:
+    """A candidate pair of the team: its world study and a second registration of it on the same asset."""
+    link = StudyRegistrationLink.objects.filter(team=team).first()
     if link is None:
-        twin = StudyFactory(team=world.phoenix, asset=study.asset, title=study.title, nct_id="", chictr_id="")
+        twin = StudyFactory(team=team, asset=study.asset, title=study.title, nct_id="", chictr_id="")
         first, second = sorted((study, twin), key=lambda s: s.pk)
         link = StudyRegistrationLink.objects.create(
-            team=world.phoenix, first=first, second=second, basis="scored", status="candidate", score=90
+            team=team, first=first, second=second, basis="scored", status="candidate", score=90
         )
     return link
 

@@ -11,7 +11,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from assets import selectors
 from assets.access import registration_link_access
 from assets.models import StudyRegistrationLink
 from assets.registry.links import registration_link_decide
@@ -57,7 +56,7 @@ def _decide(request: HtmxHttpRequest, link_id: int, *, confirm: bool) -> HttpRes
     if status == 200 and not request.htmx:
         messages.success(request, notice)
         return redirect(_back(link))
-    fresh = selectors.registration_link_get_for_user_or_404(user=request.user, link_id=link.pk)
+    fresh = registration_link_access(request, link.pk)  # as it now stands
     context = {"link": fresh, "notice": notice, "error": error, "back": _back(fresh)}
     template = ROW if request.htmx else "assets/registration_link_decision.html"
     return render(request, template, context, status=status)
