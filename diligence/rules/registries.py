@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from assets.models import Study, StudyRegistrationLink
+from assets.models import Study
 from assets.models.common import DatePrecision, format_partial_date, truncate_to_precision
 from assets.registry.likeness import outcomes_agree, same_organisation
 from diligence.models import QuestionKey, Severity
@@ -119,6 +119,3 @@ def _shown_sites(hospitals: dict) -> str:
     names = sorted(str(hospital) for hospital in hospitals.values())
     more = len(names) - _SHOWN_SITES
     return ", ".join(names[:_SHOWN_SITES]) + (f" and {more} more" if more > 0 else "")
-
-
-__all__ = ["StudyRegistrationLink", "registrations_disagree"]

@@ -3,6 +3,8 @@ proposed; linked registrations that disagree raise a cited finding with both val
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,6 +13,8 @@ from assets.models import Study, StudyRegistrationLink
 from assets.registry import RegistryFile, registry_import
 from assets.registry.links import id_keys
 from diligence.models import Finding
+from diligence.rules import RULES
+from diligence.rules.facts import load_asset_facts
 from diligence.services.findings import findings_recompute
 from tests.conftest import client_for
 from tests.factories import AssetFactory
@@ -199,3 +203,20 @@ def test_the_studies_tab_reads_a_fixed_number_of_queries(world, django_assert_nu
     with django_assert_num_queries(len(two), exact=True):
         page = studies_tab(client, asset.pk)
     assert page.text.count('<li class="registration-link">') == 4  # each link under both of its studies
+
+
+def test_the_rules_read_links_in_a_fixed_number_of_queries(world):
+    asset = AssetFactory(team=world.phoenix)
+    imported(world, NCT, JPRN, asset=asset)
+    with CaptureQueriesContext(connection) as one_link:
+        facts = load_asset_facts(asset_id=asset.pk, today=dt.date(2026, 12, 1))
+        assert facts is not None and len(facts.registration_links) == 1
+        list(RULES["registrations-disagree"].check(facts))
+    imported(world, "ictrp_EUCTR2021-000037-14-ES.xml", "ictrp_EUCTR2021-000037-14-HU.xml", asset=asset)
+    Link.objects.filter(status="candidate").update(status="linked")
+    with CaptureQueriesContext(connection) as two_links:
+        facts = load_asset_facts(asset_id=asset.pk, today=dt.date(2026, 12, 1))
+        assert facts is not None and len(facts.registration_links) == 2
+        raised = list(RULES["registrations-disagree"].check(facts))
+    assert len(two_links) == len(one_link)
+    assert len(raised) == 2
