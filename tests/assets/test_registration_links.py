@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from assets.models import Study, StudyRegistrationLink
 from assets.registry import RegistryFile, registry_import
-from assets.registry.links import id_keys
+from assets.registry.likeness import best_score, person_score, same_organisation, text_score
+from assets.registry.links import id_keys, registration_links_refresh
 from diligence.models import Finding
 from diligence.rules import RULES
 from diligence.rules.facts import load_asset_facts
@@ -220,3 +221,28 @@ def test_the_rules_read_links_in_a_fixed_number_of_queries(world):
         raised = list(RULES["registrations-disagree"].check(facts))
     assert len(two_links) == len(one_link)
     assert len(raised) == 2
+
+
+def test_a_candidate_becomes_a_link_when_a_registration_later_cites_the_other(world):
+    imported(world, "ictrp_EUCTR2021-000037-14-ES.xml", "ictrp_EUCTR2021-000037-14-HU.xml")
+    candidate = Link.objects.get()
+    spanish = Study.objects.get(other_registry_id="EUCTR2021-000037-14-ES")
+    Study.objects.filter(pk=spanish.pk).update(secondary_ids=[*spanish.secondary_ids, "EUCTR2021-000037-14-HU"])
+
+    (changed,) = registration_links_refresh(team_id=world.phoenix.pk, study_ids=[spanish.pk], user=world.member)
+
+    candidate.refresh_from_db()
+    assert changed.pk == candidate.pk
+    assert (candidate.status, candidate.basis, candidate.version) == ("linked", "secondary_id", 2)
+    assert candidate.evidence == "EUCTR2021-000037-14-ES lists EUCTR2021-000037-14-HU as a secondary id"
+    assert candidate.history.count() == 2
+
+
+def test_words_are_compared_across_scripts_widths_and_legal_forms():
+    assert text_score("西安交通大學第一附屬醫院 CAR-T 研究", "西安交通大学第一附属医院ＣＡＲ－Ｔ研究") == 100
+    assert text_score("HELIOS-A: A Phase 3 Study", "helios a a phase 3 study") == 100
+    assert same_organisation("Intellia Therapeutics", "Intellia Therapeutics Inc.")
+    assert same_organisation("苏州某某生物科技有限公司", "苏州某某生物科技股份有限公司")
+    assert not same_organisation("Alnylam Pharmaceuticals", "CMIC Co., Ltd.")
+    assert person_score(["Zhang Wanggang"], ["Wanggang Zhang"]) == 100
+    assert best_score(["A study"], [""]) is None
