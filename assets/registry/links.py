@@ -206,7 +206,9 @@ def _team_registrations(team_id: int) -> dict[int, _Registration]:
 def registration_link_decide(*, link_id: int, confirm: bool, expected_version: int, user: User) -> Link:
     """A member's answer: the two registrations are one trial (linked), or not (rejected, and never proposed again).
     A version other than the one the member saw is refused (``StaleEdit``): someone decided meanwhile."""
-    link = Link.objects.select_for_update().select_related("first", "second").get(pk=link_id)
+    link = Link.objects.select_for_update(of=("self",)).select_related("first", "second").filter(pk=link_id).first()
+    if link is None:  # its study was deleted meanwhile
+        raise ValidationError("This pair is no longer on record.")
     if link.version != expected_version:
         raise StaleEdit(link)
     status = Link.Status.LINKED if confirm else Link.Status.REJECTED
