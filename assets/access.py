@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from assets import selectors
-from assets.models import Asset, Hospital, ImportJob
+from assets.models import Asset, Hospital, ImportJob, StudyRegistrationLink
 from assets.models.common import VersionedFact
 from teams import access
 from teams.access import LogAction
@@ -58,3 +58,9 @@ def import_job_access(request: AuthenticatedHttpRequest, job_id: int) -> ImportJ
     """An import job: seen by those who may change its team's facts (members and leads), as they started it."""
     job = selectors.import_job_get_for_user_or_404(user=request.user, job_id=job_id)
     return access.admit(request, job, edit=True)
+
+
+def registration_link_access(request: AuthenticatedHttpRequest, link_id: int) -> StudyRegistrationLink:
+    """A link between two registrations of a team's studies, for a member to confirm or reject: a write."""
+    link = selectors.registration_link_get_for_user_or_404(user=request.user, link_id=link_id)
+    return access.admit(request, link, edit=True)

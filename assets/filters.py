@@ -65,7 +65,11 @@ class AssetFilter(ScopedFilterSet):
     def search(self, assets: Assets, name: str, term: str) -> Assets:
         """Code, name, INN, target or indication, or a study's registry id or acronym."""
         registry_match = Study.objects.filter(asset=OuterRef("pk")).filter(
-            Q(nct_id__iexact=term) | Q(chictr_id__iexact=term) | Q(ctr_id__iexact=term) | Q(acronym__icontains=term)
+            Q(nct_id__iexact=term)
+            | Q(chictr_id__iexact=term)
+            | Q(ctr_id__iexact=term)
+            | Q(other_registry_id__iexact=term)
+            | Q(acronym__icontains=term)
         )
         return assets.filter(
             Q(code__icontains=term)

@@ -40,6 +40,7 @@ from assets.models import (
     StudySite,
 )
 from assets.models.common import VersionedFact
+from assets.models.links import StudyRegistrationLink
 from teams import access
 from teams.labels import field_label, model_field, value_label
 
@@ -188,8 +189,10 @@ def tab_context(
     """What one tab of the asset page shows; each branch reads in a fixed number of queries. ``params`` are the
     page's query parameters (the sites tab pages through one study's sites with ``study`` and ``page``)."""
     if tab == "studies":
-        studies = _studies(asset).select_related("funding_company", "evidence").prefetch_related("efficacy_claims")
-        return {"studies": studies}
+        studies = list(
+            _studies(asset).select_related("funding_company", "evidence").prefetch_related("efficacy_claims")
+        )
+        return {"studies": studies_with_registration_links(asset=asset, studies=studies)}
     if tab == "sites":
         return sites_context(asset=asset, study=(params or {}).get("study"), page=(params or {}).get("page"))
     if tab == "ethics":
@@ -399,3 +402,30 @@ def hospital_sites_for_user(*, hospital: Hospital, user: AnyUser) -> QuerySet[St
 def import_job_get_for_user_or_404(*, user: AnyUser, job_id: int) -> ImportJob:
     """A job of one of the user's teams, or 404 whether it is missing or another team's."""
     return access.get_for_user_or_404(ImportJob.objects.select_related("team"), user=user, pk=job_id)
+
+
+# --- one trial across registries ---------------------------------------------------------------------------------
+
+
+def studies_with_registration_links(*, asset: Asset, studies: list[Study]) -> list[Study]:
+    """The studies, each with ``registration_links`` (the registrations it is linked to or may be, rejected pairs
+    left out), read in one query whatever their number."""
+    shown: dict[int, list[StudyRegistrationLink]] = {study.pk: [] for study in studies}
+    links = (
+        StudyRegistrationLink.objects.filter(models.Q(first__asset=asset) | models.Q(second__asset=asset))
+        .exclude(status=StudyRegistrationLink.Status.REJECTED)
+        .select_related("first", "second", "decided_by")
+        .order_by("status", "-score", "pk")
+    )
+    for link in links:
+        for study_id in {link.first_id, link.second_id} & shown.keys():
+            shown[study_id].append(link)
+    for study in studies:
+        study.registration_links = shown[study.pk]  # type: ignore[attr-defined]
+    return studies
+
+
+def registration_link_get_for_user_or_404(*, user: AnyUser, link_id: int) -> StudyRegistrationLink:
+    """A link between two of the user's team's studies, or 404 whether it is missing or another team's."""
+    links = StudyRegistrationLink.objects.select_related("first", "second", "decided_by")
+    return access.get_for_user_or_404(links, user=user, pk=link_id)

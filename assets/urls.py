@@ -1,7 +1,7 @@
 from django.urls import path
 
 from assets.kinds import KINDS
-from assets.views import assets, directory, dossiers, exports, facts, hospitals, imports, registry
+from assets.views import assets, directory, dossiers, exports, facts, hospitals, imports, links, registry
 
 app_name = "assets"
 
@@ -45,4 +45,18 @@ urlpatterns += [
 # An import job's status (registry files, a fetch, a dossier): polled by the page that started it.
 urlpatterns += [
     path("imports/<int:import_job_id>/", imports.import_job_status, name="import_job_status"),
+]
+
+# One trial across registries: a member decides on a proposed pair of registrations.
+urlpatterns += [
+    path(
+        "registration-links/<int:registration_link_id>/confirm/",
+        links.registration_link_confirm,
+        name="registration_link_confirm",
+    ),
+    path(
+        "registration-links/<int:registration_link_id>/reject/",
+        links.registration_link_reject,
+        name="registration_link_reject",
+    ),
 ]

@@ -31,8 +31,10 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
 
-from assets.models import SiteMatchReview
+from assets.models import SiteMatchReview, Study, StudyRegistrationLink
+from teams.models import DealTeam
 from tests.conftest import World, client_for
+from tests.factories import StudyFactory
 
 ROLES = ("anonymous", "member", "lead", "partner", "outsider", "staff", "counterparty", "counterparty_elsewhere")
 TEAM_ROLES = ("member", "lead", "partner")
@@ -78,6 +80,7 @@ PARAMS: dict[str, Param] = {
     "counterparty_request_id": Param(lambda w: w.facts.counterparty_request.pk),
     "answer_file_id": Param(lambda w: w.facts.answer_file.pk),
     "import_job_id": Param(lambda w: w.facts.import_job.pk),
+    "registration_link_id": Param(lambda w: registration_link_of(w.phoenix, w.facts.study).pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
     # The directory's review queue: shared, curated; a site string waiting on the world's hospital.
@@ -90,6 +93,18 @@ def _site_match_review(world: World) -> SiteMatchReview:
         site_text="Peking University Hospital", defaults={"holding_id": world.facts.site.hospital_id}
     )
     return review
+
+
+def registration_link_of(team: DealTeam, study: Study) -> StudyRegistrationLink:
+    """A candidate pair of the team: its world study and a second registration of it on the same asset."""
+    link = StudyRegistrationLink.objects.filter(team=team).first()
+    if link is None:
+        twin = StudyFactory(team=team, asset=study.asset, title=study.title, nct_id="", chictr_id="")
+        first, second = sorted((study, twin), key=lambda s: s.pk)
+        link = StudyRegistrationLink.objects.create(
+            team=team, first=first, second=second, basis="scored", status="candidate", score=90
+        )
+    return link
 
 
 WRITERS = frozenset({"member", "lead"})  # partners review; they do not change the facts

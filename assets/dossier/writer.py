@@ -42,7 +42,7 @@ BATCH = 1_000  # rows per INSERT statement of a bulk write
 # What a re-import matches an existing child by, within its parent; kinds not named here (and objects without a
 # key) are matched by their place among the parent's children of that kind.
 MATCH_KEYS: dict[str, tuple[str, ...]] = {
-    "studies": ("nct_id", "chictr_id", "ctr_id"),  # the first registry id the study has
+    "studies": ("nct_id", "chictr_id", "ctr_id", "other_registry_id"),  # the first registry id the study has
     "sites": ("hospital_id",),
     "ethics_approvals": ("committee", "reference_number"),
 }

@@ -140,13 +140,17 @@ STUDY = FactKind(
     key="studies",
     tab="studies",
     save=save_study,
-    order=("start_date", "nct_id", "chictr_id", "ctr_id", "acronym", "title"),
+    order=("start_date", "nct_id", "chictr_id", "ctr_id", "other_registry_id", "acronym", "title"),
     fields=(
         Field("nct_id", description='a ClinicalTrials.gov id (NCT followed by 8 digits, e.g. "NCT03090659"), or empty'),
         Field("chictr_id", description='a ChiCTR id (e.g. "ChiCTR2000029308" or "ChiCTR-OPC-17013061"), or empty'),
         Field(
             "ctr_id",
             description='a China drug-trial registry id (CTR followed by 8 digits, e.g. "CTR20181234"), or empty',
+        ),
+        Field(
+            "other_registry_id",
+            description='the id in another registry of the WHO network (e.g. "JPRN-jRCT2080224769"), or empty',
         ),
         "acronym",
         "title",
@@ -207,6 +211,7 @@ STUDY = FactKind(
         ),
         Field("conditions", edited=False, schema=TEXT_LIST),
         Field("interventions", edited=False, schema=TEXT_LIST),
+        Field("primary_outcomes", edited=False, schema=TEXT_LIST),
         Field("start_date_type", edited=False),
         Field("primary_completion_date", edited=False),
         Field("primary_completion_date_precision", edited=False),

@@ -7,6 +7,7 @@ from assets.models.directory import HospitalAlias, SiteMatchCandidate, SiteMatch
 from assets.models.filings import HGRFiling, INDApplication, NHCFiling
 from assets.models.hospitals import EthicsApproval, Hospital, StudySite
 from assets.models.imports import ImportJob
+from assets.models.links import StudyRegistrationLink
 from assets.models.studies import EfficacyClaim, EvidenceQuality, Study
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "SiteMatchCandidate",
     "SiteMatchReview",
     "Study",
+    "StudyRegistrationLink",
     "StudySite",
     "TriState",
 ]

@@ -31,6 +31,11 @@ CHICTR_ID = RegexValidator(
     "A ChiCTR id looks like ChiCTR2000029308 or ChiCTR-OPC-17013061.",
 )
 CTR_ID = RegexValidator(r"^CTR\d{8}$", "A China drug-trial registry id is CTR followed by 8 digits, e.g. CTR20181234.")
+# Another registry of the WHO network, as ICTRP spells its ids: JPRN-jRCT2080224769, EUCTR2014-003865-11-NL.
+OTHER_REGISTRY_ID = RegexValidator(
+    r"^(?=.*\d)[A-Za-z][A-Za-z0-9]*(?:[-/.][A-Za-z0-9]+)*$",
+    "Another registry's id as WHO ICTRP gives it, e.g. JPRN-jRCT2080224769 or EUCTR2014-003865-11-NL.",
+)
 
 
 class StudyStatus(models.TextChoices):
@@ -127,6 +132,13 @@ class Study(VersionedFact):
     nct_id = models.CharField("NCT id", max_length=11, blank=True, validators=[NCT_ID])
     chictr_id = models.CharField("ChiCTR id", max_length=24, blank=True, validators=[CHICTR_ID])
     ctr_id = models.CharField("CTR id", max_length=11, blank=True, validators=[CTR_ID])
+    other_registry_id = models.CharField(
+        "other registry id",
+        max_length=40,
+        blank=True,
+        validators=[OTHER_REGISTRY_ID],
+        help_text="The trial's id in another registry of the WHO network, e.g. JPRN-jRCT2080224769.",
+    )
     acronym = models.CharField(max_length=60, blank=True, help_text="e.g. LEGEND-2")
     title = models.CharField(max_length=500)
     phase = models.CharField(max_length=20, choices=Phase.choices, blank=True)
@@ -189,6 +201,9 @@ class Study(VersionedFact):
     )
     conditions = models.JSONField(default=list, blank=True)
     interventions = models.JSONField(default=list, blank=True, help_text="e.g. Biological: LCAR-B38M CAR-T cells")
+    primary_outcomes = models.JSONField(
+        default=list, blank=True, help_text="Primary outcome measures as registered, each with its time frame."
+    )
     start_date_type = date_type_field("start date type")
     primary_completion_date = models.DateField(null=True, blank=True)
     primary_completion_date_precision = precision_field()
@@ -227,6 +242,12 @@ class Study(VersionedFact):
                 condition=~models.Q(chictr_id=""),
                 name="study_unique_chictr_per_team",
                 violation_error_message="The team already has a study with this ChiCTR id.",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "other_registry_id"],
+                condition=~models.Q(other_registry_id=""),
+                name="study_unique_other_registry_id_per_team",
+                violation_error_message="The team already has a study with this registry id.",
             ),
             models.CheckConstraint(
                 condition=models.Q(nct_id="") | models.Q(nct_id__regex=r"^NCT[0-9]{8}$"), name="study_nct_id_format"
@@ -271,7 +292,7 @@ class Study(VersionedFact):
 
     @property
     def registry_id(self) -> str:
-        return self.nct_id or self.chictr_id or self.ctr_id
+        return self.nct_id or self.chictr_id or self.ctr_id or self.other_registry_id
 
     @property
     def is_investigator_initiated(self) -> bool:

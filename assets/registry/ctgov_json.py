@@ -65,6 +65,8 @@ class _StudyReader:
         self._design(study)
         study.conditions = unique(self.texts_at("protocolSection", "conditionsModule", "conditions"))
         study.interventions = self._interventions()
+        study.arms = self._arms()
+        study.primary_outcomes = self._primary_outcomes()
         self._contacts(study)
         return study
 
@@ -167,6 +169,22 @@ class _StudyReader:
             kind, name = self.field(item, path, "type"), self.field(item, path, "name")
             if name:
                 found.append(f"{kind.replace('_', ' ').capitalize()}: {name}" if kind else name)
+        return unique(found)
+
+    def _arms(self) -> list[str]:
+        found = []
+        for item, path in self.objects_at("protocolSection", "armsInterventionsModule", "armGroups"):
+            label, description = self.field(item, path, "label"), self.field(item, path, "description")
+            if label or description:
+                found.append(f"{label}: {description}" if label and description else label or description)
+        return unique(found)
+
+    def _primary_outcomes(self) -> list[str]:
+        found = []
+        for item, path in self.objects_at("protocolSection", "outcomesModule", "primaryOutcomes"):
+            measure, frame = self.field(item, path, "measure"), self.field(item, path, "timeFrame")
+            if measure:
+                found.append(f"{measure} [{frame}]" if frame else measure)
         return unique(found)
 
     def _contacts(self, study: RegistryStudy) -> None:

@@ -62,6 +62,8 @@ def parse_ctgov_xml(document: XmlDocument) -> list[RegistryStudy]:
         officials=[_official(node) for node in root.findall("overall_official") if text_of(node, "last_name")],
         conditions=unique(texts_of(root, "condition")),
         interventions=unique([_intervention(node) for node in root.findall("intervention")]),
+        arms=unique([_arm(node) for node in root.findall("arm_group")]),
+        primary_outcomes=unique([_outcome(node) for node in root.findall("primary_outcome")]),
     )
     _enrollment(document, root, study)
     for node in root.findall("location"):
@@ -119,6 +121,16 @@ def _official(node: Element) -> Official:
 def _intervention(node: Element) -> str:
     kind, name = text_of(node, "intervention_type"), text_of(node, "intervention_name")
     return f"{kind}: {name}" if kind and name else name
+
+
+def _arm(node: Element) -> str:
+    label, description = text_of(node, "arm_group_label"), text_of(node, "description")
+    return f"{label}: {description}" if label and description else label or description
+
+
+def _outcome(node: Element) -> str:
+    measure, frame = text_of(node, "measure"), text_of(node, "time_frame")
+    return f"{measure} [{frame}]" if measure and frame else measure
 
 
 def _site(document: XmlDocument, node: Element) -> SiteRecord:

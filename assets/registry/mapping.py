@@ -82,6 +82,7 @@ def study_values(record: RegistryStudy) -> tuple[dict[str, Any], list[str]]:
     values: dict[str, Any] = {
         "nct_id": record.nct_id,
         "chictr_id": record.chictr_id,
+        "other_registry_id": record.other_id,
         "title": record.brief_title or record.official_title,
         "official_title": record.official_title,
         "secondary_ids": record.secondary_ids,
@@ -94,6 +95,7 @@ def study_values(record: RegistryStudy) -> tuple[dict[str, Any], list[str]]:
         "overall_officials": [official.as_json() for official in record.officials],
         "conditions": record.conditions,
         "interventions": record.interventions,
+        "primary_outcomes": record.primary_outcomes,
         "countries": unique(record.countries),
         **_dates("start_date", record.start),
         **_dates("primary_completion_date", record.primary_completion),

@@ -60,6 +60,10 @@ class RegistryStudy:
     raw: str
     nct_id: str = ""
     chictr_id: str = ""
+    # The primary id of a record from another registry of the WHO network (JPRN-jRCT2080224769, EUCTR..., CTIS...),
+    # as the ICTRP export gives it; ``source_register`` names the registry.
+    other_id: str = ""
+    source_register: str = ""
     secondary_ids: list[str] = field(default_factory=list)
     acronym: str = ""
     brief_title: str = ""
@@ -76,10 +80,12 @@ class RegistryStudy:
     officials: list[Official] = field(default_factory=list)
     conditions: list[str] = field(default_factory=list)
     interventions: list[str] = field(default_factory=list)
+    arms: list[str] = field(default_factory=list)  # "label: description" per arm or group, where the format has them
+    primary_outcomes: list[str] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
     sites: list[SiteRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the parser kept as given or left out, for the flags
 
     @property
     def registry_id(self) -> str:
-        return self.nct_id or self.chictr_id
+        return self.nct_id or self.chictr_id or self.other_id

@@ -26,6 +26,7 @@ from django.utils import timezone
 from assets.models import Asset, Study, StudySite
 from assets.registry.classify import classify
 from assets.registry.errors import RecordProblem, RegistryProblem
+from assets.registry.links import registration_links_refresh
 from assets.registry.mapping import classification_values, study_values
 from assets.registry.parse import parse_registry_file
 from assets.registry.records import Agency, RegistryStudy
@@ -191,7 +192,9 @@ def _import_records(
 ) -> FileOutcome:
     with transaction.atomic(), facts_batch(), savepoints_skipped():
         importer = _StudyImporter(team=team, user=user, asset=asset, file=file)
-        return FileOutcome(file.name, [importer.run(record) for record in records])
+        outcome = FileOutcome(file.name, [importer.run(record) for record in records])
+        registration_links_refresh(team_id=team.pk, study_ids=[s.study.pk for s in outcome.studies], user=user)
+        return outcome
 
 
 def _read(file: RegistryFile) -> bytes:
@@ -262,7 +265,12 @@ class _StudyImporter:
         return sync
 
     def _existing(self, record: RegistryStudy) -> Study | None:
-        ids = Q(nct_id=record.nct_id) if record.nct_id else Q(chictr_id=record.chictr_id)
+        if record.nct_id:
+            ids = Q(nct_id=record.nct_id)
+        elif record.chictr_id:
+            ids = Q(chictr_id=record.chictr_id)
+        else:
+            ids = Q(other_registry_id=record.other_id)
         return Study.objects.filter(team=self.team).filter(ids).select_related("asset").first()
 
     def _save(self, study: Study, values: dict[str, Any], record: RegistryStudy) -> None:

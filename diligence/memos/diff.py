@@ -47,8 +47,8 @@ KEY_LABELS = {
 }
 # What tells one element of a list from another, in order of preference.
 NAMING_KEYS = (
-    "nct_id", "chictr_id", "ctr_id", "code", "name_en", "name", "heading", "number", "filing_number",
-    "reference_number", "title", "clock", "key", "label", "rule",
+    "nct_id", "chictr_id", "ctr_id", "other_registry_id", "code", "name_en", "name", "heading", "number",
+    "filing_number", "reference_number", "title", "clock", "key", "label", "rule",
 )  # fmt: skip
 KINDS_BY_KEY: dict[str, FactKind] = {kind.key: kind for kind in ALL_KINDS if kind.key}
 

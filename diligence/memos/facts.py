@@ -35,8 +35,12 @@ EVIDENCE_CRITERIA: list[tuple[str, str, str, bool]] = [
 
 def study_name(study: Row) -> str:
     """How the memo names a study: its acronym, else its registry id, else the start of its title."""
-    registry_id = study["nct_id"] or study["chictr_id"] or study["ctr_id"]
-    return study["acronym"] or registry_id or study["title"][:60]
+    return study["acronym"] or study_registry_id(study) or study["title"][:60]
+
+
+def study_registry_id(study: Row) -> str:
+    # A snapshot taken before other registries' ids were kept has no such key.
+    return study["nct_id"] or study["chictr_id"] or study["ctr_id"] or study.get("other_registry_id", "")
 
 
 def studies_table(dossier: Row) -> list[Row]:
@@ -47,7 +51,7 @@ def _study_row(study: Row) -> Row:
     enrolled, planned = study["actual_enrollment"], study["planned_enrollment"]
     return {
         "name": study_name(study),
-        "registry_id": study["nct_id"] or study["chictr_id"] or study["ctr_id"],
+        "registry_id": study_registry_id(study),
         "title": study["title"],
         "phase": label(Study, "phase", study["phase"]),
         "status": label(Study, "status", study["status"]),

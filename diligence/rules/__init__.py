@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from diligence.models import UNKNOWN_SEVERITY, FindingKind
-from diligence.rules import ethics, evidence, hgr, order818, ownership, registration  # noqa: F401 - they register
+from diligence.rules import ethics, evidence, hgr, order818, ownership, registration, registries  # noqa: F401 - they register
 from diligence.rules.base import RULES, Raised, Rule
 from diligence.rules.facts import AssetFacts
 

@@ -44,7 +44,8 @@ CITATIONS: dict[str, str] = {
         "and cross-border data transfer."
     ),
     "DQ-EVIDENCE": (
-        "Diligence question 1: response rates reconciled to source, follow-up long enough for the efficacy claim "
+        "Diligence question 1: is the data inspection-grade: the trial's records (its registrations among them) "
+        "reconciled with each other and response rates to source, follow-up long enough for the efficacy claim "
         "(how many patients and months is house policy, not a regulation)."
     ),
     "DEAL-TRAP": (

@@ -6,9 +6,18 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
-from assets.models import Asset, DealTerms, EvidenceQuality, INDApplication, RegistrationPlan, Study, StudySite
+from assets.models import (
+    Asset,
+    DealTerms,
+    EvidenceQuality,
+    INDApplication,
+    RegistrationPlan,
+    Study,
+    StudyRegistrationLink,
+    StudySite,
+)
 from diligence.models import HousePolicy
 
 CHINA = frozenset({"china", "cn", "prc", "people's republic of china"})
@@ -24,6 +33,8 @@ class AssetFacts:
     plan: RegistrationPlan | None
     today: dt.date
     policy: HousePolicy = field(default_factory=HousePolicy)
+    # Linked registrations of the asset's studies (either side on the asset), with both studies and their sites.
+    registration_links: list[StudyRegistrationLink] = field(default_factory=list)
 
     def sites(self) -> Iterator[tuple[Study, StudySite]]:
         for study in self.studies:
@@ -99,6 +110,16 @@ def load_asset_facts(*, asset_id: int, today: dt.date) -> AssetFacts | None:
         .order_by("pk")
     )
     deal = DealTerms.objects.filter(asset=asset).prefetch_related("milestones").first()
+    linked_sites = StudySite.objects.select_related("hospital").order_by("pk")
+    links = (
+        StudyRegistrationLink.objects.filter(Q(first__asset=asset) | Q(second__asset=asset))
+        .filter(status=StudyRegistrationLink.Status.LINKED)
+        .select_related("first", "second")
+        .prefetch_related(
+            Prefetch("first__sites", queryset=linked_sites), Prefetch("second__sites", queryset=linked_sites)
+        )
+        .order_by("pk")
+    )
     return AssetFacts(
         asset=asset,
         studies=studies,
@@ -107,4 +128,5 @@ def load_asset_facts(*, asset_id: int, today: dt.date) -> AssetFacts | None:
         plan=RegistrationPlan.objects.filter(asset=asset).first(),
         today=today,
         policy=HousePolicy.current(),
+        registration_links=list(links),
     )

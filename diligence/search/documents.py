@@ -92,7 +92,7 @@ def asset_entry(asset: Asset) -> SearchEntry:
 
 
 def study_entry(study: Study, *, asset_code: str) -> SearchEntry:
-    registry_ids = [study.nct_id, study.chictr_id, study.ctr_id]
+    registry_ids = [study.nct_id, study.chictr_id, study.ctr_id, study.other_registry_id]
     return _entry(
         kind=Kind.STUDY,
         pk=study.pk,
