@@ -58,6 +58,7 @@ class SiteSync:
     added: int = 0
     updated: int = 0
     unlisted: list[str] = field(default_factory=list)
+    added_names: list[str] = field(default_factory=list)  # the hospitals added to a study already there
     hospitals_created: int = 0
     hospitals_matched: int = 0
     total: int = 0
@@ -250,6 +251,7 @@ def sites_sync(
     return SiteSync(
         added=len(added),
         updated=len(updated),
+        added_names=[] if is_new else [str(s.hospital) for s in added.values()],
         unlisted=[str(s.hospital) for s in existing.values() if s.hospital_id not in listed],
         total=len(every),
         china=sum(1 for s in every if is_china(s.hospital.country)),
