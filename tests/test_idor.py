@@ -765,7 +765,7 @@ def run_queued_import_jobs() -> None:
     for job_id in ImportJob.objects.filter(status=ImportJob.Status.QUEUED).values_list("pk", flat=True):
         import_job_run(job_id=job_id)
         job = ImportJob.objects.get(pk=job_id)
-        if job.status == ImportJob.Status.AWAITING:
+        if job.status == ImportJob.Status.AWAITING and job.requested_by is not None:
             import_job_confirm(job=job, user=job.requested_by)
             import_job_run(job_id=job_id)
 

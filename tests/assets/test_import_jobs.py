@@ -33,6 +33,7 @@ def previewed_and_confirmed(job: ImportJob) -> ImportJob:
     assert jobs.import_job_run(job_id=job.pk) is True
     job.refresh_from_db()
     assert job.status == ImportJob.Status.AWAITING and not Study.objects.exists()
+    assert job.requested_by is not None
     return jobs.import_job_confirm(job=job, user=job.requested_by)
 
 
