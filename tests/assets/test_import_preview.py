@@ -52,8 +52,13 @@ def previewed(world, *names: str, asset=None, raw: dict[str, bytes] | None = Non
     return run_job(job)
 
 
+def preview_of(job: ImportJob) -> dict:
+    assert job.preview is not None, job.status
+    return job.preview
+
+
 def study_of(job: ImportJob, registry_id: str) -> dict:
-    return next(s for line in job.preview["files"] for s in line["studies"] if s["registry_id"] == registry_id)
+    return next(s for line in preview_of(job)["files"] for s in line["studies"] if s["registry_id"] == registry_id)
 
 
 def rows() -> tuple[int, ...]:
@@ -71,13 +76,13 @@ def test_a_new_study_is_previewed_with_the_findings_it_would_raise_and_nothing_i
     study = study_of(job, "NCT03204344")
     assert study["status"] == "created" and study["url"] == ""  # no page for a row that does not exist
     assert study["asset"] == {"code": "LUM-7", "name": "Lumen", "url": asset.get_absolute_url()}
-    appearing = [f for f in job.preview["findings"] if f["change"] == "appears"]
+    appearing = [f for f in preview_of(job)["findings"] if f["change"] == "appears"]
     assert appearing and all(f["asset_code"] == "LUM-7" and f["citation"] and f["title"] for f in appearing)
     evidence = next(f for f in appearing if f["rule_id"] == "iit-grade-evidence")  # the IIT is its only study
     assert (evidence["severity"], evidence["kind"], evidence["citation"]) == ("medium", "breach", "CFR-312.120")
-    severities = [f["severity"] for f in job.preview["findings"]]
+    severities = [f["severity"] for f in preview_of(job)["findings"]]
     assert severities == sorted(severities, key=["high", "medium", "info"].index)  # high first
-    assert job.preview["summary"] == "1 created, 0 updated, 0 unchanged; 0 files failed."
+    assert preview_of(job)["summary"] == "1 created, 0 updated, 0 unchanged; 0 files failed."
     assert all(default_storage.exists(upload["path"]) for upload in job.uploads)  # kept for the import
 
 
@@ -98,7 +103,7 @@ def test_an_update_is_previewed_with_each_field_before_and_after_and_the_sites_i
     assert study["status"] == "updated" and study["url"]  # a study already there has its page
     assert {"label": "Status", "old": "Active, not recruiting", "new": "Completed"} in study["changes"]
     assert study["sites"]["added"] == 1 and study["sites"]["added_names"] == ["Ruijin Hospital (Shanghai)"]
-    assert [s["status"] for s in job.preview["files"][0]["studies"]] == ["updated", "unchanged", "unchanged"]
+    assert [s["status"] for s in preview_of(job)["files"][0]["studies"]] == ["updated", "unchanged", "unchanged"]
     assert Study.objects.get(nct_id="NCT03090659").status == "active_not_recruiting"  # not written
     assert StudySite.objects.filter(study__nct_id="NCT03090659").count() == sites_before
 
@@ -108,9 +113,9 @@ def test_an_unrelated_withdrawn_record_onto_ct053_is_warned_about(world):
 
     job = previewed(world, "NCT00973089.json", asset=asset)
 
-    kinds = [warning["kind"] for warning in job.preview["warnings"]]
+    kinds = [warning["kind"] for warning in preview_of(job)["warnings"]]
     assert kinds == ["condition-mismatch", "intervention-mismatch", "status"]
-    said = {warning["kind"]: warning["message"] for warning in job.preview["warnings"]}
+    said = {warning["kind"]: warning["message"] for warning in preview_of(job)["warnings"]}
     assert said["condition-mismatch"] == (
         "None of the record's conditions (Caries, Dental) matches CT053's indication "
         "(Relapsed/refractory multiple myeloma)."
@@ -124,13 +129,15 @@ def test_an_unrelated_withdrawn_record_onto_ct053_is_warned_about(world):
         said["status"]
         == "The registry lists NCT00973089 as withdrawn: it stopped before enrolling its first participant."
     )
-    assert all(w["registry_id"] == "NCT00973089" and w["file"] == "NCT00973089.json" for w in job.preview["warnings"])
+    assert all(
+        w["registry_id"] == "NCT00973089" and w["file"] == "NCT00973089.json" for w in preview_of(job)["warnings"]
+    )
 
 
 def test_a_matching_record_raises_no_mismatch_and_another_product_only_the_intervention_one(world):
     lcar = AssetFactory(team=world.phoenix, code="LCAR-B38M", name="LCAR-B38M (cilta-cel)", target="BCMA")
     job = previewed(world, "api/NCT03090659.json", asset=lcar)
-    assert job.preview["warnings"] == []  # "LCAR-B38M CAR-T cells" for "Multiple Myeloma"
+    assert preview_of(job)["warnings"] == []  # "LCAR-B38M CAR-T cells" for "Multiple Myeloma"
 
     # A GPRC5D CAR-T for myeloma onto CT053: the disease matches, the product does not.
     chictr = previewed(world, "chictr_ictrp.xml", asset=ct053(world.phoenix))
@@ -146,8 +153,8 @@ def test_a_study_attached_to_another_asset_is_warned_about(world):
 
     job = previewed(world, "ctgov_search.json", asset=ct053(world.phoenix))
 
-    moved = [w for w in job.preview["warnings"] if w["kind"] == "other-asset"]
-    assert len(moved) == 3 and job.preview["warnings"][: len(moved)] == moved  # said first
+    moved = [w for w in preview_of(job)["warnings"] if w["kind"] == "other-asset"]
+    assert len(moved) == 3 and preview_of(job)["warnings"][: len(moved)] == moved  # said first
     assert moved[0]["message"] == (
         "NCT03090659 is attached to LCAR-B38M (LCAR-B38M (cilta-cel)) now; "
         "the import moves it to CT053 (CT053 (zevor-cel))."
@@ -200,6 +207,7 @@ def test_confirm_and_cancel_through_the_pages_with_the_access_policy(world, clie
     refused = client_as("member").post(cancel)
     assert refused.status_code == 409 and "cannot be cancelled" in refused.content.decode()
     done = run_job(job)
+    assert job.asset is not None
     assert done.status == "done" and done.results[0]["studies"][0]["asset"]["code"] == job.asset.code
     assert Study.objects.filter(nct_id="NCT03204344", asset=job.asset).exists()
 
@@ -235,7 +243,7 @@ def test_the_preview_page_says_warnings_then_findings_then_the_studies_and_offer
     assert positions == sorted(positions)
     assert "matches CT053&#x27;s indication" in html and "withdrawn" in html
     appears = html.split('data-finding-change="appears"')
-    assert len(appears) > 1 and all(job.preview["findings"][0]["citation"] in html for _ in appears[:1])
+    assert len(appears) > 1 and all(preview_of(job)["findings"][0]["citation"] in html for _ in appears[:1])
     assert html.count('<form method="post"') == 2 and "Confirm and import" in html and "csrfmiddlewaretoken" in html
 
 
@@ -244,7 +252,7 @@ def test_the_preview_page_runs_the_same_queries_for_1_and_many_studies(world, cl
     counts = []
     for size in (1, 40):
         job = previewed(world, "ctgov_search.json", asset=ct053(world.phoenix) if size == 1 else None)
-        preview = dict(job.preview)
+        preview = dict(preview_of(job))
         study = preview["files"][0]["studies"][0]
         preview["files"] = [{**preview["files"][0], "studies": [study] * size}]
         preview["warnings"] = preview["warnings"] * size
