@@ -89,7 +89,9 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
         expect(preview).to_be_visible(timeout=60_000)
         expect(preview).to_contain_text("1 created, 0 updated, 0 unchanged")
         expect(preview.locator('[data-finding-change="appears"]').first).to_be_visible()
-        expect(preview.locator("[data-warning]").first).to_contain_text("None of the record's conditions")
+        # A dental-caries record onto a kinase inhibitor, and a withdrawn study: both said before anything is written.
+        expect(preview.locator('[data-warning="intervention-mismatch"]')).to_contain_text("names LUM-7")
+        expect(preview.locator('[data-warning="status"]')).to_contain_text("withdrawn")
         assert not asset.studies.exists()
         browse.check_accessibility("import preview")
         preview.get_by_role("button", name="Confirm and import").click()
