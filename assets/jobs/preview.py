@@ -17,11 +17,12 @@ SEVERITY_ORDER = {"high": 0, "medium": 1, "info": 2}
 CHANGE_ORDER = {"appears": 0, "changes": 1, "disappears": 2}
 # What an effect keeps: its subject names rows the dry run rolled back, so it is left out.
 EFFECT_KEYS = ("change", "asset_code", "rule_id", "severity", "kind", "title", "citation", "message", "question", "was")
+GROUP_KEYS = ("change", "asset_code", "rule_id", "severity", "kind", "title", "citation")
 
 
 def preview_build(*, lines: list[dict[str, Any]], effects: list[dict[str, Any]]) -> dict[str, Any]:
     """The preview of a job whose dry run wrote ``lines`` and whose findings would move as ``effects`` say."""
-    findings = [{key: effect[key] for key in EFFECT_KEYS if key in effect} for effect in effects]
+    findings = findings_grouped(effects)
     findings.sort(
         key=lambda f: (
             SEVERITY_ORDER.get(str(f["severity"]), 9),
@@ -43,10 +44,25 @@ def preview_build(*, lines: list[dict[str, Any]], effects: list[dict[str, Any]])
         "findings": findings,
         "warnings": warnings,
         "summary": results_summary(lines),
-        "high_findings": sum(1 for f in findings if f["severity"] == "high" and f["change"] != "disappears"),
+        "high_findings": sum(f["count"] for f in findings if f["severity"] == "high" and f["change"] != "disappears"),
         # Whether confirming would write anything: a preview of unchanged studies or refused files ends the job.
         "writes": any(study["status"] != "unchanged" for study in studies) or bool(findings),
     }
+
+
+def findings_grouped(effects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per rule, asset and change, with how many subjects (sites, approvals...) it concerns and the first
+    one's message: a record with 1,000 sites would otherwise list the same finding 1,000 times."""
+    grouped: dict[tuple[str, ...], dict[str, Any]] = {}
+    for effect in effects:
+        finding = {key: effect[key] for key in EFFECT_KEYS if key in effect}
+        was = finding.get("was", {})
+        key = (*(str(finding.get(name, "")) for name in GROUP_KEYS), repr(sorted(was.items())))
+        if key in grouped:
+            grouped[key]["count"] += 1
+        else:
+            grouped[key] = finding | {"count": 1}
+    return list(grouped.values())
 
 
 def preview_text(preview: dict[str, Any]) -> list[str]:
@@ -60,9 +76,10 @@ def preview_text(preview: dict[str, Any]) -> list[str]:
         for finding in preview["findings"]:
             was = finding.get("was", {})
             before = f" (was {', '.join(f'{k} {v}' for k, v in was.items())})" if was else ""
+            times = f" (x{finding['count']})" if finding["count"] > 1 else ""
             out.append(
                 f"  {finding['change']}: {finding['severity']} on {finding['asset_code']}: {finding['title']}"
-                f" [{finding['citation']}]{before}"
+                f" [{finding['citation']}]{times}{before}"
             )
     for line in preview["files"]:
         if not line["ok"]:

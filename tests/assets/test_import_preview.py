@@ -313,3 +313,14 @@ def test_the_command_dry_run_prints_the_preview_and_writes_nothing(world):
         call_command(
             "import_ctgov", str(REGISTRY / "broken.xml"), "--team", "phoenix", "--dry-run", stdout=io.StringIO()
         )
+
+
+def test_a_finding_on_many_subjects_is_one_entry_with_its_count(world):
+    job = previewed(world, "api/NCT03090659.json", asset=ct053(world.phoenix))
+
+    ethics = [f for f in preview_of(job)["findings"] if f["rule_id"] == "ethics-coverage"]
+    # LEGEND-2's four sites, none with an ethics approval on file: one open item each, said once.
+    assert [(f["change"], f["count"], f["citation"]) for f in ethics] == [("appears", 4, "CFR-312.120")]
+    assert len({(f["rule_id"], f["change"], f["asset_code"]) for f in preview_of(job)["findings"]}) == len(
+        preview_of(job)["findings"]
+    )
