@@ -378,14 +378,14 @@ def import_job_sweep(*, stuck_after: float | None = None, now: dt.datetime | Non
     cutoff = (now or timezone.now()) - dt.timedelta(seconds=limit)
     resent = []
     stuck = ImportJob.objects.filter(status=ImportJob.Status.RUNNING, progressed_at__lt=cutoff)
-    # A preview is one dry run: a worker stopped during it left nothing, and the next one tries it from the start.
-    previewing = set(stuck.filter(kind__in=PREVIEWED_KINDS, confirmed_at__isnull=True).values_list("pk", flat=True))
-    for job_id, attempt, stops, done, total in stuck.values_list(
-        "pk", "attempts", "interruptions", "files_done", "files_total"
+    for job_id, attempt, stops, done, total, kind, confirmed_at in stuck.values_list(
+        "pk", "attempts", "interruptions", "files_done", "files_total", "kind", "confirmed_at"
     ):
         if stops + 1 >= settings.DILIGENCE_IMPORT_MAX_ATTEMPTS:
             times = f"{stops + 1} time{'s' if stops else ''}"
-            where = "while trying it for its preview" if job_id in previewing else f"at file {done + 1} of {total}"
+            # A preview is one dry run: a stopped worker left nothing of it, and the next one tries it from the start.
+            previewing = kind in PREVIEWED_KINDS and confirmed_at is None
+            where = "while trying it for its preview" if previewing else f"at file {done + 1} of {total}"
             message = f"its worker stopped {times}, the last {where}; the import was given up"
             _finish(job_id, attempt, error=message)
         elif ImportJob.objects.filter(_held(job_id, attempt), progressed_at__lt=cutoff).update(
