@@ -133,8 +133,8 @@ def condition_matches(condition: str, indication: str) -> bool:
 
 
 def asset_aliases(asset: Asset) -> list[str]:
-    """What an intervention may call the asset: its code, its name and the parts of it, its INN."""
-    names = [asset.code, asset.name, *_NAME_PARTS.split(asset.name), asset.inn_name]
+    """What an intervention may call the asset: its code, its name (each part of "CT053 (zevor-cel)"), its INN."""
+    names = [asset.code, *_NAME_PARTS.split(asset.name), asset.inn_name]
     seen: dict[str, str] = {}
     for name in names:
         if (key := text_key(name)) and key not in seen:

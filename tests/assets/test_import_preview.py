@@ -121,10 +121,7 @@ def test_an_unrelated_withdrawn_record_onto_ct053_is_warned_about(world):
         "(Relapsed/refractory multiple myeloma)."
     )
     assert "Incomplete caries removal in primary teeth" in said["intervention-mismatch"]
-    assert (
-        "CT053, CT053 (zevor-cel), zevor-cel, zevorcabtagene autoleucel or its target BCMA"
-        in said["intervention-mismatch"]
-    )
+    assert "names CT053, zevor-cel, zevorcabtagene autoleucel or its target BCMA." in said["intervention-mismatch"]
     assert (
         said["status"]
         == "The registry lists NCT00973089 as withdrawn: it stopped before enrolling its first participant."
