@@ -137,7 +137,8 @@ def asset_aliases(asset: Asset) -> list[str]:
     names = [asset.code, *_NAME_PARTS.split(asset.name), asset.inn_name]
     seen: dict[str, str] = {}
     for name in names:
-        if (key := text_key(name)) and key not in seen:
+        # A one-letter name would "match" any intervention that has that letter as a word.
+        if len((key := text_key(name)).replace(" ", "")) >= 2 and key not in seen:
             seen[key] = name.strip()
     return list(seen.values())
 
