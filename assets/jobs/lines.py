@@ -47,6 +47,7 @@ def registry_line(outcome: FileOutcome, *, tried: bool = False) -> dict[str, Any
                     "hospitals_created": sites.hospitals_created,
                     "unlisted": sites.unlisted,
                     "added_names": sites.added_names,
+                    "added_more": sites.added - len(sites.added_names) if sites.added_names else 0,
                 },
             }
         )

@@ -99,7 +99,8 @@ def study_text(name: str, study: dict[str, Any]) -> list[str]:
     out += [f"    {change['label']}: {change['old']} -> {change['new']}" for change in study.get("changes", [])]
     sites = study.get("sites", {})
     if sites.get("added_names"):
-        out.append(f"    sites added: {'; '.join(sites['added_names'])}")
+        more = f" and {sites['added_more']} more" if sites.get("added_more") else ""
+        out.append(f"    sites added: {'; '.join(sites['added_names'])}{more}")
     elif sites.get("added") and study["status"] != "created":
         out.append(f"    sites added: {sites['added']}")
     if sites.get("unlisted"):

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -321,3 +322,18 @@ def test_a_finding_on_many_subjects_is_one_entry_with_its_count(world):
     assert len({(f["rule_id"], f["change"], f["asset_code"]) for f in preview_of(job)["findings"]}) == len(
         preview_of(job)["findings"]
     )
+
+
+def test_an_update_adding_many_sites_names_the_first_twenty_and_counts_the_rest(world):
+    registry_import(team=world.phoenix, files=[registry_file("ctgov_search.json")], user=world.member)
+    document = json.loads((REGISTRY / "ctgov_search.json").read_bytes())
+    locations = document["studies"][0]["protocolSection"]["contactsLocationsModule"]["locations"]
+    locations += [{"facility": f"County Hospital No. {n}", "city": "Shanghai", "country": "China"} for n in range(25)]
+
+    job = previewed(world, "later.json", raw={"later.json": json.dumps(document).encode()})
+
+    sites = study_of(job, "NCT03090659")["sites"]
+    assert (sites["added"], len(sites["added_names"]), sites["added_more"]) == (25, 20, 5)
+    html = f"{sites['added_names'][-1]} and 5 more"
+    page = render_to_string("assets/import_preview.html", {"preview": preview_of(job), "job": job})
+    assert html in page
