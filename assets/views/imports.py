@@ -3,6 +3,7 @@ the preview of a registry import with its Confirm and Cancel buttons; then its r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -25,11 +26,13 @@ STATUS_PARTIAL = "assets/import_job.html#job-status"
 
 def job_context(job: ImportJob) -> dict[str, Any]:
     """What the status partial shows: the job, its summary so far, and when a stalled job would be resumed."""
+    expiry_days = settings.DILIGENCE_IMPORT_PREVIEW_EXPIRY_DAYS
     return {
         "job": job,
         "summary": results_summary(job.results),
         "resume_at": resume_expected_at(job),
-        "expiry_days": settings.DILIGENCE_IMPORT_PREVIEW_EXPIRY_DAYS,
+        "expiry_days": expiry_days,
+        "expires_at": job.previewed_at + dt.timedelta(days=expiry_days) if job.previewed_at else None,
     }
 
 

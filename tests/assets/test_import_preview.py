@@ -227,7 +227,7 @@ def test_cancel_ends_the_job_deletes_its_uploads_and_nothing_is_imported(world, 
     assert jobs.import_job_run(job_id=job.pk) is False and not Study.objects.exists()
 
 
-def test_the_preview_page_says_warnings_then_findings_then_the_studies_and_offers_confirm(world, client_as):
+def test_the_preview_page_says_warnings_then_findings_then_the_studies_and_offers_confirm(world, client_as, settings):
     job = previewed(world, "NCT00973089.json", asset=ct053(world.phoenix))
 
     response = client_as("member").get(reverse("assets:import_job_status", args=[job.pk]), HTTP_HX_REQUEST="true")
@@ -235,6 +235,9 @@ def test_the_preview_page_says_warnings_then_findings_then_the_studies_and_offer
     html = response.content.decode()
     assert response.status_code == 286  # waiting for a person: the polling stops
     assert "hx-trigger" not in html and "Awaiting confirmation" in html
+    assert job.previewed_at is not None
+    expires = timezone.localtime(job.previewed_at + dt.timedelta(days=settings.DILIGENCE_IMPORT_PREVIEW_EXPIRY_DAYS))
+    assert f"it is kept until {expires:%Y-%m-%d %H:%M}, then it expires" in html
     positions = [
         html.index(marker) for marker in ('data-preview="warnings"', 'data-preview="findings"', "data-preview-study")
     ]
