@@ -66,7 +66,8 @@ class ImportJob(models.Model):
     interruptions = models.PositiveIntegerField(default=0)  # times the sweep found its worker gone
     worker = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
-    # {"files": result lines as the dry run wrote them, "findings": effects, "warnings": [...], "summary": str}
+    # What the dry run showed (assets.jobs.preview): its result lines, the findings it would move (grouped by rule),
+    # the warnings, a summary and whether confirming would write anything.
     preview = models.JSONField(null=True, blank=True)
     previewed_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
