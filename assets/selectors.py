@@ -401,7 +401,8 @@ def hospital_sites_for_user(*, hospital: Hospital, user: AnyUser) -> QuerySet[St
 
 def import_job_get_for_user_or_404(*, user: AnyUser, job_id: int) -> ImportJob:
     """A job of one of the user's teams, or 404 whether it is missing or another team's."""
-    return access.get_for_user_or_404(ImportJob.objects.select_related("team"), user=user, pk=job_id)
+    jobs = ImportJob.objects.select_related("team", "asset", "requested_by", "confirmed_by", "cancelled_by")
+    return access.get_for_user_or_404(jobs, user=user, pk=job_id)
 
 
 # --- one trial across registries ---------------------------------------------------------------------------------

@@ -19,5 +19,7 @@ def import_job_run(self, job_id: int) -> None:
 
 @shared_task(name=jobs.IMPORT_JOB_SWEEP, acks_late=True)
 def import_job_sweep() -> list[int]:
-    """Run by Celery beat: resume jobs whose worker died, send again those whose message was lost."""
+    """Run by Celery beat: resume jobs whose worker died, send again those whose message was lost, and end previews
+    left unconfirmed too long."""
+    jobs.import_previews_expire()
     return jobs.import_job_sweep()

@@ -45,6 +45,9 @@ urlpatterns += [
 # An import job's status (registry files, a fetch, a dossier): polled by the page that started it.
 urlpatterns += [
     path("imports/<int:import_job_id>/", imports.import_job_status, name="import_job_status"),
+    # A registry import's preview, confirmed (the import is queued) or cancelled (its files deleted).
+    path("imports/<int:import_job_id>/confirm/", imports.import_job_confirm_edit, name="import_job_confirm_edit"),
+    path("imports/<int:import_job_id>/cancel/", imports.import_job_cancel_edit, name="import_job_cancel_edit"),
 ]
 
 # One trial across registries: a member decides on a proposed pair of registrations.

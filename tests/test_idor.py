@@ -51,7 +51,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets import forms as fact_forms
-from assets.jobs.services import import_job_run
+from assets.jobs.services import import_job_confirm, import_job_run
 from assets.kinds import KINDS
 from assets.models import Asset, Company, EfficacyClaim, EthicsApproval, ImportJob, Milestone, Study, StudySite
 from assets.registry.fetch import FetchedRecord
@@ -761,9 +761,14 @@ def run_probe(a: Arena, probe: Probe) -> list[str]:
 
 
 def run_queued_import_jobs() -> None:
-    """Run the import jobs a request queued, as the worker does (in this process, so the offline fetch applies)."""
+    """Run the import jobs a request queued, as the worker does (in this process, so the offline fetch applies): the
+    preview, then (as the member who started it would) the confirmed import."""
     for job_id in ImportJob.objects.filter(status=ImportJob.Status.QUEUED).values_list("pk", flat=True):
         import_job_run(job_id=job_id)
+        job = ImportJob.objects.get(pk=job_id)
+        if job.status == ImportJob.Status.AWAITING and job.requested_by is not None:
+            import_job_confirm(job=job, user=job.requested_by)
+            import_job_run(job_id=job_id)
 
 
 def _control(a: Arena, probe: Probe, client: Client, url: str, me: Side, them: Side, said: str) -> list[str]:

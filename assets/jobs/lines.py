@@ -9,11 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from assets.dossier import DossierImportResult, DossierProblem
+from assets.models import Asset
 from assets.registry import FileOutcome, RegistryProblem
+from assets.registry.warnings import study_warnings
 
 
-def registry_line(outcome: FileOutcome) -> dict[str, Any]:
-    """A registry file: created / updated / unchanged / replaced per study, or refused with the place and reason."""
+def registry_line(outcome: FileOutcome, *, tried: bool = False) -> dict[str, Any]:
+    """A registry file: created / updated / unchanged / replaced per study, or refused with the place and reason.
+    Each study names the asset it is attached to, the fields it changed (before and after) and the warnings about
+    it. ``tried``: the line of a dry run, where a study it would create has no page (its row was rolled back)."""
     line: dict[str, Any] = {"name": outcome.name, "ok": outcome.ok, "summary": outcome.summary(), "studies": []}
     if outcome.problem is not None:
         return line | {"place": outcome.problem.place, "message": outcome.problem.message}
@@ -22,10 +26,14 @@ def registry_line(outcome: FileOutcome) -> dict[str, Any]:
         line["studies"].append(
             {
                 "registry_id": study.registry_id,
-                "url": study.get_absolute_url(),
+                "url": "" if tried and item.created else study.get_absolute_url(),
                 "title": study.title,
                 "status": item.status,
+                "asset": _asset(study.asset),
+                "asset_before": _asset(item.asset_before),
                 "changed": item.changed,
+                "changes": [change.as_json() for change in item.changes],
+                "warnings": [w.as_json() for w in study_warnings(study=study, asset_before=item.asset_before)],
                 "replaced": item.replaced,
                 "sponsor_type": study.get_sponsor_type_display(),
                 "sponsor_type_reason": study.sponsor_type_reason,
@@ -38,10 +46,16 @@ def registry_line(outcome: FileOutcome) -> dict[str, Any]:
                     "hospitals_matched": sites.hospitals_matched,
                     "hospitals_created": sites.hospitals_created,
                     "unlisted": sites.unlisted,
+                    "added_names": sites.added_names,
+                    "added_more": sites.added - len(sites.added_names) if sites.added_names else 0,
                 },
             }
         )
     return line
+
+
+def _asset(asset: Asset | None) -> dict[str, Any] | None:
+    return None if asset is None else {"code": asset.code, "name": asset.name, "url": asset.get_absolute_url()}
 
 
 def registry_refused_line(name: str, message: str) -> dict[str, Any]:

@@ -19,8 +19,15 @@ class ImportJobKind(models.TextChoices):
 class ImportJobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
+    AWAITING = "awaiting", "Awaiting confirmation"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+# Jobs that preview what they would write and wait for a person to confirm it; a dossier job imports straight away.
+PREVIEWED_KINDS = frozenset({ImportJobKind.REGISTRY, ImportJobKind.FETCH})
 
 
 class ImportJob(models.Model):
@@ -28,7 +35,12 @@ class ImportJob(models.Model):
 
     ``uploads`` names the files in the default storage (shared with the workers) until the job finishes;
     ``results`` gains one line per file in the same transaction as that file's writes, so a job resumed after its
-    worker died starts at the first file with no line, and nothing is written that the lines do not list."""
+    worker died starts at the first file with no line, and nothing is written that the lines do not list.
+
+    A registry or fetch job is first run as a dry run: ``preview`` holds what it would write (per file and study),
+    the findings it would raise or clear and its warnings, and the job waits (``awaiting``) until a member confirms
+    it (queued again, now to import) or cancels it; a fetch job's record is stored with the uploads then, so the
+    import writes what was previewed."""
 
     Kind = ImportJobKind
     Status = ImportJobStatus
@@ -54,6 +66,17 @@ class ImportJob(models.Model):
     interruptions = models.PositiveIntegerField(default=0)  # times the sweep found its worker gone
     worker = models.CharField(max_length=200, blank=True)
     error = models.TextField(blank=True)
+    # What the dry run showed (assets.jobs.preview): its result lines, the findings it would move (grouped by rule),
+    # the warnings, a summary and whether confirming would write anything.
+    preview = models.JSONField(null=True, blank=True)
+    previewed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -71,7 +94,17 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in FINISHED
+
+    @property
+    def is_previewing(self) -> bool:
+        """Still to be (or being) tried as a dry run: a kind that is previewed, not yet confirmed."""
+        return self.kind in PREVIEWED_KINDS and self.confirmed_at is None and not self.is_finished
+
+    @property
+    def polls(self) -> bool:
+        """Whether its page keeps asking: not once it has finished, nor while it waits for a person."""
+        return not self.is_finished and self.status != self.Status.AWAITING
 
     @property
     def progress(self) -> int:
@@ -81,3 +114,6 @@ class ImportJob(models.Model):
     @property
     def refused(self) -> list[dict[str, Any]]:
         return [line for line in self.results if not line.get("ok")]
+
+
+FINISHED = frozenset({ImportJobStatus.DONE, ImportJobStatus.FAILED, ImportJobStatus.CANCELLED, ImportJobStatus.EXPIRED})

@@ -3,6 +3,7 @@
 from assets.registry.errors import RegistryProblem
 from assets.registry.fetch import FetchedRecord, RegistryFetchError, ctgov_fetch, normalise_nct_id
 from assets.registry.services import (
+    FieldChange,
     FileOutcome,
     ImportReport,
     RegistryFile,
@@ -14,6 +15,7 @@ from assets.registry.services import (
 
 __all__ = [
     "FetchedRecord",
+    "FieldChange",
     "FileOutcome",
     "ImportReport",
     "RegistryFetchError",

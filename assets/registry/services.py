@@ -34,6 +34,7 @@ from assets.registry.savepoints import savepoints_skipped
 from assets.registry.sites import SiteSync, WantedSite, hospitals_resolve, sites_sync, wanted_sites
 from assets.services import company_for_name, fact_save
 from assets.signals import announce, facts_batch
+from teams.labels import field_label, value_label
 
 if TYPE_CHECKING:
     from teams.models import DealTeam, User
@@ -55,6 +56,18 @@ class RegistryFile:
     retrieved_at: dt.datetime | None = None
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    """A field the record changed on a study already there, as people read it: its label, before and after."""
+
+    label: str
+    old: str
+    new: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"label": self.label, "old": self.old, "new": self.new}
+
+
 @dataclass
 class StudyOutcome:
     study: Study
@@ -64,6 +77,8 @@ class StudyOutcome:
     flags: list[str] = field(default_factory=list)
     classification_kept: bool = False
     replaced: str | None = None  # the file whose copy of the same registry id this one replaced, in one batch
+    changes: list[FieldChange] = field(default_factory=list)  # ``changed`` with the values before and after
+    asset_before: Asset | None = None  # the asset the study was attached to before this import
 
     @property
     def created(self) -> bool:
@@ -88,6 +103,8 @@ class StudyOutcome:
             "flags": self.flags,
             "replaced": self.replaced,
             "asset": study.asset.code if study.asset is not None else None,
+            "asset_before": self.asset_before.code if self.asset_before is not None else None,
+            "changes": [change.as_json() for change in self.changes],
         }
 
 
@@ -232,11 +249,16 @@ class _StudyImporter:
             values["asset"] = self.asset
         study = existing or Study(team=self.team)
         changed = changed_fields(study, values) if existing else []
+        changes = [field_change(study, name, values[name]) for name in changed]
+        asset_before = existing.asset if existing else None
         if existing is None or changed:
             self._save(study, values, record)
         sync = self._sites(study, sites, is_new=existing is None)
         status = "created" if existing is None else "updated" if changed or sync.changed else "unchanged"
-        return StudyOutcome(study, status, [_label(name) for name in changed], sync, values["registry_flags"], kept)
+        labels = [_label(name) for name in changed]
+        return StudyOutcome(
+            study, status, labels, sync, values["registry_flags"], kept, changes=changes, asset_before=asset_before
+        )
 
     def _classify(
         self, record: RegistryStudy, values: dict[str, Any], flags: list[str], existing: Study | None
@@ -300,6 +322,24 @@ def hand_classified(study: Study) -> bool:
 def changed_fields(study: Study, values: dict[str, Any]) -> list[str]:
     """The fields the record would change, in the order the record sets them."""
     return [name for name, value in values.items() if name not in QUIET_FIELDS and _differs(study, name, value)]
+
+
+# Values longer than this are cut when a change is shown; the record itself is named, never shown.
+CHANGE_TEXT_LIMIT = 200
+
+
+def field_change(study: Study, name: str, new: Any) -> FieldChange:
+    """What the record does to one field of a stored study, before it is saved."""
+    if name == "raw_record":
+        return FieldChange(field_label(Study, name), "the record as imported before", "the record in this file")
+    return FieldChange(field_label(Study, name), _shown(name, getattr(study, name)), _shown(name, new))
+
+
+def _shown(name: str, value: Any) -> str:
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        value = [item.get("name") or ", ".join(map(str, item.values())) for item in value]  # sponsors, officials
+    text = value_label(Study, name, value)
+    return text if len(text) <= CHANGE_TEXT_LIMIT else text[: CHANGE_TEXT_LIMIT - 1] + "…"
 
 
 def _differs(study: Study, name: str, value: Any) -> bool:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from teams.models import User
 
 Key = tuple[str, str]
+# The hospitals an update adds are named in its result up to this many (a result line is stored and shown whole).
+ADDED_NAMES_KEPT = 20
 CHINA = frozenset({"china", "people s republic of china", "cn", "prc", "中国"})
 
 
@@ -58,6 +60,7 @@ class SiteSync:
     added: int = 0
     updated: int = 0
     unlisted: list[str] = field(default_factory=list)
+    added_names: list[str] = field(default_factory=list)  # the first hospitals added to a study already there
     hospitals_created: int = 0
     hospitals_matched: int = 0
     total: int = 0
@@ -250,6 +253,7 @@ def sites_sync(
     return SiteSync(
         added=len(added),
         updated=len(updated),
+        added_names=[] if is_new else [str(s.hospital) for s in list(added.values())[:ADDED_NAMES_KEPT]],
         unlisted=[str(s.hospital) for s in existing.values() if s.hospital_id not in listed],
         total=len(every),
         china=sum(1 for s in every if is_china(s.hospital.country)),

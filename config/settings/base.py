@@ -200,6 +200,8 @@ DILIGENCE_REGISTRY_MAX_NEW_HOSPITALS_PER_FILE = env.int("DILIGENCE_REGISTRY_MAX_
 # (between files), well inside the task time limits; a job its workers stopped this often is given up.
 DILIGENCE_IMPORT_TASK_BUDGET_SECONDS = env.int("DILIGENCE_IMPORT_TASK_BUDGET_SECONDS", default=240)
 DILIGENCE_IMPORT_MAX_ATTEMPTS = env.int("DILIGENCE_IMPORT_MAX_ATTEMPTS", default=5)
+# A registry import's preview waits this long for a member to confirm it; then the sweep ends it and deletes its files.
+DILIGENCE_IMPORT_PREVIEW_EXPIRY_DAYS = env.int("DILIGENCE_IMPORT_PREVIEW_EXPIRY_DAYS", default=7)
 CTGOV_API_BASE = env("CTGOV_API_BASE", default="https://clinicaltrials.gov/api/v2")
 CTGOV_API_TIMEOUT = env.float("CTGOV_API_TIMEOUT", default=20.0)  # seconds
 

@@ -28,17 +28,29 @@ def test_the_task_names_the_jobs_send_are_registered_tasks():
     assert {jobs.IMPORT_JOB_RUN, jobs.IMPORT_JOB_SWEEP} <= set(celery_app.tasks)
 
 
+def previewed_and_confirmed(job: ImportJob) -> ImportJob:
+    """The job's preview run, then confirmed by the member who started it: queued again, to import."""
+    assert jobs.import_job_run(job_id=job.pk) is True
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.AWAITING and not Study.objects.exists()
+    assert job.requested_by is not None
+    return jobs.import_job_confirm(job=job, user=job.requested_by)
+
+
 def test_a_job_is_claimed_once_and_a_second_run_finds_nothing_to_do(world):
     job = registry_job(world, "NCT00973089.json")
+    assert jobs.import_job_run(job_id=job.pk) is True  # the preview
+    assert jobs.import_job_run(job_id=job.pk) is False  # a redelivered message: the job waits for a person
+    assert jobs.import_job_confirm(job=job, user=world.member).status == "queued"
     assert jobs.import_job_run(job_id=job.pk) is True
     assert jobs.import_job_run(job_id=job.pk) is False  # a redelivered message
     job.refresh_from_db()
-    assert (job.status, job.files_done, job.attempts) == ("done", 1, 1)
+    assert (job.status, job.files_done, job.attempts) == ("done", 1, 2)
     assert Study.objects.count() == 1
 
 
 def test_a_job_past_its_time_budget_is_handed_on_between_files_and_ends_with_every_line(world):
-    job = registry_job(world, "NCT00973089.json", "ctgov_search.json", "chictr_ictrp.xml")
+    job = previewed_and_confirmed(registry_job(world, "NCT00973089.json", "ctgov_search.json", "chictr_ictrp.xml"))
     with TestCase.captureOnCommitCallbacks(execute=True):
         jobs.import_job_run(job_id=job.pk, budget_seconds=0)  # one file, then the rest goes back to the queue
     job.refresh_from_db()
@@ -47,7 +59,7 @@ def test_a_job_past_its_time_budget_is_handed_on_between_files_and_ends_with_eve
     while jobs.import_job_run(job_id=job.pk, budget_seconds=0):
         pass
     job.refresh_from_db()
-    assert (job.status, job.files_done, job.attempts) == ("done", 3, 3)
+    assert (job.status, job.files_done, job.attempts) == ("done", 3, 4)  # the preview's claim, then three
     assert [line["summary"] for line in job.results[:2]] == ["1 created", "3 created"]
 
 

@@ -100,7 +100,7 @@ def test_the_asset_option_attaches_the_studies_and_plain_output_is_readable(worl
     out, _ = run(str(path), "--team", "phoenix", "--asset", "LCAR-B38M")
 
     assert out.splitlines() == [
-        f"{path}: NCT03090659 created: Investigator-initiated, company-funded, 4 sites (4 in China)",
+        f"{path}: NCT03090659 created: Investigator-initiated, company-funded, 4 sites (4 in China); asset LCAR-B38M",
         "1 created, 0 updated, 0 unchanged; 0 files failed.",
     ]
     assert Study.objects.get().asset == asset

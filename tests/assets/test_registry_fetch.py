@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from assets.models import Study
 from assets.registry import RegistryFetchError, RegistryFile, ctgov_fetch, registry_import
-from tests.assets.jobs import run_and_poll
+from tests.assets.jobs import preview_and_poll, run_and_poll
 from tests.fixtures import REGISTRY as FIXTURES
 
 pytestmark = pytest.mark.django_db
@@ -130,9 +131,14 @@ def test_the_fetch_button_starts_a_job_whose_worker_fetches_and_imports_the_stud
     )
 
     assert response.status_code == 200 and ctgov_api == []  # the request only queued the fetch
-    assert "1 file waiting for a worker" in response.content.decode()
+    assert "Preparing the preview" in response.content.decode()
+    job, preview = preview_and_poll(client, response)
+    assert len(ctgov_api) == 1 and job.status == "awaiting" and not Study.objects.exists()
+    assert "NCT00973089" in preview and "Confirm and import" in preview
+    fetched = job.uploads[0]
+    assert default_storage.exists(fetched["path"]) and fetched["source"].endswith("/studies/NCT00973089?format=json")
     html = run_and_poll(client, response)
-    assert len(ctgov_api) == 1
+    assert len(ctgov_api) == 1  # the import wrote the record the preview fetched: no second request
     assert "1 created, 0 updated, 0 unchanged; 0 files failed." in html
     study = Study.objects.get(team=world.phoenix, nct_id="NCT00973089")
     assert study.raw_source.endswith("/api/v2/studies/NCT00973089?format=json") and study.raw_format == "ctgov_json"

@@ -53,7 +53,7 @@ def test_several_files_upload_to_a_job_whose_status_ends_in_one_line_per_file(wo
 
     assert response.status_code == 200
     queued = response.content.decode()
-    assert "4 files waiting for a worker" in queued and 'hx-trigger="every 1s"' in queued
+    assert "Preparing the preview" in queued and "4 files being tried" in queued and 'hx-trigger="every 1s"' in queued
     assert not Study.objects.exists()  # nothing is imported inside the request
     job = started_job(response)
     assert (job.status, job.files_total, job.requested_by, job.asset) == ("queued", 4, world.member, asset)
@@ -88,7 +88,8 @@ def test_an_htmx_upload_gets_the_panel_back_with_changed_fields(world, client_as
     html = run_and_poll(client, response)
     assert html.lstrip().startswith('<div class="import-job"') and "<html" not in html
     assert "0 created, 1 updated, 2 unchanged; 0 files failed." in html
-    assert "changed: status, raw record" in html
+    assert "Status: <del>Recruiting</del> → <ins>Active, not recruiting</ins>" in html  # what it was, what it is
+    assert "Raw record: <del>the record as imported before</del>" in html
     assert html.count("skipped: unchanged") == 2
 
 

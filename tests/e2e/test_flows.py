@@ -84,6 +84,17 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
     upload.get_by_label("Registry files").set_input_files(CTGOV_RECORD)
     with running_worker(queues="default"):  # the import runs as a job on a worker; the page follows its progress
         upload.get_by_role("button", name="Import").click()
+        # First a preview: what it would create and the findings it would raise; nothing is written until confirmed.
+        preview = page.get_by_role("region", name="Preview: nothing is written until you confirm")
+        expect(preview).to_be_visible(timeout=60_000)
+        expect(preview).to_contain_text("1 created, 0 updated, 0 unchanged")
+        expect(preview.locator('[data-finding-change="appears"]').first).to_be_visible()
+        # A dental-caries record onto a kinase inhibitor, and a withdrawn study: both said before anything is written.
+        expect(preview.locator('[data-warning="intervention-mismatch"]')).to_contain_text("names LUM-7")
+        expect(preview.locator('[data-warning="status"]')).to_contain_text("withdrawn")
+        assert not asset.studies.exists()
+        browse.check_accessibility("import preview")
+        preview.get_by_role("button", name="Confirm and import").click()
         expect(page.locator('.import-job[data-import-job="done"]')).to_be_visible(timeout=60_000)
     result = page.get_by_role("region", name="Result")
     expect(result).to_contain_text("NCT00973089")

@@ -1,6 +1,7 @@
-"""Several registry files uploaded at once in a real browser, imported by a real worker, one of them bad: the page
-answers at once and stays usable while the progress moves, then shows one result line per file, the bad one refused
-with its reason, and takes the next import."""
+"""Several registry files uploaded at once in a real browser, previewed and then imported by a real worker, one of
+them bad: the page answers at once and stays usable while the preview is prepared, the preview names the bad file,
+the confirmed import's progress moves file by file, then shows one result line per file, the bad one refused with
+its reason, and the next import of the same record has nothing to confirm."""
 
 from __future__ import annotations
 
@@ -31,12 +32,19 @@ def test_a_batch_with_a_bad_file_gives_one_line_per_file_and_the_page_stays_usab
             [REGISTRY / "NCT00973089.json", bad, REGISTRY / "ctgov_search.json"]
         )
         upload.get_by_role("button", name="Import").click()
-        # The request answered before the import was done: the progress shows, and the page takes input meanwhile.
-        expect(page.get_by_text("of 3", exact=False).first).to_be_visible()
-        expect(page.locator(".import-job progress")).to_be_visible()
+        # The request answered before the preview was ready, and the page takes input meanwhile.
+        expect(page.get_by_text("Preparing the preview", exact=False).first).to_be_visible()
         fetch = page.get_by_role("region", name="Fetch from ClinicalTrials.gov")
         fetch.get_by_label("NCT id").fill("NCT03090659")
         expect(fetch.get_by_label("NCT id")).to_have_value("NCT03090659")
+        preview = page.get_by_role("region", name="Preview: nothing is written until you confirm")
+        expect(preview).to_contain_text("4 created, 0 updated, 0 unchanged; 1 file failed.", timeout=60_000)
+        expect(preview.locator('[data-preview-file="refused"]')).to_contain_text("bad-record.json")
+        assert not Study.objects.exists()
+        preview.get_by_role("button", name="Confirm and import").click()
+        # Confirmed: the job's own page shows the import's progress, file by file.
+        expect(page.get_by_text("of 3", exact=False).first).to_be_visible()
+        expect(page.locator(".import-job progress")).to_be_visible()
         done = page.locator('.import-job[data-import-job="done"]')
         expect(done).to_be_visible(timeout=60_000)
     lines = page.get_by_role("list", name="Each file").get_by_role("listitem")
@@ -55,7 +63,8 @@ def test_a_batch_with_a_bad_file_gives_one_line_per_file_and_the_page_stays_usab
     ]
     browse.check_accessibility("registry batch result")
 
-    # The page is still usable: the same form imports again, and says nothing changed.
+    # The import page takes the next import: the same record again changes nothing, so there is nothing to confirm.
+    browse.goto("/studies/import/")
     with running_worker(queues="default"):
         upload = page.get_by_role("region", name="Upload record files")
         upload.get_by_label("Registry files").set_input_files(REGISTRY / "NCT00973089.json")

@@ -1,7 +1,10 @@
-"""``python manage.py import_ctgov PATH... --team SLUG [--asset CODE] [--json] [--fetch NCT...]``.
+"""``python manage.py import_ctgov PATH... --team SLUG [--asset CODE] [--json] [--fetch NCT...] [--dry-run]``.
 
 Each file (or fetched record) is imported on its own, all or nothing; the exit status is non-zero when any failed.
 With --json, stdout has one JSON object per imported study and nothing else, so it can be piped into jq.
+With --dry-run, nothing is written: the import is tried and rolled back, and the preview the browser shows before
+a person confirms is printed (warnings, the findings it would raise, clear or change, then each study), or with
+--json the preview as one JSON object.
 """
 
 from __future__ import annotations
@@ -12,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from assets.dry_run import dry_run
+from assets.jobs.lines import registry_line
+from assets.jobs.preview import preview_build, preview_text
 from assets.models import Asset
 from assets.registry import (
     FileOutcome,
@@ -41,6 +47,11 @@ class Command(BaseCommand):
         parser.add_argument("--fetch", nargs="+", default=[], metavar="NCT", help="NCT ids to fetch from the API.")
         parser.add_argument("--user", help="Username recorded in the history as the author of the changes.")
         parser.add_argument("--json", action="store_true", help="One JSON object per study on stdout.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Write nothing: print what the import would create or change, its findings and warnings.",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
         if not options["paths"] and not options["fetch"]:
@@ -49,6 +60,9 @@ class Command(BaseCommand):
         asset = self._asset(team, options["asset"])
         user = self._user(options["user"])
         files, failures = self._files(options["paths"], options["fetch"])
+        if options["dry_run"]:
+            self._preview(team=team, files=files, failures=failures, user=user, asset=asset, as_json=options["json"])
+            return
         report = registry_import(team=team, files=files, user=user, asset=asset)
         outcomes = failures + report.files
         for outcome in outcomes:
@@ -58,6 +72,32 @@ class Command(BaseCommand):
             self.stdout.write(report.summary())
         if failed:
             raise CommandError(f"{len(failed)} of {len(outcomes)} files failed; nothing was written from them.")
+
+    def _preview(
+        self,
+        *,
+        team: DealTeam,
+        files: list[RegistryFile],
+        failures: list[FileOutcome],
+        user: User | None,
+        asset: Asset | None,
+        as_json: bool,
+    ) -> None:
+        def tried() -> list[dict[str, Any]]:  # the lines are written inside the dry run, as the worker's are
+            report = registry_import(team=team, files=files, user=user, asset=asset)
+            return [registry_line(outcome, tried=True) for outcome in failures + report.files]
+
+        lines, run = dry_run(tried)
+        preview = preview_build(lines=lines, effects=run.effects)
+        if as_json:
+            self.stdout.write(json.dumps(preview, ensure_ascii=False, default=str))
+        else:
+            self.stdout.write("Dry run: nothing was written.")
+            for text in preview_text(preview):
+                self.stdout.write(text)
+        failed = [line for line in lines if not line["ok"]]
+        if failed:
+            raise CommandError(f"{len(failed)} of {len(lines)} files would fail; nothing was written.")
 
     def _files(self, paths: list[str], nct_ids: list[str]) -> tuple[list[RegistryFile], list[FileOutcome]]:
         files, failures = [], []
@@ -114,6 +154,10 @@ def _line(name: str, outcome: StudyOutcome) -> str:
     text += f" ({sites.china} in China)"
     if outcome.replaced:
         text += f"; replaced the copy in {outcome.replaced}"
-    if outcome.changed:
-        text += f"; changed: {', '.join(outcome.changed)}"
+    if study.asset is not None:
+        text += f"; asset {study.asset.code}"
+        if outcome.asset_before is not None and outcome.asset_before.pk != study.asset.pk:
+            text += f" (moved from {outcome.asset_before.code})"
+    if outcome.changes:
+        text += "; changed: " + "; ".join(f"{c.label}: {c.old} -> {c.new}" for c in outcome.changes)
     return text
