@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from assets import selectors
-from assets.models import Asset, Hospital, ImportJob
+from assets.models import Asset, Hospital, ImportJob, RegistryRecordVersion
 from assets.models.common import VersionedFact
 from teams import access
 from teams.access import LogAction
@@ -58,3 +58,19 @@ def import_job_access(request: AuthenticatedHttpRequest, job_id: int) -> ImportJ
     """An import job: seen by those who may change its team's facts (members and leads), as they started it."""
     job = selectors.import_job_get_for_user_or_404(user=request.user, job_id=job_id)
     return access.admit(request, job, edit=True)
+
+
+def asset_lead_access(request: AuthenticatedHttpRequest, asset_id: int) -> Asset:
+    """The asset, for a setting that is its team lead's alone (how often its registry records are watched)."""
+    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    if not access.can_lead(request.user, asset.team_id):
+        raise Http404("Not found.")
+    return asset
+
+
+def registry_version_access(
+    request: AuthenticatedHttpRequest, version_id: int, *, edit: bool = False
+) -> RegistryRecordVersion:
+    """A version of a study's registry record; deciding on it (``edit``) is for members and leads."""
+    version = selectors.registry_version_get_for_user_or_404(user=request.user, version_id=version_id)
+    return access.admit(request, version, edit=edit)

@@ -7,6 +7,7 @@ from assets.models.directory import HospitalAlias, SiteMatchCandidate, SiteMatch
 from assets.models.filings import HGRFiling, INDApplication, NHCFiling
 from assets.models.hospitals import EthicsApproval, Hospital, StudySite
 from assets.models.imports import ImportJob
+from assets.models.registry_watch import RegistryRecordVersion, RegistryWatch, StudyWatch
 from assets.models.studies import EfficacyClaim, EvidenceQuality, Study
 
 __all__ = [
@@ -25,10 +26,13 @@ __all__ = [
     "Milestone",
     "NHCFiling",
     "RegistrationPlan",
+    "RegistryRecordVersion",
+    "RegistryWatch",
     "RoyaltyTier",
     "SiteMatchCandidate",
     "SiteMatchReview",
     "Study",
     "StudySite",
+    "StudyWatch",
     "TriState",
 ]
