@@ -202,9 +202,9 @@ DILIGENCE_IMPORT_TASK_BUDGET_SECONDS = env.int("DILIGENCE_IMPORT_TASK_BUDGET_SEC
 DILIGENCE_IMPORT_MAX_ATTEMPTS = env.int("DILIGENCE_IMPORT_MAX_ATTEMPTS", default=5)
 CTGOV_API_BASE = env("CTGOV_API_BASE", default="https://clinicaltrials.gov/api/v2")
 CTGOV_API_TIMEOUT = env.float("CTGOV_API_TIMEOUT", default=20.0)  # seconds
-# ClinicalTrials.gov asks for about 50 requests a minute per client at most: one request per 1.2 s from all our
-# processes together (counted in the shared cache); a request that would wait longer than the second figure is
-# handed back to the queue instead.
+# ClinicalTrials.gov publishes no limit for API v2 and its robots.txt asks for a second between requests: one request
+# per 1.2 s from all our processes together (counted in the shared cache); a request that would wait longer than the
+# second figure fails as passing, and the watch tries it again later.
 CTGOV_MIN_INTERVAL_SECONDS = env.float("CTGOV_MIN_INTERVAL_SECONDS", default=1.2)
 CTGOV_MAX_WAIT_SECONDS = env.float("CTGOV_MAX_WAIT_SECONDS", default=30.0)
 # The registry watch: a check that failed for a passing reason (429, 5xx, a timeout, no network) is tried again
