@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -113,11 +114,16 @@ def registry_watch_edit(request: AuthenticatedHttpRequest, asset_id: int) -> Htt
             )
         except StaleSchedule as stale:
             if study is None:
-                return HttpResponse("The schedule was changed meanwhile; reload the page.", status=409)
+                return _alert("The schedule was changed meanwhile; reload the page.", status=409)
             refusal = f"Not saved: the schedule was changed meanwhile to {stale.current.get_schedule_display()}."
             return _page(request, study, status=409, refusal=refusal)
         messages.success(request, f"Registry watch of {asset.code}: {registry_watch_of(asset).get_schedule_display()}.")
         return redirect("assets:study_registry", study_id=study.pk) if study else redirect(asset)
     if study is None:
-        return HttpResponse("Choose off, daily or weekly.", status=400)
+        return _alert("Choose off, daily or weekly.", status=400)
     return _page(request, study, status=400, schedule_form=form)
+
+
+def _alert(message: str, *, status: int) -> HttpResponse:
+    """A refusal posted from no study's page (the study it names is not the asset's): the message alone."""
+    return HttpResponse(format_html('<div class="form-error" role="alert">{}</div>', message), status=status)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from assets.models import RegistryRecordVersion, RegistryWatch, Study, StudyWatch
 from assets.registry import RegistryFetchError, registry_import
-from assets.registry.fetch import ctgov_last_update
+from assets.registry.fetch import ctgov_fetch, ctgov_last_update
 from assets.registry.parse import parse_registry_file
 from assets.registry.records import RegistryStudy
 from assets.registry.versions import last_accepted, record_changes
@@ -86,6 +86,37 @@ def test_every_import_records_its_version_once_with_where_and_when(world, study,
     assert shown.status_code == 200
     html = shown.content.decode()
     assert "import_ctgov command" in html and "Uploaded file" in html and "2016-02-01" in html
+
+
+def test_a_chictr_record_is_watched_by_uploading_it_again(world):
+    """ChiCTR has no API: an upload of the record again records its new version, accepted, and says what changed."""
+    raw = (REGISTRY / "chictr_ictrp.xml").read_bytes()
+    registry_import(team=world.phoenix, files=[registry_file("chictr_ictrp.xml", raw)], user=world.member)
+    moved = raw.replace(
+        b"<Recruitment_Status>Recruiting</Recruitment_Status>", b"<Recruitment_Status>Completed</Recruitment_Status>", 1
+    )
+    registry_import(team=world.phoenix, files=[registry_file("chictr_later.xml", moved)], user=world.lead)
+
+    study = Study.objects.get(team=world.phoenix, chictr_id="ChiCTR2400099901")
+    first, second = RegistryRecordVersion.objects.filter(study=study).order_by("pk")
+    assert [(v.origin, v.origin_detail, v.status) for v in (first, second)] == [
+        ("upload", "chictr_ictrp.xml", "accepted"),
+        ("upload", "chictr_later.xml", "accepted"),
+    ]
+    assert last_accepted(study.pk) == second and second.decided_by == world.lead
+    unchanged = Study.objects.get(team=world.phoenix, chictr_id="ChiCTR2300099902")  # the file's other study
+    assert RegistryRecordVersion.objects.filter(study=unchanged).count() == 1
+
+    asked = client_for(world.member).post(reverse("assets:study_registry_check", args=[study.pk]))
+    assert asked.status_code == 400 and "uploading it again" in asked.content.decode()
+
+
+def test_a_fetched_record_is_recorded_as_fetched_from_its_url(api, world):
+    api.records[NCT] = ORIGINAL
+    registry_import(team=world.phoenix, files=[ctgov_fetch(NCT).as_file()], user=world.member)
+    version = RegistryRecordVersion.objects.get(study__nct_id=NCT, study__team=world.phoenix)
+    assert (version.origin, version.status) == ("fetch", "accepted")
+    assert version.origin_detail.endswith(f"/api/v2/studies/{NCT}?format=json")
 
 
 def test_the_comparison_says_what_changed_field_by_field_with_sites_added_and_removed():
