@@ -427,6 +427,7 @@ def study_registry(*, study: Study) -> dict[str, Any]:
     state = StudyWatch.objects.filter(study=study).first()
     watch = RegistryWatch.objects.filter(asset_id=study.asset_id).first() if study.asset_id else None
     return {
+        "checking": watch_check_waiting(state),
         "versions": versions,
         "pending": [version for version in versions if version.status == RegistryRecordVersion.Status.PENDING],
         "newest_version_id": versions[0].pk if versions else 0,
@@ -434,3 +435,11 @@ def study_registry(*, study: Study) -> dict[str, Any]:
         "watch": watch,
         "schedule": watch.get_schedule_display() if watch else RegistryWatch.Schedule.DAILY.label,
     }
+
+
+def watch_check_waiting(state: StudyWatch | None) -> bool:
+    """Whether a check was asked for and no worker has answered it yet (neither a result nor a failure since)."""
+    if state is None or state.enqueued_at is None:
+        return False
+    answered = [at for at in (state.last_checked_at, state.last_error_at) if at is not None]
+    return not any(at >= state.enqueued_at for at in answered)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseStopPolling
 
 from assets import selectors
 from assets.access import asset_lead_access, fact_access, registry_version_access
@@ -34,9 +35,16 @@ PAGE = "assets/study_registry.html"
 
 
 def _page(
-    request: AuthenticatedHttpRequest, study: Study, *, status: int = 200, refusal: str = "", **forms: object
+    request: AuthenticatedHttpRequest,
+    study: Study,
+    *,
+    status: int = 200,
+    refusal: str = "",
+    partial: bool = False,
+    **forms: object,
 ) -> HttpResponse:
-    """The study's page; the decision forms only for those who may change the facts, the schedule only for leads."""
+    """The study's page (or, for htmx, its watch section alone, polled while a check is waiting for a worker); the
+    decision forms only for those who may change the facts, the schedule only for leads."""
     context = selectors.study_registry(study=study) | {"study": study, "refusal": refusal}
     if access.can_edit(request.user, study.team_id):
         context["decision_form"] = forms.get("decision_form") or RegistryDecisionForm(
@@ -47,14 +55,22 @@ def _page(
         context["schedule_form"] = forms.get("schedule_form") or RegistryScheduleForm(
             initial={"schedule": watch.schedule if watch else "daily", "version": watch.version if watch else 0}
         )
-    return render(request, PAGE, context, status=status)
+    if not partial:
+        return render(request, PAGE, context, status=status)
+    response = render(request, f"{PAGE}#watch-state", context, status=status)
+    if status == 200 and not context["checking"]:  # answered: htmx stops polling (HTTP 286), keeping this content
+        stopped = HttpResponseStopPolling(response.content)
+        stopped["Content-Type"] = response["Content-Type"]
+        return stopped
+    return response
 
 
 @login_required
 @require_GET
-def study_registry(request: AuthenticatedHttpRequest, study_id: int) -> HttpResponse:
+@vary_on_headers("HX-Request")
+def study_registry(request: HtmxHttpRequest, study_id: int) -> HttpResponse:
     study = fact_access(request, Study, study_id)
-    return _page(request, study)
+    return _page(request, study, partial=bool(request.htmx))
 
 
 @login_required
@@ -66,7 +82,11 @@ def study_registry_check(request: HtmxHttpRequest, study_id: int) -> HttpRespons
     try:
         registry_watch_check_now(study=study, user=request.user)
     except ValidationError as error:
-        return _page(request, study, status=400, refusal=" ".join(error.messages))
+        # htmx swaps only 2xx answers: it gets the section with the refusal in it, a plain post the page with 400.
+        said = " ".join(error.messages)
+        return _page(request, study, status=200 if request.htmx else 400, refusal=said, partial=bool(request.htmx))
+    if request.htmx:
+        return _page(request, study, partial=True)
     messages.success(request, f"The check of {study.registry_id} is queued; this page shows its result.")
     return redirect("assets:study_registry", study_id=study.pk)
 

@@ -339,6 +339,24 @@ def test_check_now_queues_the_check_and_never_calls_the_api_in_the_request(api, 
     assert partner.status_code == 404
 
 
+def test_check_now_by_htmx_swaps_in_the_watch_section_which_polls_until_a_worker_answered(api, world, study):
+    api.records[NCT] = DERIVED
+    client = client_for(world.member)
+    asked = client.post(reverse("assets:study_registry_check", args=[study.pk]), HTTP_HX_REQUEST="true")
+    html = asked.content.decode()
+    assert asked.status_code == 200 and "HX-Request" in asked["Vary"]
+    assert html.lstrip().startswith('<section class="panel" id="registry-watch" data-checking="yes"')
+    assert 'hx-trigger="every 2s"' in html and "<h1>" not in html  # the section alone
+
+    url = reverse("assets:study_registry", args=[study.pk])
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 200  # still waiting: polling goes on
+    registry_watch_check(study_id=study.pk)  # what the worker does
+    answered = client.get(url, HTTP_HX_REQUEST="true")
+    assert answered.status_code == 286  # htmx stops polling
+    html = answered.content.decode()
+    assert 'data-checking="no"' in html and "1 new version waiting for a decision" in html
+
+
 def test_only_the_lead_sets_the_schedule_and_a_stale_form_is_refused(world, study):
     url = reverse("assets:registry_watch_edit", args=[study.asset_id])
     form = {"schedule": "weekly", "version": 0, "study": study.pk}
