@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
@@ -55,6 +56,8 @@ def _page(
         context["schedule_form"] = forms.get("schedule_form") or RegistryScheduleForm(
             initial={"schedule": watch.schedule if watch else "daily", "version": watch.version if watch else 0}
         )
+    # A refused form's errors are said at the top, hidden fields' included (a tampered version).
+    context["forms_refused"] = [form for form in forms.values() if isinstance(form, BaseForm) and form.errors]
     if not partial:
         return render(request, PAGE, context, status=status)
     response = render(request, f"{PAGE}#watch-state", context, status=status)

@@ -366,6 +366,9 @@ def test_only_the_lead_sets_the_schedule_and_a_stale_form_is_refused(world, stud
     stale = client_for(world.lead).post(url, form | {"schedule": "off"})
     assert stale.status_code == 409 and "changed meanwhile to Weekly" in stale.content.decode()
     assert client_for(world.lead).post(url, form | {"schedule": "hourly", "version": 1}).status_code == 400
+    tampered = client_for(world.lead).post(url, form | {"version": "x"})
+    assert tampered.status_code == 400 and 'role="alert"' in tampered.content.decode()
+    assert "Enter a whole number." in tampered.content.decode()
     assert RegistryWatch.objects.get(asset=study.asset).schedule == "weekly"
 
 
