@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from assets import selectors
-from assets.models import Asset, Hospital, ImportJob, StudyRegistrationLink
+from assets.models import Asset, Hospital, ImportJob, RegistryRecordVersion, StudyRegistrationLink
 from assets.models.common import VersionedFact
 from teams import access
 from teams.access import LogAction
@@ -64,3 +64,19 @@ def registration_link_access(request: AuthenticatedHttpRequest, link_id: int) ->
     """A link between two registrations of a team's studies, for a member to confirm or reject: a write."""
     link = selectors.registration_link_get_for_user_or_404(user=request.user, link_id=link_id)
     return access.admit(request, link, edit=True)
+
+
+def asset_lead_access(request: AuthenticatedHttpRequest, asset_id: int) -> Asset:
+    """The asset, for a setting that is its team lead's alone (how often its registry records are watched)."""
+    asset = selectors.asset_get_for_user_or_404(user=request.user, asset_id=asset_id)
+    if not access.can_lead(request.user, asset.team_id):
+        raise Http404("Not found.")
+    return asset
+
+
+def registry_version_access(
+    request: AuthenticatedHttpRequest, version_id: int, *, edit: bool = False
+) -> RegistryRecordVersion:
+    """A version of a study's registry record; deciding on it (``edit``) is for members and leads."""
+    version = selectors.registry_version_get_for_user_or_404(user=request.user, version_id=version_id)
+    return access.admit(request, version, edit=edit)

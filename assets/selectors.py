@@ -36,8 +36,11 @@ from assets.models import (
     ImportJob,
     INDApplication,
     NHCFiling,
+    RegistryRecordVersion,
+    RegistryWatch,
     Study,
     StudySite,
+    StudyWatch,
 )
 from assets.models.common import VersionedFact
 from assets.models.links import StudyRegistrationLink
@@ -430,3 +433,44 @@ def registration_link_get_for_user_or_404(*, user: AnyUser, link_id: int) -> Stu
     """A link between two of the user's team's studies, or 404 whether it is missing or another team's."""
     links = StudyRegistrationLink.objects.select_related("first", "second", "decided_by")
     return access.get_for_user_or_404(links, user=user, pk=link_id)
+
+
+# --- registry record versions and their watch -------------------------------------------------------------------
+
+# The newest versions a study's page lists; older ones stay stored (a record rarely changes more often).
+REGISTRY_VERSIONS_SHOWN = 50
+
+
+def registry_version_get_for_user_or_404(*, user: AnyUser, version_id: int) -> RegistryRecordVersion:
+    queryset = RegistryRecordVersion.objects.select_related("study", "team")
+    return access.get_for_user_or_404(queryset, user=user, pk=version_id)
+
+
+def study_registry(*, study: Study) -> dict[str, Any]:
+    """A study's record versions (newest first, without their raw text), its watch state and its asset's schedule:
+    three queries whatever the number of versions."""
+    versions = list(
+        RegistryRecordVersion.objects.filter(study=study)
+        .select_related("decided_by")
+        .defer("raw_record")
+        .order_by("-pk")[:REGISTRY_VERSIONS_SHOWN]
+    )
+    state = StudyWatch.objects.filter(study=study).first()
+    watch = RegistryWatch.objects.filter(asset_id=study.asset_id).first() if study.asset_id else None
+    return {
+        "checking": watch_check_waiting(state),
+        "versions": versions,
+        "pending": [version for version in versions if version.status == RegistryRecordVersion.Status.PENDING],
+        "newest_version_id": versions[0].pk if versions else 0,
+        "state": state,
+        "watch": watch,
+        "schedule": watch.get_schedule_display() if watch else RegistryWatch.Schedule.DAILY.label,
+    }
+
+
+def watch_check_waiting(state: StudyWatch | None) -> bool:
+    """Whether a check was asked for and no worker has answered it yet (neither a result nor a failure since)."""
+    if state is None or state.enqueued_at is None:
+        return False
+    answered = [at for at in (state.last_checked_at, state.last_error_at) if at is not None]
+    return not any(at >= state.enqueued_at for at in answered)

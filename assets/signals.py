@@ -42,3 +42,10 @@ def facts_batch() -> Iterator[None]:
         _batch.reset(token)
     for team_id, asset_ids in pending.items():
         facts_changed.send(sender=facts_batch, team_id=team_id, asset_ids=asset_ids)
+
+
+# Sent inside the writing transaction when the watch found a new version of a study's registry record
+# (``version``: a RegistryRecordVersion waiting for a decision), and when a member decided on one (``version``,
+# ``user``: accepted into the facts, or kept out with a note).
+registry_version_arrived = Signal()
+registry_version_decided = Signal()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from assets.jobs import services as jobs
+from assets.registry import watch
+from assets.registry.fetch import RegistryFetchError
 from teams.task_options import DATABASE_ROW_JOB
 
 
@@ -23,3 +25,21 @@ def import_job_sweep() -> list[int]:
     left unconfirmed too long."""
     jobs.import_previews_expire()
     return jobs.import_job_sweep()
+
+
+@shared_task(name=watch.WATCH_CHECK, bind=True, acks_late=True, max_retries=None)
+def registry_watch_check(self, study_id: int) -> str:
+    """One watched record. A passing failure (429, 5xx, a timeout) is recorded and retried with backoff."""
+    try:
+        return watch.registry_watch_check(study_id=study_id)
+    except RegistryFetchError as error:
+        delay = watch.registry_watch_failed(study_id=study_id, error=error, attempt=self.request.retries)
+        if delay is None:
+            return f"failed: {error}"
+        raise self.retry(countdown=delay) from None
+
+
+@shared_task(name=watch.WATCH_SWEEP, acks_late=True)
+def registry_watch_sweep() -> list[int]:
+    """Run by Celery beat: hand every watched record whose check is due to a worker."""
+    return watch.registry_watch_sweep()

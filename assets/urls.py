@@ -1,7 +1,18 @@
 from django.urls import path
 
 from assets.kinds import KINDS
-from assets.views import assets, directory, dossiers, exports, facts, hospitals, imports, links, registry
+from assets.views import (
+    assets,
+    directory,
+    dossiers,
+    exports,
+    facts,
+    hospitals,
+    imports,
+    links,
+    registry,
+    registry_watch,
+)
 
 app_name = "assets"
 
@@ -62,4 +73,23 @@ urlpatterns += [
         links.registration_link_reject,
         name="registration_link_reject",
     ),
+]
+
+# A study's registry record versions and their watch.
+urlpatterns += [
+    path("studies/<int:study_id>/registry/", registry_watch.study_registry, name="study_registry"),
+    path("studies/<int:study_id>/registry/check/", registry_watch.study_registry_check, name="study_registry_check"),
+    path(
+        "registry-versions/<int:registry_version_id>/accept/",
+        registry_watch.registry_version_decide,
+        {"decision": "accept"},
+        name="registry_version_accept",
+    ),
+    path(
+        "registry-versions/<int:registry_version_id>/keep/",
+        registry_watch.registry_version_decide,
+        {"decision": "keep"},
+        name="registry_version_keep",
+    ),
+    path("assets/<int:asset_id>/registry-watch/", registry_watch.registry_watch_edit, name="registry_watch_edit"),
 ]

@@ -12,7 +12,8 @@ from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
 from assets.dry_run import dry_run_current
-from assets.signals import facts_changed, shared_facts_changed
+from assets.models import RegistryRecordVersion
+from assets.signals import facts_changed, registry_version_arrived, registry_version_decided, shared_facts_changed
 from diligence.services import events
 from diligence.services.findings import (
     findings_active_snapshot,
@@ -20,7 +21,11 @@ from diligence.services.findings import (
     findings_recompute,
     findings_recompute_affected,
 )
-from diligence.services.notifications import membership_change_notify, notify_shared_fact_change
+from diligence.services.notifications import (
+    membership_change_notify,
+    notify_registry_version,
+    notify_shared_fact_change,
+)
 from diligence.stored_files import FILE_FIELDS, files_delete_after_commit
 from teams.models import Membership
 
@@ -44,6 +49,17 @@ def recompute_after_shared_change(
     """A shared fact moved: every affected team's findings follow (by a worker when many), and each team is told."""
     findings_recompute_affected(asset_ids={a for assets in assets_by_team.values() for a in assets})
     notify_shared_fact_change(description=description, assets_by_team=assets_by_team)
+
+
+@receiver(registry_version_arrived, dispatch_uid="diligence.registry_version_arrived")
+def tell_of_registry_version(sender: object, *, version: RegistryRecordVersion, **kwargs: object) -> None:
+    """The watch found a new version of a record: the team hears what changed and what it would do."""
+    notify_registry_version(version=version)
+
+
+@receiver(registry_version_decided, dispatch_uid="diligence.registry_version_decided")
+def tell_of_registry_decision(sender: object, *, version: RegistryRecordVersion, user: Any, **kwargs: object) -> None:
+    notify_registry_version(version=version, decided_by=user)
 
 
 for model in FILE_FIELDS:

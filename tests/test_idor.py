@@ -77,7 +77,15 @@ from diligence.models import (
 from diligence.services.checklists import template_new_draft
 from teams.models import AccessLogEntry, DealTeam, Membership
 from tests.conftest import MINIMAL_PDF, PhoenixFacts, World, client_for
-from tests.urlwalk import PARAMS, ROLES, Route, declared_methods, iter_routes, registration_link_of
+from tests.urlwalk import (
+    PARAMS,
+    ROLES,
+    Route,
+    declared_methods,
+    iter_routes,
+    registration_link_of,
+    registry_version_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -170,6 +178,7 @@ class Side:
             "counterparty_request_id": x.counterparty_request.pk,
             "answer_file_id": x.answer_file.pk,
             "import_job_id": x.import_job.pk,
+            "registry_version_id": registry_version_of(x.study).pk,
             "hospital_id": x.site.hospital_id,
             "registration_link_id": registration_link_of(self.team, x.study).pk,
         }

@@ -31,7 +31,7 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import LocalePrefixPattern, RegexPattern, RoutePattern
 
-from assets.models import SiteMatchReview, Study, StudyRegistrationLink
+from assets.models import RegistryRecordVersion, SiteMatchReview, Study, StudyRegistrationLink
 from teams.models import DealTeam
 from tests.conftest import World, client_for
 from tests.factories import StudyFactory
@@ -81,11 +81,25 @@ PARAMS: dict[str, Param] = {
     "answer_file_id": Param(lambda w: w.facts.answer_file.pk),
     "import_job_id": Param(lambda w: w.facts.import_job.pk),
     "registration_link_id": Param(lambda w: registration_link_of(w.phoenix, w.facts.study).pk),
+    "registry_version_id": Param(lambda w: registry_version_of(w.facts.study).pk),
     # The hospital directory is shared public facts: not team-owned.
     "hospital_id": Param(lambda w: w.facts.site.hospital_id, team_owned=False),
     # The directory's review queue: shared, curated; a site string waiting on the world's hospital.
     "match_review_id": Param(lambda w: _site_match_review(w).pk, team_owned=False),
 }
+
+
+def registry_version_of(study: Study) -> RegistryRecordVersion:
+    """A pending version of the study's record, as the watch leaves one."""
+    version, _created = RegistryRecordVersion.objects.get_or_create(
+        study=study,
+        content_hash="0" * 64,
+        defaults={
+            "team_id": study.team_id, "registry_id": study.registry_id, "raw_format": "ctgov_json", "raw_record": "{}",
+            "origin": "watch", "retrieved_at": study.created_at, "status": "pending",
+        },
+    )  # fmt: skip
+    return version
 
 
 def _site_match_review(world: World) -> SiteMatchReview:
@@ -117,6 +131,7 @@ ROUTE_ROLES: dict[str, frozenset[str]] = {
     "assets:site_match_create": frozenset({"staff"}),
     "assets:site_match_merge": frozenset({"staff"}),
     "assets:import_job_status": WRITERS,  # a job is seen by those who may import into its team
+    "assets:registry_watch_edit": frozenset({"lead"}),  # how often an asset's registry records are checked
     "diligence:memo_review_edit": frozenset({"partner"}),  # approve or request changes: partners only
     "diligence:memo_comment_create": frozenset(TEAM_ROLES),  # partners comment on memos too
     "teams:access_log": frozenset({"lead"}),  # who saw what is for the team's lead alone

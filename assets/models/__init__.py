@@ -8,6 +8,7 @@ from assets.models.filings import HGRFiling, INDApplication, NHCFiling
 from assets.models.hospitals import EthicsApproval, Hospital, StudySite
 from assets.models.imports import ImportJob
 from assets.models.links import StudyRegistrationLink
+from assets.models.registry_watch import RegistryRecordVersion, RegistryWatch, StudyWatch
 from assets.models.studies import EfficacyClaim, EvidenceQuality, Study
 
 __all__ = [
@@ -26,11 +27,14 @@ __all__ = [
     "Milestone",
     "NHCFiling",
     "RegistrationPlan",
+    "RegistryRecordVersion",
+    "RegistryWatch",
     "RoyaltyTier",
     "SiteMatchCandidate",
     "SiteMatchReview",
     "Study",
     "StudyRegistrationLink",
     "StudySite",
+    "StudyWatch",
     "TriState",
 ]

@@ -7,21 +7,33 @@ mirror behind a firewall, can serve the API from elsewhere.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import re
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from assets.registry.services import RegistryFile
+from assets.registry.versions import last_update_posted
 
 _NCT_ID = re.compile(r"^NCT\d{8}$")
 
 
 class RegistryFetchError(Exception):
-    """The record could not be fetched; the message says why and what to do."""
+    """The record could not be fetched; the message says why and what to do. ``transient`` failures (429, 5xx,
+    timeouts, no connection) are worth trying again later, after ``retry_after`` seconds when the API said so."""
+
+    def __init__(self, message: str, *, transient: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -38,6 +50,7 @@ class FetchedRecord:
             read=lambda: self.raw,
             source=self.url,
             retrieved_at=self.retrieved_at,
+            origin="fetch",
         )
 
 
@@ -52,27 +65,93 @@ def normalise_nct_id(value: str) -> str:
 def ctgov_fetch(nct_id: str) -> FetchedRecord:
     """The study's API v2 JSON. Raises RegistryFetchError when the network or the API is not there for us."""
     nct_id = normalise_nct_id(nct_id)
+    url = f"{_api_base()}/studies/{nct_id}?format=json"
+    raw = _get(url, nct_id)
+    return FetchedRecord(nct_id=nct_id, url=url, raw=raw, retrieved_at=timezone.now())
+
+
+# The one field the watch asks for: a few dozen bytes instead of the whole record.
+LAST_UPDATE_FIELD = "protocolSection.statusModule.lastUpdatePostDateStruct"
+
+
+def ctgov_last_update(nct_id: str) -> str:
+    """The date ClinicalTrials.gov last posted a change to the study ("2024-03-05"), asked for alone with
+    ``fields=``; "" when the answer carries none."""
+    nct_id = normalise_nct_id(nct_id)
+    query = urllib.parse.urlencode({"format": "json", "fields": LAST_UPDATE_FIELD})
+    raw = _get(f"{_api_base()}/studies/{nct_id}?{query}", nct_id)
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        raise RegistryFetchError(
+            "ClinicalTrials.gov answered with something that is not JSON.", transient=True
+        ) from None
+    return last_update_posted(answer)
+
+
+def _api_base() -> str:
     base = settings.CTGOV_API_BASE.rstrip("/")
     if not base.startswith(("https://", "http://")):
         raise RegistryFetchError(f"CTGOV_API_BASE must be an http(s) URL, not {base!r}")
-    url = f"{base}/studies/{nct_id}?format=json"
+    return base
+
+
+def _get(url: str, nct_id: str) -> bytes:
+    """One GET, after waiting for this process's turn at the API (see ``_wait_turn``)."""
+    _wait_turn(url)
     timeout = settings.CTGOV_API_TIMEOUT
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "iit-diligence"})  # noqa: S310 - scheme checked above
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "iit-diligence"})  # noqa: S310 - scheme checked in _api_base
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
-            raw = response.read(settings.DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES + 1)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked in _api_base
+            return response.read(settings.DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES + 1)
     except urllib.error.HTTPError as error:
-        raise RegistryFetchError(_http_message(error.code, nct_id)) from None
+        transient = error.code == 429 or error.code >= 500
+        retry_after = _retry_after(error.headers.get("Retry-After")) if error.headers else None
+        raise RegistryFetchError(
+            _http_message(error.code, nct_id), transient=transient, retry_after=retry_after
+        ) from None
     except TimeoutError:
-        raise RegistryFetchError(_timeout_message(timeout)) from None
+        raise RegistryFetchError(_timeout_message(timeout), transient=True) from None
     except urllib.error.URLError as error:
         if isinstance(error.reason, TimeoutError):
-            raise RegistryFetchError(_timeout_message(timeout)) from None
+            raise RegistryFetchError(_timeout_message(timeout), transient=True) from None
         message = f"Could not reach ClinicalTrials.gov ({error.reason}); check the network connection and try again."
-        raise RegistryFetchError(message) from None
+        raise RegistryFetchError(message, transient=True) from None
     except OSError as error:  # a connection reset half-way through the body
-        raise RegistryFetchError(f"The connection to ClinicalTrials.gov failed ({error}); try again.") from None
-    return FetchedRecord(nct_id=nct_id, url=url, raw=raw, retrieved_at=timezone.now())
+        raise RegistryFetchError(
+            f"The connection to ClinicalTrials.gov failed ({error}); try again.", transient=True
+        ) from None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is rare for APIs and ignored)."""
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _wait_turn(url: str) -> None:
+    """At most one request per ``CTGOV_MIN_INTERVAL_SECONDS`` to one API host from all our processes together:
+    time is cut into slots of that length, and a request goes only in a slot whose key it added to the shared
+    cache first (``cache.add`` is atomic in Redis). Waiting longer than ``CTGOV_MAX_WAIT_SECONDS`` is a transient
+    failure, so a worker hands the check back to the queue rather than sleeping through its time limit."""
+    interval = float(settings.CTGOV_MIN_INTERVAL_SECONDS)
+    if interval <= 0:
+        return
+    host = urllib.parse.urlsplit(url).netloc
+    give_up = time.monotonic() + float(settings.CTGOV_MAX_WAIT_SECONDS)
+    while True:
+        now = time.time()
+        slot = math.floor(now / interval)
+        if cache.add(f"ctgov-slot:{host}:{slot}", 1, timeout=math.ceil(interval) + 1):
+            return
+        if time.monotonic() >= give_up:
+            raise RegistryFetchError(
+                "Our own limit on requests to ClinicalTrials.gov is reached just now; trying again later.",
+                transient=True,
+            )
+        time.sleep((slot + 1) * interval - now + 0.001)
 
 
 def _timeout_message(timeout: float) -> str:

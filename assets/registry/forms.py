@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 
-from assets.models import Asset
+from assets.models import Asset, RegistryWatch
 from assets.registry.fetch import normalise_nct_id
 from teams.models import DealTeam
 
@@ -78,3 +78,18 @@ class RegistryFetchForm(_TargetForm):
             return normalise_nct_id(self.cleaned_data["nct_id"])
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
+
+
+class RegistryScheduleForm(forms.Form):
+    """How often a lead wants the asset's linked ClinicalTrials.gov records checked; carries the schedule's version."""
+
+    schedule = forms.ChoiceField(choices=RegistryWatch.Schedule.choices)
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class RegistryDecisionForm(forms.Form):
+    """Accept a new version of a record, or keep the earlier one with a note. ``seen_latest`` is the newest version
+    the page showed: a decision made while a newer one arrived is refused."""
+
+    seen_latest = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))

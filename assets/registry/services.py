@@ -32,6 +32,7 @@ from assets.registry.parse import parse_registry_file
 from assets.registry.records import Agency, RegistryStudy
 from assets.registry.savepoints import savepoints_skipped
 from assets.registry.sites import SiteSync, WantedSite, hospitals_resolve, sites_sync, wanted_sites
+from assets.registry.versions import registry_version_record
 from assets.services import company_for_name, fact_save
 from assets.signals import announce, facts_batch
 from teams.labels import field_label, value_label
@@ -54,6 +55,7 @@ class RegistryFile:
     read: Callable[[], bytes]
     source: str = ""  # kept with the study: the file name, or the URL it was fetched from
     retrieved_at: dt.datetime | None = None
+    origin: str = "upload"  # RegistryRecordVersion.Origin: where the version it records came from
 
 
 @dataclass(frozen=True)
@@ -254,6 +256,8 @@ class _StudyImporter:
         if existing is None or changed:
             self._save(study, values, record)
         sync = self._sites(study, sites, is_new=existing is None)
+        # Importing a record is accepting it: its version is recorded (once per content) as the team's.
+        registry_version_record(study=study, record=record, file=self.file, user=self.user)
         status = "created" if existing is None else "updated" if changed or sync.changed else "unchanged"
         labels = [_label(name) for name in changed]
         return StudyOutcome(

@@ -11,7 +11,7 @@ import time
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from assets.models import Company, Hospital, Study, StudySite
+from assets.models import Company, Hospital, RegistryRecordVersion, Study, StudyRegistrationLink, StudySite
 from assets.models.hospitals import normalise_name
 from assets.registry.services import RegistryFile, registry_import_file
 from config.bench.dataset import CITIES, TeamSubjects
@@ -57,8 +57,12 @@ def _forget(subjects: TeamSubjects) -> None:
     team = subjects.team.pk
     with transaction.atomic(), connection.cursor() as cursor:
         study_ids = f"SELECT id FROM {tables[Study]} WHERE team_id = %s AND nct_id = %s"  # noqa: S608 - our table names
-        for table in (tables[StudySite], history[StudySite]):
+        versions = RegistryRecordVersion._meta.db_table  # each import records the record's version
+        for table in (tables[StudySite], history[StudySite], versions):
             cursor.execute(f"DELETE FROM {table} WHERE study_id IN ({study_ids})", [team, NCT_ID])  # noqa: S608
+        links = StudyRegistrationLink._meta.db_table  # a scored candidate pair, should the record resemble another
+        for column in ("first_id", "second_id"):
+            cursor.execute(f"DELETE FROM {links} WHERE {column} IN ({study_ids})", [team, NCT_ID])  # noqa: S608
         for table in (history[Study], tables[Study]):
             cursor.execute(f"DELETE FROM {table} WHERE team_id = %s AND nct_id = %s", [team, NCT_ID])  # noqa: S608
         for table in (history[Hospital], tables[Hospital]):

@@ -204,6 +204,16 @@ DILIGENCE_IMPORT_MAX_ATTEMPTS = env.int("DILIGENCE_IMPORT_MAX_ATTEMPTS", default
 DILIGENCE_IMPORT_PREVIEW_EXPIRY_DAYS = env.int("DILIGENCE_IMPORT_PREVIEW_EXPIRY_DAYS", default=7)
 CTGOV_API_BASE = env("CTGOV_API_BASE", default="https://clinicaltrials.gov/api/v2")
 CTGOV_API_TIMEOUT = env.float("CTGOV_API_TIMEOUT", default=20.0)  # seconds
+# ClinicalTrials.gov publishes no limit for API v2 and its robots.txt asks for a second between requests: one request
+# per 1.2 s from all our processes together (counted in the shared cache); a request that would wait longer than the
+# second figure fails as passing, and the watch tries it again later.
+CTGOV_MIN_INTERVAL_SECONDS = env.float("CTGOV_MIN_INTERVAL_SECONDS", default=1.2)
+CTGOV_MAX_WAIT_SECONDS = env.float("CTGOV_MAX_WAIT_SECONDS", default=30.0)
+# The registry watch: a check that failed for a passing reason (429, 5xx, a timeout, no network) is tried again
+# after BACKOFF, 2 x BACKOFF, 4 x BACKOFF ... seconds (at most an hour apart; longer when the API's Retry-After says
+# so), RETRIES times, then waits for its next scheduled check.
+DILIGENCE_REGISTRY_WATCH_RETRIES = env.int("DILIGENCE_REGISTRY_WATCH_RETRIES", default=5)
+DILIGENCE_REGISTRY_WATCH_BACKOFF_SECONDS = env.float("DILIGENCE_REGISTRY_WATCH_BACKOFF_SECONDS", default=60.0)
 
 # --- Celery -------------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="filesystem://localhost//"))
@@ -250,6 +260,8 @@ DILIGENCE_WORKER_STALE_SECONDS = env.int("DILIGENCE_WORKER_STALE_SECONDS", defau
 CELERY_BEAT_SCHEDULE = {
     "memo-sweep": {"task": "diligence.tasks.memo_sweep", "schedule": 60.0},
     "import-sweep": {"task": "assets.tasks.import_job_sweep", "schedule": 60.0},
+    # Every 15 minutes: the watched registry records whose daily or weekly check is due are handed to workers.
+    "registry-watch": {"task": "assets.tasks.registry_watch_sweep", "schedule": 900.0},
     # Hourly: a reminder is written once per item and threshold, so running often only makes it timely.
     "due-reminders": {"task": "diligence.tasks.due_reminders", "schedule": 3600.0},
     "notification-digest": {"task": "diligence.tasks.notification_digest", "schedule": crontab(hour=7, minute=0)},

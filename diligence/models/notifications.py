@@ -24,6 +24,8 @@ class Notification(models.Model):
         ANSWER_RETURNED = "answer_returned", "Answer returned"
         MEMBERSHIP_CHANGED = "membership_changed", "Membership changed"
         SHARED_FACT_CHANGED = "shared_fact", "Shared fact changed"
+        REGISTRY_CHANGED = "registry_changed", "Registry record changed"
+        REGISTRY_DECIDED = "registry_decided", "Registry version decided"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     team = models.ForeignKey("teams.DealTeam", on_delete=models.CASCADE, related_name="+")

@@ -15,9 +15,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from assets.models import Asset
+from assets.models import Asset, RegistryRecordVersion
 from diligence.models import Memo, Notification, NotificationPreference
 from diligence.services import queue
 from diligence.services.webhooks import webhooks_emit
@@ -104,6 +105,33 @@ def notify_shared_fact_change(*, description: str, assets_by_team: dict[int, set
             team_id=team_id,
         )
     return notifications
+
+
+def notify_registry_version(*, version: RegistryRecordVersion, decided_by: User | None = None) -> list[Notification]:
+    """Tell the study's team that the watch found a new version of its registry record (what changed, what it would
+    do to the findings), or that a member decided on one (told to everyone but that member)."""
+    study = version.study
+    url = reverse("assets:study_registry", args=[study.pk])
+    people = [
+        m.user
+        for m in Membership.objects.filter(team_id=version.team_id, user__is_active=True).select_related("user")
+        if decided_by is None or m.user_id != decided_by.pk
+    ]
+    if decided_by is None:
+        fields = ", ".join(change["label"] for change in version.changes) or "no compared field"
+        findings = len(version.effects)
+        message = (
+            f"{version.registry_id} changed on the registry ({fields}); {findings} finding"
+            f"{'s' if findings != 1 else ''} would change. Review it before accepting it into the facts."
+        )
+        kind = Notification.Kind.REGISTRY_CHANGED
+    else:
+        verb = "accepted into the facts" if version.status == version.Status.ACCEPTED else "kept out of the facts"
+        message = f"{decided_by.get_username()} {verb} version {version.pk} of {version.registry_id}."
+        if version.note:
+            message += f" Note: {version.note}"
+        kind = Notification.Kind.REGISTRY_DECIDED
+    return notify(users=people, kind=kind, message=message, team_id=version.team_id, url=url)
 
 
 def _write_once(notification: Notification) -> bool:

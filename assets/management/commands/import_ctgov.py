@@ -10,6 +10,7 @@ a person confirms is printed (warnings, the findings it would raise, clear or ch
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,10 +107,14 @@ class Command(BaseCommand):
             if not path.is_file():
                 failures.append(FileOutcome(name, problem=RegistryProblem(name, "", "no such file")))
                 continue
-            files.append(RegistryFile(name=name, size=path.stat().st_size, read=path.read_bytes, source=path.name))
+            files.append(
+                RegistryFile(
+                    name=name, size=path.stat().st_size, read=path.read_bytes, source=path.name, origin="command"
+                )
+            )
         for nct_id in nct_ids:
             try:
-                files.append(ctgov_fetch(nct_id).as_file())
+                files.append(replace(ctgov_fetch(nct_id).as_file(), origin="command"))
             except (RegistryFetchError, ValueError) as error:
                 failures.append(FileOutcome(nct_id, problem=RegistryProblem(nct_id, "", str(error))))
         return files, failures
