@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Value
+from django.db.models.functions import Lower
 
 from assets.models import Asset, Company, Hospital, Study, StudySite
 from assets.models.common import VersionedFact
+from assets.models.constraints import UNIQUE_LOOKED_UP
 from assets.models.hospitals import normalise_name
 from assets.signals import announce, shared_facts_changed
 from teams import access
@@ -93,9 +95,13 @@ def _announce(instance: VersionedFact, *, asset_ids: set[int | None]) -> None:
 
 
 @transaction.atomic
-def fact_save[F: VersionedFact](*, instance: F, user: User | None, expected_version: int | None = None) -> F:
+def fact_save[F: VersionedFact](
+    *, instance: F, user: User | None, expected_version: int | None = None, unique_looked_up: Collection[str] = ()
+) -> F:
     """Create a fact (no pk) or update it. An update whose ``expected_version`` is not the stored one is refused
-    with ``StaleEdit`` so two people editing the same record never silently overwrite each other."""
+    with ``StaleEdit`` so two people editing the same record never silently overwrite each other.
+    ``unique_looked_up``: unique constraints the caller has just found unbroken by a lookup of its own in this
+    transaction, by the same expression (see ``assets.models.constraints``)."""
     model = type(instance)
     previous_asset_id, previous = None, None
     if instance.pk is not None:
@@ -109,7 +115,11 @@ def fact_save[F: VersionedFact](*, instance: F, user: User | None, expected_vers
                     setattr(instance, f.attname, getattr(current, f.attname))
         previous_asset_id = asset_id_of(current)
         instance.version = current.version + 1
-    instance.full_clean()
+    setattr(instance, UNIQUE_LOOKED_UP, frozenset(unique_looked_up))
+    try:
+        instance.full_clean()
+    finally:
+        delattr(instance, UNIQUE_LOOKED_UP)
     instance._history_user = user  # simple-history's documented hook for the actor
     instance.save()
     _announce(instance, asset_ids={asset_id_of(instance), previous_asset_id})
@@ -197,8 +207,13 @@ def company_for_name(*, team: DealTeam, name: str, user: User | None) -> Company
     name = name.strip()
     if not name:
         return None
-    existing = Company.objects.filter(team=team, name__iexact=name).first()
-    return existing or fact_save(instance=Company(team=team, name=name), user=user)
+    # The lookup is the unique constraint's own expression, so an absent company needs no second check.
+    existing = Company.objects.alias(lower_name=Lower("name")).filter(team=team, lower_name=Lower(Value(name))).first()
+    if existing is not None:
+        return existing
+    return fact_save(
+        instance=Company(team=team, name=name), user=user, unique_looked_up=["company_unique_name_per_team"]
+    )
 
 
 @transaction.atomic

@@ -28,7 +28,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from django.db.models import StringAgg, Value
+from django.db.models import Q, StringAgg, Value
+from django.db.models.functions import Concat
 from rapidfuzz import fuzz, process
 
 from assets.directory.keys import NameKeys, city_key, name_keys
@@ -157,25 +158,27 @@ class Directory:
         return self._words
 
 
-# Alias keys are folded names: no control characters, so this one separates them safely.
-_ALIAS_SEPARATOR = "\x1f"
+# Alias keys are folded names, without control characters: these two separate the aliases and, in each, its key
+# from its pinyin.
+_ALIAS_SEPARATOR, _PINYIN_SEPARATOR = "\x1e", "\x1f"
 
 
 def directory_load() -> Directory:
-    """Every hospital with its aliases' keys, in one query (aggregated in the same order, so they pair up)."""
+    """Every hospital with its aliases' keys, in one query."""
     directory = Directory()
     hospitals = Hospital.objects.annotate(
-        alias_keys=StringAgg("aliases__key", Value(_ALIAS_SEPARATOR), order_by="aliases__pk", default=""),
-        alias_pinyin=StringAgg("aliases__pinyin_key", Value(_ALIAS_SEPARATOR), order_by="aliases__pk", default=""),
+        alias_keys=StringAgg(
+            Concat("aliases__key", Value(_PINYIN_SEPARATOR), "aliases__pinyin_key"),
+            Value(_ALIAS_SEPARATOR),
+            filter=Q(aliases__isnull=False),
+            default="",
+        )
     )
     for hospital in hospitals:
         directory.add_hospital(hospital)
-        if hospital.alias_keys:
-            aliases = zip(
-                hospital.alias_keys.split(_ALIAS_SEPARATOR), hospital.alias_pinyin.split(_ALIAS_SEPARATOR), strict=True
-            )
-            for key, pinyin in aliases:
-                directory.add(hospital.pk, NameKeys(key=key, pinyin=pinyin, chinese=not key.isascii()))
+        for alias in filter(None, hospital.alias_keys.split(_ALIAS_SEPARATOR)):
+            key, pinyin = alias.split(_PINYIN_SEPARATOR)
+            directory.add(hospital.pk, NameKeys(key=key, pinyin=pinyin, chinese=not key.isascii()))
     return directory
 
 

@@ -4,7 +4,7 @@ Django tests each ``CheckConstraint`` with its own query, inside its own savepoi
 constraint, 27 for a study's nine, before the row is written. ``validate_constraints_batched`` asks the database
 about all of them in one SELECT; only when one fails does it fall back to Django's one-by-one validation, so the
 errors users see are exactly Django's. A unique constraint that holds only for filled-in values is not asked about a
-blank one.
+blank one, nor one the saver has just looked up itself (``UNIQUE_LOOKED_UP``).
 
 Private Django API, checked against Django 6.1: the query is built as Django's own ``CheckConstraint.validate`` and
 ``Q.check`` build theirs (``Model._get_field_expression_map``, ``BaseConstraint._expression_refs_exclude``,
@@ -61,6 +61,12 @@ def check_constraints_hold(instance: models.Model, *, exclude: set[str] | None, 
     return row is not None and all(row)
 
 
+# The instance attribute naming the unique constraints its saver has just looked up itself, in the same transaction
+# and by the same expression, and found unbroken (``fact_save(unique_looked_up=...)``): not asked again. Asking
+# again would prove no more: only the database's own constraint stops a concurrent insert.
+UNIQUE_LOOKED_UP = "_unique_looked_up"
+
+
 def _holds_only_when_filled_in_and_blank(constraint: object, instance: models.Model) -> bool:
     """A unique constraint on filled-in values only (``condition=~Q(nct_id="")``) cannot be broken by a blank one:
     no query to ask (Django would ask, with the condition in SQL)."""
@@ -76,9 +82,12 @@ def validate_constraints_batched(instance: models.Model, exclude: set[str] | Non
         models.Model.validate_constraints(instance, exclude=exclude)  # Django's messages for what failed
         return
     errors: dict[str, list[ValidationError]] = {}
+    looked_up: frozenset[str] = getattr(instance, UNIQUE_LOOKED_UP, frozenset())
     for model, constraints in instance.get_constraints():
         for constraint in constraints:
             if isinstance(constraint, CheckConstraint) or _holds_only_when_filled_in_and_blank(constraint, instance):
+                continue
+            if isinstance(constraint, UniqueConstraint) and constraint.name in looked_up:
                 continue
             try:
                 constraint.validate(model, instance, exclude=exclude, using=using)

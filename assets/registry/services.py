@@ -291,13 +291,17 @@ class _StudyImporter:
         return sync
 
     def _existing(self, record: RegistryStudy) -> Study | None:
-        if record.nct_id:
-            ids = Q(nct_id=record.nct_id)
-        elif record.chictr_id:
-            ids = Q(chictr_id=record.chictr_id)
-        else:
-            ids = Q(other_registry_id=record.other_id)
+        ids, _constraint = self._lookup(record)
         return Study.objects.filter(team=self.team).filter(ids).select_related("asset").first()
+
+    @staticmethod
+    def _lookup(record: RegistryStudy) -> tuple[Q, str]:
+        """How the team's study of this record is found, and the unique constraint that lookup answers."""
+        if record.nct_id:
+            return Q(nct_id=record.nct_id), "study_unique_nct_per_team"
+        if record.chictr_id:
+            return Q(chictr_id=record.chictr_id), "study_unique_chictr_per_team"
+        return Q(other_registry_id=record.other_id), "study_unique_other_registry_id_per_team"
 
     def _save(self, study: Study, values: dict[str, Any], record: RegistryStudy) -> None:
         for name, value in values.items():
@@ -306,8 +310,10 @@ class _StudyImporter:
         study.retrieved_at = self.file.retrieved_at or timezone.now()
         label = Study.RawFormat(record.raw_format).label
         study.provenance = f"{label} record {record.registry_id}, imported from {study.raw_source}"[:300]
+        # A new study was looked up by its id just before (``_existing``), in this transaction: not asked again.
+        looked_up: list[str] = [self._lookup(record)[1]] if study.pk is None else []
         try:
-            fact_save(instance=study, user=self.user)
+            fact_save(instance=study, user=self.user, unique_looked_up=looked_up)
         except ValidationError as error:
             details = "; ".join(f"{_label(name)}: {' '.join(texts)}" for name, texts in error.message_dict.items())
             raise RecordProblem(str(record.place), f"{record.registry_id} cannot be stored ({details})") from None

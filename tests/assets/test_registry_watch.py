@@ -137,17 +137,28 @@ def test_the_comparison_says_what_changed_field_by_field_with_sites_added_and_re
 
 
 @dataclasses.dataclass
-class RecordWithArms(RegistryStudy):
-    """A record as the parsers may read it once they know a study's arms."""
+class RecordWithEligibility(RegistryStudy):
+    """A record as the parsers may read it once they know a study's eligibility criteria."""
 
-    arms: list[str] = dataclasses.field(default_factory=list)
+    eligibility: list[str] = dataclasses.field(default_factory=list)
 
 
 def test_a_field_the_parsers_learn_later_is_compared_without_more_work():
     (original,) = parse_registry_file(ORIGINAL)
-    before = RecordWithArms(**{f.name: getattr(original, f.name) for f in dataclasses.fields(original)}, arms=["A"])
-    after = dataclasses.replace(before, arms=["A", "B: placebo"], raw="other text", notes=["kept as given"])
-    assert record_changes(before, after) == [{"field": "arms", "label": "arms", "added": ["B: placebo"], "removed": []}]
+    fields = {f.name: getattr(original, f.name) for f in dataclasses.fields(original)}
+    before = RecordWithEligibility(**fields, eligibility=["adults"])
+    after = dataclasses.replace(before, eligibility=["adults", "ECOG 0-1"], raw="other text", notes=["kept as given"])
+    expected = {"field": "eligibility", "label": "eligibility", "added": ["ECOG 0-1"], "removed": []}
+    assert record_changes(before, after) == [expected]
+
+
+def test_arms_and_primary_outcomes_are_compared():
+    (original,) = parse_registry_file(ORIGINAL)
+    after = dataclasses.replace(original, arms=[*original.arms, "B: placebo"], primary_outcomes=["ORR at week 12"])
+    changes = {change["field"]: change for change in record_changes(original, after)}
+    assert set(changes) == {"arms", "primary_outcomes"}
+    assert changes["arms"]["added"] == ["B: placebo"] and changes["arms"]["removed"] == []
+    assert changes["primary_outcomes"]["added"] == ["ORR at week 12"]
 
 
 # --- the watch -----------------------------------------------------------------------------------------------
