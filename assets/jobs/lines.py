@@ -45,6 +45,7 @@ def registry_line(outcome: FileOutcome, *, tried: bool = False) -> dict[str, Any
                     "added": sites.added,
                     "hospitals_matched": sites.hospitals_matched,
                     "hospitals_created": sites.hospitals_created,
+                    "sites_to_review": sites.sites_to_review,
                     "unlisted": sites.unlisted,
                     "added_names": sites.added_names,
                     "added_more": sites.added - len(sites.added_names) if sites.added_names else 0,

@@ -278,13 +278,13 @@ class _StudyImporter:
         return False
 
     def _sites(self, study: Study, sites: list[WantedSite], *, is_new: bool) -> SiteSync:
-        hospitals, created = hospitals_resolve(sites, user=self.user)
+        hospitals, created, to_review = hospitals_resolve(sites, user=self.user)
         self.hospitals_created += created
         if self.hospitals_created > (limit := settings.DILIGENCE_REGISTRY_MAX_NEW_HOSPITALS_PER_FILE):
             message = f"the file would add more than {limit:,} hospitals to the shared directory, the most one file may"
             raise RecordProblem("", message)  # raised inside the file's transaction: the hospitals go again
         sync = sites_sync(study=study, sites=sites, hospitals=hospitals, user=self.user, is_new=is_new)
-        sync.hospitals_created = created
+        sync.hospitals_created, sync.sites_to_review = created, to_review
         sync.hospitals_matched = len({hospital.pk for hospital in hospitals.values()}) - created
         if sync.changed:  # bulk writes skip fact_save, so the findings are told here (once per file, in the batch)
             announce(sender=StudySite, team_id=self.team.pk, asset_ids={study.asset_id} if study.asset_id else set())

@@ -63,6 +63,7 @@ class SiteSync:
     added_names: list[str] = field(default_factory=list)  # the first hospitals added to a study already there
     hospitals_created: int = 0
     hospitals_matched: int = 0
+    sites_to_review: int = 0  # site strings left for the curators' review, each on a hospital created to hold it
     total: int = 0
     china: int = 0
 
@@ -165,13 +166,14 @@ def _new_hospital(site: WantedSite) -> Hospital:
     )
 
 
-def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[dict[Key, Hospital], int]:
-    """Each site's directory entry, and how many had to be created. The new ones are inserted in one bulk insert,
+def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[dict[Key, Hospital], int, int]:
+    """Each site's directory entry, how many had to be created, and how many of those wait for the curators'
+    review (the rest are unlike any hospital of the directory). The new ones are inserted in one bulk insert,
     their reviews in another. A concurrent import that created one of them first makes the insert fail
     (IntegrityError): the caller's import is all or nothing, and tries the whole file again
     (``registry_import_file``)."""
     if not sites:
-        return {}, 0
+        return {}, 0, 0
     directory = directory_load()
     identical = directory.identical()
     matches: dict[Key, SiteMatch] = {}
@@ -188,22 +190,23 @@ def hospitals_resolve(sites: list[WantedSite], *, user: User | None) -> tuple[di
             found[site.key] = directory.hospitals[match.hospital_id]
         else:
             missing.setdefault(site.key, _new_hospital(site))
+    reviewed = 0
     if missing:
         created = bulk_create_with_history(list(missing.values()), Hospital, default_user=user)
         found.update(zip(missing, created, strict=True))
-        _reviews_open(sites, matches, found, user=user)
-    return found, len(missing)
+        reviewed = _reviews_open(sites, matches, found, user=user)
+    return found, len(missing), reviewed
 
 
 def _reviews_open(
     sites: list[WantedSite], matches: dict[Key, SiteMatch], found: dict[Key, Hospital], *, user: User | None
-) -> None:
-    """A review for each uncertain site string, held by the hospital just created for it."""
+) -> int:
+    """A review for each uncertain site string, held by the hospital just created for it; how many."""
     uncertain = {
         site.key: site for site in sites if site.key in matches and matches[site.key].outcome is Outcome.REVIEW
     }
     if not uncertain:
-        return
+        return 0
     reviews = [
         SiteMatchReview(
             site_text=site.facility or site.name_en,
@@ -219,6 +222,7 @@ def _reviews_open(
         for review, key in zip(reviews, uncertain, strict=True)
         for candidate in matches[key].candidates
     )
+    return len(reviews)
 
 
 def sites_sync(

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from assets.directory import services
+from assets.jobs.lines import registry_line
 from assets.models import Hospital, HospitalAlias, SiteMatchReview, Study, StudySite
 from assets.registry import registry_import
 from assets.services import StaleEdit
@@ -124,3 +125,10 @@ def test_alias_add_ignores_a_name_the_hospital_already_has(directory):
     added = services.alias_add(hospital=ruijin, text="Shanghai Ruijin Hospital", kind="english", user=None)
     assert isinstance(added, HospitalAlias) and ruijin.aliases.count() == before + 1
     assert added.history.count() == 1
+
+
+def test_the_import_result_says_how_many_site_names_wait_for_review(queued):
+    lines = [registry_line(file) for file in queued.files]
+    waiting = [study["sites"]["sites_to_review"] for line in lines for study in line["studies"]]
+    assert sum(waiting) == SiteMatchReview.objects.count() == 2
+    assert sorted(waiting) == [0, 1, 1]  # one uncertain string in each of two records, none in the third
