@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from diligence.models import ReviewItem
@@ -37,7 +38,8 @@ def test_main_pages_pass_axe_and_fit_a_phone_screen(browse: Session, world):
         ("asset new", "/assets/new/"),
         ("import page", "/studies/import/"),
         ("hospital list", "/hospitals/"),
-        ("review page", f"/reviews/{facts.review.pk}/"),
+        ("study registry record", reverse("assets:study_registry", args=[facts.study.pk])),
+        ("review page", f"/reviews/{facts.review.pk}/"),  # last: the checks below work on it
     ]
     visit(browse, pages, phone={"dashboard", "asset list", "import page", "review page"})
 
