@@ -449,10 +449,16 @@ def registry_version_get_for_user_or_404(*, user: AnyUser, version_id: int) -> R
 def study_registry(*, study: Study) -> dict[str, Any]:
     """A study's record versions (newest first, without their raw text), its watch state and its asset's schedule:
     three queries whatever the number of versions."""
+    earlier = RegistryRecordVersion.objects.filter(study=OuterRef("study"), pk__lte=OuterRef("compared_with_id"))
     versions = list(
         RegistryRecordVersion.objects.filter(study=study)
         .select_related("decided_by")
         .defer("raw_record")
+        .annotate(
+            # Numbered within the study (over all its versions: the window runs before the limit).
+            number_in_study=Window(RowNumber(), order_by=F("pk").asc()),
+            compared_with_number=Subquery(earlier.values("study").annotate(n=Count("pk")).values("n")[:1]),
+        )
         .order_by("-pk")[:REGISTRY_VERSIONS_SHOWN]
     )
     state = StudyWatch.objects.filter(study=study).first()

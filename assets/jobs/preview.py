@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from assets.jobs.lines import results_summary
-from assets.registry.warnings import WARNING_ORDER
+from assets.registry.warnings import MISMATCHES, WARNING_ORDER
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "info": 2}
 CHANGE_ORDER = {"appears": 0, "changes": 1, "disappears": 2}
@@ -37,8 +37,9 @@ def preview_build(*, lines: list[dict[str, Any]], effects: list[dict[str, Any]])
         for study in line.get("studies", [])
         for warning in study.get("warnings", [])
     ]
-    warnings.sort(key=lambda warning: WARNING_ORDER.index(warning["kind"]))
     studies = [study for line in lines for study in line.get("studies", [])]
+    warnings += clearing_on_mismatch(studies, findings)
+    warnings.sort(key=lambda warning: WARNING_ORDER.index(warning["kind"]))
     return {
         "files": lines,
         "findings": findings,
@@ -48,6 +49,32 @@ def preview_build(*, lines: list[dict[str, Any]], effects: list[dict[str, Any]])
         # Whether confirming would write anything: a preview of unchanged studies or refused files ends the job.
         "writes": any(study["status"] != "unchanged" for study in studies) or bool(findings),
     }
+
+
+def clearing_on_mismatch(studies: list[dict[str, Any]], findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A warning per asset that a record unlike it would be attached to while findings of that asset would clear:
+    those findings would go on the strength of what may be another trial's facts."""
+    mismatched: dict[str, list[str]] = {}
+    for study in studies:
+        if study.get("asset") and any(w["kind"] in MISMATCHES for w in study.get("warnings", [])):
+            mismatched.setdefault(study["asset"]["code"], []).append(study["registry_id"])
+    warnings = []
+    for code, registry_ids in mismatched.items():
+        cleared = [f for f in findings if f["asset_code"] == code and f["change"] == "disappears"]
+        if cleared:
+            count = sum(f["count"] for f in cleared)
+            titles = "; ".join(sorted({str(f["title"]) for f in cleared}))
+            warnings.append(
+                {
+                    "file": "",
+                    "registry_id": ", ".join(registry_ids),
+                    "kind": "clears-on-mismatch",
+                    "message": f"{count} finding{'s' if count != 1 else ''} of {code} would be cleared ({titles}) by "
+                    f"the facts of a record that does not look like {code}'s: make sure it belongs to {code} before "
+                    "confirming.",
+                }
+            )
+    return warnings
 
 
 def findings_grouped(effects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,8 +101,7 @@ def preview_text(preview: dict[str, Any]) -> list[str]:
     if preview["findings"]:
         out.append(f"Findings that would change ({len(preview['findings'])}):")
         for finding in preview["findings"]:
-            was = finding.get("was", {})
-            before = f" (was {', '.join(f'{k} {v}' for k, v in was.items())})" if was else ""
+            before = was_text(finding.get("was", {}))
             times = f" (x{finding['count']})" if finding["count"] > 1 else ""
             out.append(
                 f"  {finding['change']}: {finding['severity']} on {finding['asset_code']}: {finding['title']}"
@@ -106,3 +132,15 @@ def study_text(name: str, study: dict[str, Any]) -> list[str]:
     if sites.get("unlisted"):
         out.append(f"    no longer listed by the registry (kept): {'; '.join(sites['unlisted'])}")
     return out
+
+
+def was_text(was: dict[str, Any]) -> str:
+    """What a changing finding was, in words: its severity, whether it was an open item; its wording is not repeated."""
+    said = []
+    if "severity" in was:
+        said.append(f"severity {was['severity']}")
+    if "kind" in was:
+        said.append("an open item" if was["kind"] == "unknown" else "a finding")
+    if "message" in was and not said:
+        said.append("worded otherwise")
+    return f" (was {', '.join(said)})" if said else ""

@@ -115,5 +115,10 @@ class ImportJob(models.Model):
     def refused(self) -> list[dict[str, Any]]:
         return [line for line in self.results if not line.get("ok")]
 
+    @property
+    def imported_count(self) -> int:
+        """Files imported: those done less those refused."""
+        return self.files_done - len(self.refused)
+
 
 FINISHED = frozenset({ImportJobStatus.DONE, ImportJobStatus.FAILED, ImportJobStatus.CANCELLED, ImportJobStatus.EXPIRED})

@@ -65,6 +65,15 @@ class RegistryRecordVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.registry_id} version {self.pk} ({self.status})"
 
+    @property
+    def number(self) -> int:
+        """The version's place among its study's (1 for the first seen): what people call it. Annotated by the
+        study's page (``number_in_study``); asked of the database otherwise."""
+        annotated = getattr(self, "number_in_study", None)
+        if annotated is not None:
+            return int(annotated)
+        return RegistryRecordVersion.objects.filter(study_id=self.study_id, pk__lte=self.pk).count()
+
 
 class WatchSchedule(models.TextChoices):
     OFF = "off", "Off"

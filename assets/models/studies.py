@@ -94,7 +94,7 @@ class StudyDateType(models.TextChoices):
 class RegistryFormat(models.TextChoices):
     CTGOV_JSON = "ctgov_json", "ClinicalTrials.gov API v2 (JSON)"
     CTGOV_XML = "ctgov_xml", "ClinicalTrials.gov legacy XML"
-    ICTRP_XML = "ictrp_xml", "WHO ICTRP XML (ChiCTR)"
+    ICTRP_XML = "ictrp_xml", "WHO ICTRP XML"
 
 
 def date_type_field(verbose_name: str) -> models.CharField:

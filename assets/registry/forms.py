@@ -64,7 +64,8 @@ class RegistryUploadForm(_TargetForm):
     files = MultipleFileField(  # type: ignore[assignment]
         label="Registry files",
         help_text=(
-            "ClinicalTrials.gov JSON (a study or search results) or XML; ChiCTR records as WHO ICTRP XML. "
+            "ClinicalTrials.gov JSON (a study or search results) or XML; WHO ICTRP XML (the portal's export of any "
+            "registry, or ChiCTR's download of a trial). "
             f"Up to {settings.DILIGENCE_MAX_REGISTRY_UPLOAD_BYTES // 1_048_576} MB each."
         ),
     )

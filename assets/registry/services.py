@@ -251,7 +251,7 @@ class _StudyImporter:
             values["asset"] = self.asset
         study = existing or Study(team=self.team)
         changed = changed_fields(study, values) if existing else []
-        changes = [field_change(study, name, values[name]) for name in changed]
+        changes = [field_change(study, name, values[name]) for name in shown_changes(changed)]
         asset_before = existing.asset if existing else None
         if existing is None or changed:
             self._save(study, values, record)
@@ -334,6 +334,15 @@ def changed_fields(study: Study, values: dict[str, Any]) -> list[str]:
     return [name for name, value in values.items() if name not in QUIET_FIELDS and _differs(study, name, value)]
 
 
+def shown_changes(changed: list[str]) -> list[str]:
+    """The changed fields a person is shown: a date's precision only when the date itself stays, and not the format
+    the record came in (the record's own change says it)."""
+    precisions = {precision: date for date, precision in Study.PRECISION_OF.items()}
+    return [
+        name for name in changed if name != "raw_format" and not (name in precisions and precisions[name] in changed)
+    ]
+
+
 # Values longer than this are cut when a change is shown; the record itself is named, never shown.
 CHANGE_TEXT_LIMIT = 200
 
@@ -341,7 +350,8 @@ CHANGE_TEXT_LIMIT = 200
 def field_change(study: Study, name: str, new: Any) -> FieldChange:
     """What the record does to one field of a stored study, before it is saved."""
     if name == "raw_record":
-        return FieldChange(field_label(Study, name), "the record as imported before", "the record in this file")
+        before = "the record as imported before" if study.raw_record else "none: the study was entered by hand"
+        return FieldChange(field_label(Study, name), before, "the record in this file")
     return FieldChange(field_label(Study, name), _shown(name, getattr(study, name)), _shown(name, new))
 
 

@@ -80,7 +80,7 @@ STOPPED_STATUSES = {
 
 @dataclass(frozen=True)
 class RecordWarning:
-    kind: str  # "other-asset", "condition-mismatch", "intervention-mismatch", "status", "condition-unchecked"
+    kind: str  # one of WARNING_ORDER
     message: str
 
     def as_json(self) -> dict[str, str]:
@@ -88,7 +88,17 @@ class RecordWarning:
 
 
 # The order warnings are said in: what would put a wrong study on an asset first.
-WARNING_ORDER = ("other-asset", "condition-mismatch", "intervention-mismatch", "status", "condition-unchecked")
+WARNING_ORDER = (
+    "clears-on-mismatch",
+    "other-asset",
+    "condition-mismatch",
+    "intervention-mismatch",
+    "status",
+    "condition-unchecked",
+)
+# A record that does not look like the asset's, whose facts would clear findings of that asset: the worst case of a
+# wrong attachment, a green light earned by someone else's trial (said by the preview, which knows the findings).
+MISMATCHES = frozenset({"condition-mismatch", "intervention-mismatch"})
 
 
 def text_key(value: str) -> str:

@@ -216,7 +216,7 @@ def _version_arrived(study: Study, fetched: FetchedRecord) -> str:
             registry_version_arrived.send(sender=RegistryRecordVersion, version=version)
     except IntegrityError:  # another check stored the same content first
         return "a version seen before"
-    said = f"new version {version.pk}: {len(changes)} field{'s' if len(changes) != 1 else ''} changed"
+    said = f"new version {version.number}: {len(changes)} field{'s' if len(changes) != 1 else ''} changed"
     if outcome.problem is not None:
         return f"{said}; it cannot be imported as it is ({outcome.problem.message})"
     return f"{said}, {len(tried.effects)} finding{'s' if len(tried.effects) != 1 else ''} would change"
@@ -261,7 +261,7 @@ def registry_version_accept(*, version_id: int, user: User, seen_latest: int) ->
     version = _decidable(version_id, seen_latest)
     raw = version.raw_record.encode()
     file = RegistryFile(
-        name=f"{version.registry_id} version {version.pk}", size=len(raw), read=lambda: raw,
+        name=f"{version.registry_id} version {version.number}", size=len(raw), read=lambda: raw,
         source=version.origin_detail, retrieved_at=version.retrieved_at, origin=version.origin,
     )  # fmt: skip
     outcome = registry_import_file(team=version.team, file=file, user=user, asset=None)

@@ -115,7 +115,7 @@ def registry_version_decide(request: AuthenticatedHttpRequest, registry_version_
         form.add_error(None, error)  # a dict of field errors goes to its fields
         return _page(request, version.study, status=400, decision_form=form)
     said = "accepted into the facts" if decision == "accept" else "kept out of the facts"
-    messages.success(request, f"Version {version.pk} of {version.registry_id} {said}.")
+    messages.success(request, f"Version {version.number} of {version.registry_id} {said}.")
     return redirect("assets:study_registry", study_id=version.study_id)
 
 

@@ -127,7 +127,7 @@ def notify_registry_version(*, version: RegistryRecordVersion, decided_by: User 
         kind = Notification.Kind.REGISTRY_CHANGED
     else:
         verb = "accepted into the facts" if version.status == version.Status.ACCEPTED else "kept out of the facts"
-        message = f"{decided_by.get_username()} {verb} version {version.pk} of {version.registry_id}."
+        message = f"{decided_by.get_username()} {verb} version {version.number} of {version.registry_id}."
         if version.note:
             message += f" Note: {version.note}"
         kind = Notification.Kind.REGISTRY_DECIDED

@@ -132,6 +132,24 @@ def test_an_unrelated_withdrawn_record_onto_ct053_is_warned_about(world):
     )
 
 
+def test_findings_a_mismatched_record_would_clear_are_warned_about_first(world):
+    asset = ct053(world.phoenix)
+    registry_import(team=world.phoenix, files=[registry_file("NCT03204344.xml")], user=None, asset=asset)
+
+    job = previewed(world, "NCT00973089.json", asset=asset)
+
+    preview = preview_of(job)
+    cleared = [f for f in preview["findings"] if f["change"] == "disappears"]
+    assert cleared, preview["findings"]  # the other trial's facts would clear some of CT053's findings
+    first = preview["warnings"][0]
+    assert first["kind"] == "clears-on-mismatch" and first["registry_id"] == "NCT00973089"
+    count = sum(f["count"] for f in cleared)
+    assert first["message"].startswith(f"{count} finding{'s' if count != 1 else ''} of CT053 would be cleared (")
+    assert all(f["title"] in first["message"] for f in cleared)
+    page = render_to_string("assets/import_preview.html", {"preview": preview, "job": job})
+    assert page.index("would be cleared (") < page.index("None of the record&#x27;s conditions")
+
+
 def test_a_matching_record_raises_no_mismatch_and_another_product_only_the_intervention_one(world):
     lcar = AssetFactory(team=world.phoenix, code="LCAR-B38M", name="LCAR-B38M (cilta-cel)", target="BCMA")
     job = previewed(world, "api/NCT03090659.json", asset=lcar)

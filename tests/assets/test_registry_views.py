@@ -146,4 +146,14 @@ def test_a_file_over_the_limit_fails_alone(world, client_as, settings):
 
     html = run_and_poll(client, response)
     assert "1 created, 0 updated, 0 unchanged; 1 file failed." in html and "over the" in html
+    assert "Done, with refusals" in html and "1 of 2 files imported, 1 refused" in html
     assert list(Study.objects.values_list("nct_id", flat=True)) == ["NCT09990003"]
+
+
+def test_a_job_whose_every_file_is_refused_says_nothing_was_imported(world, client_as):
+    client = client_as("member")
+    response = client.post(URL, {"team": world.phoenix.pk, "files": [upload(FIXTURES / "notes.txt")]})
+
+    html = run_and_poll(client, response)
+    assert "Nothing was imported" in html and "the file was refused" in html and "neither JSON nor XML" in html
+    assert "badge green" not in html and not Study.objects.exists()

@@ -31,7 +31,7 @@ from diligence.models import Finding, Notification
 from tests.assets.registry_api import registry_api
 from tests.assets.test_registry_import import registry_file
 from tests.conftest import client_for
-from tests.factories import AssetFactory
+from tests.factories import AssetFactory, StudyFactory
 from tests.fixtures import REGISTRY
 
 pytestmark = pytest.mark.django_db
@@ -282,7 +282,8 @@ def test_failures_back_off_and_are_shown_with_the_next_attempt(api, world, study
     assert state.next_attempt_at is not None
     assert dt.timedelta(seconds=110) < state.next_attempt_at - timezone.now() <= dt.timedelta(seconds=120)
     html = page(world.member, study).content.decode()
-    assert "HTTP 503" in html and "2 in a row" in html and "next attempt at" in html
+    assert "HTTP 503" in html and "2 in a row" in html and "tried again by itself at" in html
+    assert "Not yet: every attempt so far failed" in html and "Due now: the watch's next round takes it" in html
 
     assert registry_watch_check(study_id=study.pk) == "unchanged since 2015-08-19"  # the API is back
     state.refresh_from_db()
@@ -412,3 +413,12 @@ def test_the_page_runs_the_same_queries_for_2_versions_as_for_40(world, study, d
         response = client.get(url)
     assert response.content.decode().count("data-pending-version=") == 39
     assert len(many) == len(few)
+    # Versions are numbered within their study, whatever ids other studies' versions took.
+    other = StudyFactory(team=world.phoenix)
+    RegistryRecordVersion.objects.filter(pk__in=list(study.registry_versions.values_list("pk", flat=True)[:5])).update(
+        study=other
+    )
+    html = client.get(url).content.decode()
+    count = study.registry_versions.count()
+    assert [version.number for version in study.registry_versions.order_by("pk")] == list(range(1, count + 1))
+    assert f"New version {count}, waiting for a decision" in html and f"<td>{count} <span" in html

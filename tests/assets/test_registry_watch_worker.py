@@ -46,7 +46,7 @@ def test_a_worker_backs_off_through_failures_then_leaves_the_changed_record_pend
                 state = StudyWatch.objects.get(study=study)
                 if state.failures:
                     page = client.get(reverse("assets:study_registry", args=[study.pk])).content.decode()
-                    seen_failing.append("in a row" in page and "next attempt at" in page)
+                    seen_failing.append("in a row" in page and "tried again by itself at" in page)
                 return RegistryRecordVersion.objects.filter(study=study, status="pending").exists()
 
             wait_for(pending, timeout=TIMEOUT, what="the worker to store the changed record as pending")

@@ -83,7 +83,7 @@ def test_member_creates_an_asset_imports_a_registry_record_and_works_the_checkli
     upload.get_by_label("Asset").select_option(label="LUM-7 · Lumen kinase inhibitor (Phoenix)")
     upload.get_by_label("Registry files").set_input_files(CTGOV_RECORD)
     with running_worker(queues="default"):  # the import runs as a job on a worker; the page follows its progress
-        upload.get_by_role("button", name="Import").click()
+        upload.get_by_role("button", name="Upload and preview").click()
         # First a preview: what it would create and the findings it would raise; nothing is written until confirmed.
         preview = page.get_by_role("region", name="Preview: nothing is written until you confirm")
         expect(preview).to_be_visible(timeout=60_000)

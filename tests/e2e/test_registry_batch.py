@@ -31,7 +31,7 @@ def test_a_batch_with_a_bad_file_gives_one_line_per_file_and_the_page_stays_usab
         upload.get_by_label("Registry files").set_input_files(
             [REGISTRY / "NCT00973089.json", bad, REGISTRY / "ctgov_search.json"]
         )
-        upload.get_by_role("button", name="Import").click()
+        upload.get_by_role("button", name="Upload and preview").click()
         # The request answered before the preview was ready, and the page takes input meanwhile.
         expect(page.get_by_text("Preparing the preview", exact=False).first).to_be_visible()
         fetch = page.get_by_role("region", name="Fetch from ClinicalTrials.gov")
@@ -68,7 +68,7 @@ def test_a_batch_with_a_bad_file_gives_one_line_per_file_and_the_page_stays_usab
     with running_worker(queues="default"):
         upload = page.get_by_role("region", name="Upload record files")
         upload.get_by_label("Registry files").set_input_files(REGISTRY / "NCT00973089.json")
-        upload.get_by_role("button", name="Import").click()
+        upload.get_by_role("button", name="Upload and preview").click()
         lines = page.get_by_role("list", name="Each file").get_by_role("listitem")
         expect(lines.nth(0)).to_have_text("NCT00973089.json: 1 unchanged", timeout=60_000)  # the new job's line
     expect(lines).to_have_count(1)

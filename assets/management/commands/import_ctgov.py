@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
 class Command(BaseCommand):
     help = (
-        "Import ClinicalTrials.gov records (API v2 JSON, legacy XML) and ChiCTR records (WHO ICTRP XML) into a "
-        "team's studies, with their sites. Re-importing a record updates its study."
+        "Import ClinicalTrials.gov records (API v2 JSON, legacy XML) and WHO ICTRP XML (the portal's export, ChiCTR's "
+        "per-trial download) into a team's studies, with their sites. Re-importing a record updates its study."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
