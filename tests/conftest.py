@@ -8,13 +8,19 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test import Client
 from django.utils.crypto import get_random_string
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from config.middleware import SessionActivityMiddleware
 from teams.models import DealTeam, Membership, User
 from tests.factories import CounterpartyContactFactory, DealTeamFactory, MembershipFactory, UserFactory
+
+# Hypothesis keeps its example database and its cache of the code's constants with the test run's other files (var/,
+# ignored by git), not in a .hypothesis folder beside the code.
+set_hypothesis_home_dir(settings.VAR_DIR / "hypothesis")
 
 if TYPE_CHECKING:
     from assets.models import (
