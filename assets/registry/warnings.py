@@ -14,13 +14,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assets.directory.keys import is_chinese
 from assets.models import Study
 
 if TYPE_CHECKING:
     from assets.models import Asset
 
 _NOT_WORD = re.compile(r"[\W_]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Parts of an asset's name that name it on their own: "CT053 (zevor-cel)" is also "CT053" and "zevor-cel".
 _NAME_PARTS = re.compile(r"[()（）/;；,，]+")
 # Words that say how far along or how treated a disease is, not which disease: "relapsed/refractory multiple
@@ -123,7 +123,7 @@ def _contains(text: str, alias: str) -> bool:
     if any(words[i : i + len(wanted)] == wanted for i in range(len(words) - len(wanted) + 1)):
         return True
     compact = _compact(alias)
-    return (len(compact) >= 4 or bool(_CJK.search(compact))) and compact in _compact(text)
+    return (len(compact) >= 4 or is_chinese(compact)) and compact in _compact(text)
 
 
 def _disease_words(value: str) -> frozenset[str]:
@@ -139,7 +139,7 @@ def condition_matches(condition: str, indication: str) -> bool:
     if ours and (theirs <= ours or ours <= theirs):
         return True
     a, b = _compact(condition), _compact(indication)
-    return bool(_CJK.search(a + b)) and bool(a and b) and (a in b or b in a)
+    return is_chinese(a + b) and bool(a and b) and (a in b or b in a)
 
 
 def asset_aliases(asset: Asset) -> list[str]:
