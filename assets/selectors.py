@@ -242,7 +242,12 @@ def _deal_terms(asset: Asset, *related: str) -> DealTerms | None:
 
 def overview_context(*, asset: Asset, today: dt.date) -> dict[str, object]:
     studies = list(_studies(asset).annotate(site_total=Count("sites")))
-    nhc = list(NHCFiling.objects.filter(study__asset=asset).select_related("study"))
+    studies_by_id = {study.pk: study for study in studies}
+    nhc = list(NHCFiling.objects.filter(study__asset=asset))
+    for filing in nhc:
+        # A filing names its study, read already (one written between the two reads is fetched when shown).
+        if filing.study_id in studies_by_id:
+            filing.study = studies_by_id[filing.study_id]
     inds = list(asset.ind_applications.all())
     clocks = [(f, d) for f in nhc for d in _nhc_deadlines(f)] + [(i, d) for i in inds for d in ind_deadlines(i)]
     deal = _deal_terms(asset, "milestones")

@@ -28,9 +28,15 @@ def review_access(
 
 
 def review_item_access(
-    request: AuthenticatedHttpRequest, item_id: int, *, edit: bool = False, log: LogAction | None = None
+    request: AuthenticatedHttpRequest,
+    item_id: int,
+    *,
+    edit: bool = False,
+    log: LogAction | None = None,
+    counts: bool = False,
 ) -> ReviewItem:
-    item = review_selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id)
+    """``counts``: the item as its row shows it, with its evidence and comment counts."""
+    item = review_selectors.review_item_get_for_user_or_404(user=request.user, item_id=item_id, counts=counts)
     return access.admit(request, item, team_field=ReviewItem.team_path, edit=edit, log=log)
 
 

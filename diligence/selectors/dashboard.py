@@ -16,10 +16,10 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from assets.models import Asset
-from diligence.models import Finding, Review, ReviewItem, Severity
+from diligence.models import Finding, QuestionKey, Review, ReviewItem, Severity
 from diligence.models.checklists import Criticality
 from diligence.rules.verdict import ANSWERS, light_conditions, overall_light
-from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_by_question
+from diligence.selectors.reviews import FINISHED, QuestionProgress
 from teams.models import DealTeam
 
 DUE_SOON_DAYS = 7
@@ -92,28 +92,53 @@ def _shown_name(username: str | None, first: str | None, last: str | None) -> st
     return f"{first} {last}".strip() or username
 
 
-def _unfinished_critical_items(team: DealTeam) -> dict[int, int]:
-    """Per asset of the team with a review, how many critical checklist items are not yet finished (zero included):
-    they hold its answer at "not yet established", as ``checklist_gate`` does for one asset. An asset missing from
-    the result has no review. One query over the team's reviews, apart from the findings' aggregate: as a correlated
+@dataclass
+class ChecklistCounts:
+    progress: list[QuestionProgress]  # per question, over the team's live items
+    # Per asset of the team with a review, how many critical checklist items are not yet finished (zero included):
+    # they hold its answer at "not yet established", as ``checklist_gate`` does for one asset. An asset missing here
+    # has no review.
+    critical_unfinished: dict[int, int]
+
+
+def _checklist_counts(team: DealTeam, today: dt.date) -> ChecklistCounts:
+    """The progress per question and the critical items unfinished per asset, counted in one pass over the team's
+    reviews and their items (grouped by asset and question), apart from the findings' aggregate: as a correlated
     subquery there it would be grouped on and run once per finding row."""
-    unfinished = Q(items__archived_at__isnull=True, items__template_item__criticality=Criticality.CRITICAL) & ~Q(
-        items__status__in=FINISHED
-    )
+    live = Q(items__archived_at__isnull=True)
+    finished = Q(items__status__in=FINISHED)
     rows = (
         Review.objects.filter(team=team)
         .order_by()
-        .values("asset_id")
-        .annotate(n=Count("items", filter=unfinished))
-        .values_list("asset_id", "n")
+        .values("asset_id", "items__question")
+        .annotate(
+            total=Count("items", filter=live),
+            finished=Count("items", filter=live & finished),
+            blocked=Count("items", filter=live & Q(items__status=ReviewItem.Status.BLOCKED)),
+            overdue=Count("items", filter=live & Q(items__due_on__lt=today) & ~finished),
+            critical=Count(
+                "items", filter=live & Q(items__template_item__criticality=Criticality.CRITICAL) & ~finished
+            ),
+        )
     )
-    return dict(rows)
+    progress = {key: QuestionProgress(key, label) for key, label in QuestionKey.choices}
+    critical_unfinished: dict[int, int] = {}
+    for row in rows:
+        asset_id = row["asset_id"]
+        critical_unfinished[asset_id] = critical_unfinished.get(asset_id, 0) + row["critical"]
+        question = progress.get(row["items__question"])  # None for a review without items
+        if question is not None:
+            question.total += row["total"]
+            question.finished += row["finished"]
+            question.blocked += row["blocked"]
+            question.overdue += row["overdue"]
+    return ChecklistCounts(list(progress.values()), critical_unfinished)
 
 
 def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
-    """Four queries: the findings counted per asset in one pass (each asset's light, and the team's open findings by
-    severity as their sum), what holds each asset at "not yet established" on its checklist, the progress per
-    question, and both lists of due items."""
+    """Three queries: the findings counted per asset in one pass (each asset's light, and the team's open findings by
+    severity as their sum), the checklists counted in one pass (the progress per question, and what holds each asset
+    at "not yet established"), and both lists of due items."""
     active = Q(findings__status__in=Finding.ACTIVE)
     lights = light_conditions("findings__")
     by_severity = {value: Count("findings", filter=active & Q(findings__severity=value)) for value in Severity.values}
@@ -128,19 +153,19 @@ def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
         )
         .order_by("code")
     )
-    gates_open = _unfinished_critical_items(team)
+    checklists = _checklist_counts(team, today)
     assets: list[tuple[Asset, str, str]] = []
     counts = dict.fromkeys(Severity.values, 0)
     for asset in rows:
         # No review yet is one thing missing; otherwise each unfinished critical item is.
-        missing = asset.unknown + gates_open.get(asset.pk, 1)
+        missing = asset.unknown + checklists.critical_unfinished.get(asset.pk, 1)
         light = overall_light(red=asset.red, missing=missing, amber=asset.amber)
         assets.append((asset, light, ANSWERS[light]))
         for value in counts:
             counts[value] += getattr(asset, f"severity_{value}")
     overdue, due_soon = _items_due(team, today)
     return Dashboard(
-        progress=progress_by_question(ReviewItem.objects.filter(review__team=team), today=today),
+        progress=checklists.progress,
         findings_by_severity=[(value, label, counts[value]) for value, label in Severity.choices],
         due_soon=due_soon,
         overdue=overdue,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -33,8 +33,11 @@ def review_get_for_user_or_404(*, user: AnyUser, review_id: int) -> Review:
     return access.get_for_user_or_404(reviews, user=user, pk=review_id)
 
 
-def review_item_get_for_user_or_404(*, user: AnyUser, item_id: int) -> ReviewItem:
+def review_item_get_for_user_or_404(*, user: AnyUser, item_id: int, counts: bool = False) -> ReviewItem:
+    """``counts``: with the evidence and comment counts its row shows, in the same query."""
     items = ReviewItem.objects.select_related("review", "review__asset", "template_item", "assignee")
+    if counts:
+        items = _with_counts(items)
     return access.get_for_user_or_404(items, user=user, team_field=ReviewItem.team_path, pk=item_id)
 
 
@@ -55,11 +58,16 @@ class ItemCounts(TypedDict):
 def review_items(*, review: Review) -> QuerySet[WithAnnotations[ReviewItem, ItemCounts]]:
     """The review's live items with their evidence and comment counts (one query); the review page narrows them
     with ``diligence.filters.ReviewItemFilter``."""
-    return (
+    return _with_counts(
         review.items.filter(archived_at__isnull=True)
         .select_related("template_item", "assignee")
-        .annotate(evidence_count=Count("evidence", distinct=True), comment_count=Count("comments", distinct=True))
         .order_by("order", "pk")
+    )
+
+
+def _with_counts(items: QuerySet[ReviewItem]) -> QuerySet[WithAnnotations[ReviewItem, ItemCounts]]:
+    return items.annotate(
+        evidence_count=Count("evidence", distinct=True), comment_count=Count("comments", distinct=True)
     )
 
 
@@ -102,6 +110,22 @@ def progress_by_question(items: QuerySet[ReviewItem], *, today: dt.date) -> list
         QuestionProgress(key, label, **{k: v for k, v in by_key.get(key, {}).items() if k != "question"})
         for key, label in QuestionKey.choices
     ]
+
+
+def progress_of_items(items: Iterable[ReviewItem], *, today: dt.date) -> list[QuestionProgress]:
+    """What ``progress_by_question`` counts, from live items already read: the review page's unfiltered list holds
+    them all, and counting them here spares the page a query."""
+    by_key = {key: QuestionProgress(key, label) for key, label in QuestionKey.choices}
+    for item in items:
+        if item.archived_at is not None or item.question not in by_key:
+            continue
+        progress = by_key[item.question]
+        finished = item.status in FINISHED
+        progress.total += 1
+        progress.finished += finished
+        progress.blocked += item.status == ReviewItem.Status.BLOCKED
+        progress.overdue += item.due_on is not None and item.due_on < today and not finished
+    return list(by_key.values())
 
 
 def upgrade_offer(*, review: Review) -> tuple[TemplateVersion, TemplateDiff] | None:

@@ -261,7 +261,12 @@ def review_item_update(
     *, item: ReviewItem, user: User, changes: dict[str, object], expected_version: int | None
 ) -> ReviewItem:
     """Change an item's status, assignee, due date, notes; a stale version is refused so nobody overwrites."""
-    current = ReviewItem.objects.select_for_update().select_related("review").get(pk=item.pk)
+    # With what the item's row shows, so the caller can render the saved item without reading it again.
+    current = (
+        ReviewItem.objects.select_for_update(of=("self",))
+        .select_related("review", "template_item", "assignee")
+        .get(pk=item.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         # Saved by someone else since this edit began: only this user's own changes go on top of theirs.
         changes = stale_merge(current=current, expected_version=expected_version, submitted=changes)

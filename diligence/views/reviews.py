@@ -20,9 +20,9 @@ from diligence.forms import QUESTION_CHOICES, BulkForm, CommentForm, EvidenceFor
 from diligence.models import Review, ReviewItem
 from diligence.selectors import reviews as selectors
 from diligence.services import checklists as services
-from diligence.views.links import id_url
 from teams import access
 from teams.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from teams.links import id_url
 
 PAGE = "diligence/review_detail.html"
 
@@ -55,7 +55,10 @@ def _page_context(request: AuthenticatedHttpRequest, review: Review) -> dict[str
         "asset": review.asset,
         "team": review.team,
         "groups": [(key, label, grouped[key]) for key, label in QUESTION_CHOICES[1:] if grouped[key]],
-        "progress": selectors.progress_by_question(review.items.all(), today=today),
+        # The unfiltered list holds every live item: its progress is counted from it, a filtered one's in SQL.
+        "progress": selectors.progress_by_question(review.items.all(), today=today)
+        if filters.active
+        else selectors.progress_of_items(items, today=today),
         "filters": filters,
         "question_choices": QUESTION_CHOICES,
         "statuses": ReviewItem.Status.choices,
@@ -77,13 +80,12 @@ def review_detail(request: HtmxHttpRequest, review_id: int) -> HttpResponse:
     return render(request, template, _page_context(request, review))
 
 
-def _row(request: AuthenticatedHttpRequest, review_item: ReviewItem, *, status: int = 200) -> HttpResponse:
-    """The row of an item the caller has already reached through the access policy, read afresh with its counts."""
-    item = selectors.review_items(review=review_item.review).filter(pk=review_item.pk).first() or review_item
+def _row(request: AuthenticatedHttpRequest, item: ReviewItem, *, status: int = 200) -> HttpResponse:
+    """The row of an item the caller has reached through the access policy with its counts (``counts=True``)."""
     _with_links([item])
     context = {
         "item": item,
-        "can_edit": access.can_edit(request.user, review_item.review.team_id),
+        "can_edit": access.can_edit(request.user, item.review.team_id),
         "today": timezone.localdate(),
     }
     return render(request, f"{PAGE}#item-row", context, status=status)
@@ -93,19 +95,19 @@ def _row(request: AuthenticatedHttpRequest, review_item: ReviewItem, *, status: 
 @require_GET
 def review_item_row(request: AuthenticatedHttpRequest, item_id: int) -> HttpResponse:
     """One item's row: what "cancel" swaps back in."""
-    return _row(request, review_item_access(request, item_id))
+    return _row(request, review_item_access(request, item_id, counts=True))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
-    item = review_item_access(request, item_id, edit=True)
+    item = review_item_access(request, item_id, edit=True, counts=True)
     form = ReviewItemForm(request.POST or None, item=item)
     stale = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.review_item_update(
+            updated = services.review_item_update(
                 item=item, user=request.user, changes=form.changes(), expected_version=form.cleaned_data["version"]
             )
         except StaleEdit as refused:
@@ -115,7 +117,9 @@ def review_item_edit(request: HtmxHttpRequest, item_id: int) -> HttpResponse:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            return _row(request, item) if request.htmx else redirect(item.review)
+            # An edit changes neither count: the row is the saved item with the counts read on the way in.
+            updated.evidence_count, updated.comment_count = item.evidence_count, item.comment_count  # type: ignore[attr-defined]
+            return _row(request, updated) if request.htmx else redirect(item.review)
     context = {"item": item, "form": form, "stale": stale}
     template = f"{PAGE}#item-form" if request.htmx else "diligence/review_item_form.html"
     return render(request, template, context, status=409 if stale else 200)

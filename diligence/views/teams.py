@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from diligence.selectors.dashboard import team_dashboard
-from diligence.views.links import id_url
 from teams import access, selectors
 from teams.http import AuthenticatedHttpRequest
+from teams.links import id_url
 
 
 @login_required

@@ -12,7 +12,7 @@ from diligence.models import Finding, FindingKind, ReviewItem, Severity
 from diligence.rules.verdict import verdict_from
 from diligence.selectors import dashboard as selectors
 from diligence.selectors.dashboard import team_dashboard
-from diligence.selectors.reviews import checklist_gate
+from diligence.selectors.reviews import checklist_gate, progress_by_question
 from diligence.services.checklists import review_start
 from tests.factories import AssetFactory
 
@@ -138,3 +138,23 @@ def test_dashboard_rows_escape_what_people_wrote_and_cut_item_texts_at_80_charac
     assert "<td>&lt;i&gt;" + "x" * 76 + "…</td>" in body  # 79 characters and the ellipsis
     assert "<td>Lei &lt;Lead&gt;</td>" in body and '<span class="badge st-blocked">Blocked</span>' in body
     assert "Nothing overdue." in body  # an empty list still says so
+
+
+def test_progress_per_question_counts_every_live_item_of_the_teams_reviews(world):
+    today = dt.date(2026, 6, 1)
+    first = review_start(asset=AssetFactory(team=world.phoenix), user=None)
+    second = review_start(asset=AssetFactory(team=world.phoenix), user=None)
+    review_start(asset=AssetFactory(team=world.atlas), user=None)  # another team's: not counted
+    a, b, c = first.items.order_by("pk")[:3]
+    ReviewItem.objects.filter(pk=a.pk).update(status=ReviewItem.Status.DONE, due_on=today - dt.timedelta(days=2))
+    ReviewItem.objects.filter(pk=b.pk).update(status=ReviewItem.Status.BLOCKED, due_on=today - dt.timedelta(days=2))
+    ReviewItem.objects.filter(pk=c.pk).update(archived_at=timezone.now())
+    ReviewItem.objects.filter(pk=second.items.order_by("pk")[0].pk).update(due_on=today - dt.timedelta(days=1))
+
+    progress = team_dashboard(team=world.phoenix, today=today).progress
+
+    assert progress == progress_by_question(ReviewItem.objects.filter(review__team=world.phoenix), today=today)
+    live = ReviewItem.objects.filter(review__team=world.phoenix, archived_at__isnull=True).count()
+    assert sum(p.total for p in progress) == live == 2 * first.items.count() - 1
+    assert (sum(p.finished for p in progress), sum(p.blocked for p in progress)) == (1, 1)
+    assert sum(p.overdue for p in progress) == 2  # the blocked item and the second review's; the done one is not

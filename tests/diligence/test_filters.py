@@ -9,6 +9,7 @@ from django.http import QueryDict
 
 from diligence.filters import ReviewItemFilter
 from diligence.models import ReviewItem
+from diligence.selectors import reviews as selectors
 from diligence.services.checklists import review_start
 from tests.factories import AssetFactory
 
@@ -64,3 +65,21 @@ def test_no_filter_lists_every_live_item_in_checklist_order(world, review):
     filters = filtered(review, world.member, "")
     assert not filters.active
     assert keys(filters) == list(review.items.order_by("order", "pk").values_list("pk", flat=True))
+
+
+def test_the_progress_counted_from_the_unfiltered_list_is_the_progress_counted_in_sql(world, review):
+    first, second, third, fourth = review.items.order_by("pk")[:4]
+    ReviewItem.objects.filter(pk=fourth.pk).update(
+        status="not_applicable", na_reason="No such site", due_on=TODAY - dt.timedelta(days=3)
+    )
+    archived = review.items.order_by("-pk")[0]
+    ReviewItem.objects.filter(pk=archived.pk).update(archived_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    unfiltered = filtered(review, world.member, "")
+    assert not unfiltered.active
+    from_items = selectors.progress_of_items(list(unfiltered.results), today=TODAY)
+    in_sql = selectors.progress_by_question(review.items.all(), today=TODAY)
+    assert from_items == in_sql
+    # Not vacuous: the fixture's overdue, blocked and finished items are in the counts, the archived one is not.
+    assert sum(p.overdue for p in in_sql) == 2 and sum(p.blocked for p in in_sql) == 1
+    assert sum(p.finished for p in in_sql) == 2
+    assert sum(p.total for p in in_sql) == review.items.count() - 1

@@ -139,6 +139,6 @@ def test_dashboard_query_count_does_not_grow_with_assets(world, client_as):
     add_assets(8)
     with CaptureQueriesContext(connection) as many:
         client.get(url)
-    # Session, user and roles; the team; the findings per asset; the unfinished critical items per asset; the due
-    # lists; the progress; the members.
-    assert len(many) == len(few) == 9
+    # Session, user and roles; the team; the findings per asset; the checklists (the progress, and the unfinished
+    # critical items per asset); the due lists; the members.
+    assert len(many) == len(few) == 8

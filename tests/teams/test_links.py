@@ -1,4 +1,4 @@
-"""Row links built from one reversal (``diligence.views.links.id_url``) are exactly what ``reverse()`` gives."""
+"""Row links built from one reversal (``teams.links.id_url``) are exactly what ``reverse()`` gives."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.urls import path, register_converter, reverse
 
-from diligence.views.links import id_url
+from teams.links import id_url
 from tests.urlwalk import iter_routes
 
 IDS = (1, 42, 2_147_483_646, 10**12)
