@@ -1,7 +1,7 @@
 """Load from a second process: wrk on loopback against gunicorn, logged-in users of several teams reading the asset
 list, asset pages, review pages and dashboards. First a bounded load (users who read each page for a second), then a
-saturation run: no think time, connections doubled until p95 passes 300 ms, for the page mix and for the bare view
-on the same server."""
+saturation run: no think time, connections doubled until p95 passes 300 ms, for the page mix, for the layout alone
+(the ceiling of any page: what every page pays before its own rows) and for the bare view on the same server."""
 
 from __future__ import annotations
 
@@ -116,8 +116,10 @@ def measure(teams: list[TeamSubjects], *, users: int, seconds: int, max_connecti
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     with server(workdir) as port:
         mix = [(_session_cookie(s), path) for s in teams[:users] for path in _paths(s)]
-        bare = [(cookie, reverse("bench_bare")) for cookie in dict.fromkeys(cookie for cookie, _path in mix)]
-        for cookie, path in [*mix, *bare]:
+        cookies = list(dict.fromkeys(cookie for cookie, _path in mix))
+        bare = [(cookie, reverse("bench_bare")) for cookie in cookies]
+        layout = [(cookie, reverse("bench_layout")) for cookie in cookies]
+        for cookie, path in [*mix, *layout, *bare]:
             _check(port, cookie, path)
         figures = _wrk(wrk, port, mix, connections=users, seconds=seconds, think_ms=THINK_MS)
         load = {
@@ -127,8 +129,9 @@ def measure(teams: list[TeamSubjects], *, users: int, seconds: int, max_connecti
             **{k: figures[k] for k in ("seconds", "requests", "rps", "p50_ms", "p95_ms", "p99_ms", "errors")},
         }
         pages = _saturate(wrk, port, mix, max_connections=max_connections, seconds=step_seconds)
+        stack = _saturate(wrk, port, layout, max_connections=max_connections, seconds=step_seconds)
         floor = _saturate(wrk, port, bare, max_connections=max_connections, seconds=step_seconds)
-    return {"load": load, "saturation": _saturation(pages, floor)}
+    return {"load": load, "saturation": _saturation(pages, stack, floor)}
 
 
 def _saturate(wrk: str, port: int, mix: list[tuple[str, str]], *, max_connections: int, seconds: int) -> list[dict]:
@@ -144,14 +147,15 @@ def _saturate(wrk: str, port: int, mix: list[tuple[str, str]], *, max_connection
     return steps
 
 
-def _saturation(pages: list[dict], bare: list[dict]) -> dict[str, object]:
-    """The highest requests per second with p95 under the limit (and no errors), for the pages and the bare view."""
+def _saturation(pages: list[dict], stack: list[dict], bare: list[dict]) -> dict[str, object]:
+    """The highest requests per second with p95 under the limit (and no errors), for the pages, the layout alone and
+    the bare view."""
 
     def best(steps: list[dict]) -> dict:
         fit = [s for s in steps if s["p95_ms"] <= SATURATION_P95_MS and not s["errors"]]
         return max(fit, key=lambda s: s["rps"]) if fit else {"rps": 0.0, "p95_ms": None, "connections": None}
 
-    top, floor = best(pages), best(bare)
+    top, layout, floor = best(pages), best(stack), best(bare)
     return {
         "rps": top["rps"],
         "p95_ms": top["p95_ms"],
@@ -160,8 +164,11 @@ def _saturation(pages: list[dict], bare: list[dict]) -> dict[str, object]:
         "bare_p95_ms": floor["p95_ms"],
         "bare_connections": floor["connections"],
         "ratio": round(top["rps"] / floor["rps"], 2) if floor["rps"] else 0.0,
+        "stack_rps": layout["rps"],
+        "stack_ratio": round(layout["rps"] / floor["rps"], 2) if floor["rps"] else 0.0,
         "p95_limit_ms": SATURATION_P95_MS,
         "gunicorn_workers": RECOMMENDED_WORKERS,
         "steps": pages,
+        "stack_steps": stack,
         "bare_steps": bare,
     }

@@ -7,6 +7,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.template import Context, Engine
@@ -231,13 +232,39 @@ def measure_stack(subjects: TeamSubjects, *, runs: int) -> dict[str, float]:
     return {"ms": ms["stack"], "bare_ms": ms["bare"], "ratio_to_bare": _ratio(ms["stack"], ms["bare"])}
 
 
+class DatabaseTime:
+    """The seconds a connection spends in the database (sending, waiting, reading), summed over the requests it wraps:
+    a page's time less this is what Python spent on it."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 def measure(page: Page, subjects: TeamSubjects, *, runs: int) -> dict[str, float | str]:
     """The page, its raw floor and the layout alone, taking turns: ``ratio`` is the page against its floor,
-    ``ratio_to_stack`` against the layout plus that floor (what the page would cost with no overhead of its own)."""
+    ``ratio_to_stack`` against the layout plus that floor (what the page would cost with no overhead of its own),
+    ``db_ms`` the median time the page's queries spent in the database."""
     client, layout = client_for(subjects), client_for(subjects)
+    database: list[float] = []
+
+    def timed_page(n: int) -> float:
+        spent = DatabaseTime()
+        with connection.execute_wrapper(spent):
+            seconds = request(client, page, subjects, n)
+        if n >= WARM_UP:
+            database.append(spent.seconds)
+        return seconds
+
     ms = interleaved(
         {
-            "page": lambda n: request(client, page, subjects, n),
+            "page": timed_page,
             "floor": lambda n: floor_once(page, subjects),
             "stack": lambda n: request(layout, STACK, subjects, n),
         },
@@ -249,6 +276,7 @@ def measure(page: Page, subjects: TeamSubjects, *, runs: int) -> dict[str, float
         "stack_ms": ms["stack"],
         "ratio": _ratio(ms["page"], ms["floor"]),
         "ratio_to_stack": _ratio(ms["page"], ms["stack"] + ms["floor"]),
+        "db_ms": median_ms(database),
         "runs": runs,
         "measured_at": timezone.now().isoformat(timespec="seconds"),
     }

@@ -50,6 +50,8 @@ def test_bench_small_runs_every_measurement_and_writes_its_results(tmp_path):
         assert page["queries_small"] == page["queries_full"] > 0, name
         assert page["ms"] > 0 and page["floor_ms"] > 0 and page["ratio"] > 0, name
         assert page["stack_ms"] > 0 and page["ratio_to_stack"] > 0, name
+        # The time its queries spent in the database, measured within the page's own requests.
+        assert 0 < page["db_ms"] <= page["ms"], name
         if name == "search":  # measured at full scale only (indexing ten times the portfolio takes too long)
             assert "large" not in page
             continue
@@ -68,6 +70,7 @@ def test_bench_small_runs_every_measurement_and_writes_its_results(tmp_path):
         limit = saturation["p95_limit_ms"]
         for steps, rps in (
             (saturation["steps"], saturation["rps"]),
+            (saturation["stack_steps"], saturation["stack_rps"]),
             (saturation["bare_steps"], saturation["bare_rps"]),
         ):
             # Connections doubled from one, stopping at the first step whose p95 passed the limit; the figure reported
@@ -78,6 +81,7 @@ def test_bench_small_runs_every_measurement_and_writes_its_results(tmp_path):
             assert rps == max((step["rps"] for step in steps if step["p95_ms"] <= limit), default=0.0)
         if saturation["bare_rps"]:
             assert saturation["ratio"] == round(saturation["rps"] / saturation["bare_rps"], 2)
+            assert saturation["stack_ratio"] == round(saturation["stack_rps"] / saturation["bare_rps"], 2)
     assert "| page search |" in result.stdout and "full scale only" in result.stdout
     assert "| page review |" in result.stdout and "| the layout alone |" in result.stdout and "Wrote" in result.stdout
     # The scratch database is gone again.
