@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -19,7 +21,7 @@ from assets.models import Asset
 from diligence.models import Finding, QuestionKey, Review, ReviewItem, Severity
 from diligence.models.checklists import Criticality
 from diligence.rules.verdict import ANSWERS, light_conditions, overall_light
-from diligence.selectors.reviews import FINISHED, QuestionProgress
+from diligence.selectors.reviews import FINISHED, QuestionProgress, progress_counts
 from teams.models import DealTeam
 
 DUE_SOON_DAYS = 7
@@ -106,20 +108,13 @@ def _checklist_counts(team: DealTeam, today: dt.date) -> ChecklistCounts:
     reviews and their items (grouped by asset and question), apart from the findings' aggregate: as a correlated
     subquery there it would be grouped on and run once per finding row."""
     live = Q(items__archived_at__isnull=True)
-    finished = Q(items__status__in=FINISHED)
-    rows = (
+    critical = Q(items__template_item__criticality=Criticality.CRITICAL) & ~Q(items__status__in=FINISHED)
+    # Typed as plain mappings: the stubs see only the annotations named here, not those ``progress_counts`` adds.
+    rows: Iterable[Mapping[str, Any]] = (
         Review.objects.filter(team=team)
         .order_by()
         .values("asset_id", "items__question")
-        .annotate(
-            total=Count("items", filter=live),
-            finished=Count("items", filter=live & finished),
-            blocked=Count("items", filter=live & Q(items__status=ReviewItem.Status.BLOCKED)),
-            overdue=Count("items", filter=live & Q(items__due_on__lt=today) & ~finished),
-            critical=Count(
-                "items", filter=live & Q(items__template_item__criticality=Criticality.CRITICAL) & ~finished
-            ),
-        )
+        .annotate(**progress_counts(today=today, via="items"), critical=Count("items", filter=live & critical))
     )
     progress = {key: QuestionProgress(key, label) for key, label in QuestionKey.choices}
     critical_unfinished: dict[int, int] = {}

@@ -93,18 +93,27 @@ class QuestionProgress:
         return round(100 * self.finished / self.total) if self.total else 0
 
 
+def progress_counts(*, today: dt.date, via: str = "") -> dict[str, Count]:
+    """What ``QuestionProgress`` counts (live items; of them finished, blocked, overdue) as aggregates over the items
+    reached through ``via``: "" where the rows are the items, "items" where they are their reviews."""
+
+    def lookup(name: str) -> str:
+        return f"{via}__{name}" if via else name
+
+    counted = via or "pk"
+    live = Q(**{lookup("archived_at__isnull"): True})
+    finished = Q(**{lookup("status__in"): FINISHED})
+    return {
+        "total": Count(counted, filter=live),
+        "finished": Count(counted, filter=live & finished),
+        "blocked": Count(counted, filter=live & Q(**{lookup("status"): ReviewItem.Status.BLOCKED})),
+        "overdue": Count(counted, filter=live & Q(**{lookup("due_on__lt"): today}) & ~finished),
+    }
+
+
 def progress_by_question(items: QuerySet[ReviewItem], *, today: dt.date) -> list[QuestionProgress]:
     """Items finished (done or not applicable), blocked and overdue per question, in one aggregate query."""
-    rows = (
-        items.filter(archived_at__isnull=True)
-        .values("question")
-        .annotate(
-            total=Count("pk"),
-            finished=Count("pk", filter=Q(status__in=FINISHED)),
-            blocked=Count("pk", filter=Q(status=ReviewItem.Status.BLOCKED)),
-            overdue=Count("pk", filter=Q(due_on__lt=today) & ~Q(status__in=FINISHED)),
-        )
-    )
+    rows = items.filter(archived_at__isnull=True).values("question").annotate(**progress_counts(today=today))
     by_key: dict[str, Mapping[str, Any]] = {row["question"]: row for row in rows}
     return [
         QuestionProgress(key, label, **{k: v for k, v in by_key.get(key, {}).items() if k != "question"})
