@@ -22,7 +22,7 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 
 from assets import deadlines, kinds
@@ -75,7 +75,10 @@ def fact_get_for_user_or_404[F: VersionedFact](*, user: AnyUser, model: type[F],
 
 # --- the asset list ------------------------------------------------------------------------------------------
 
-OPEN_FINDING_STATUSES = ("open", "acknowledged", "mitigated")
+# Each asset's active findings by severity, kept per asset by the diligence app (its ``AssetStanding``) and reached
+# here through the relation, not an import: an asset without a kept row has no findings.
+_STANDING = Asset._meta.get_field("standing").related_model
+SEVERITY_COUNTS = [f"standing__{f.name}" for f in _STANDING._meta.fields if f.name.startswith("severity_")]
 
 
 class SubqueryCount(Subquery):
@@ -100,16 +103,13 @@ class AssetCounts(TypedDict):
 def asset_list(*, user: AnyUser) -> QuerySet[WithAnnotations[Asset, AssetCounts]]:
     """The assets the user may see, by code, with the counts the list shows annotated (one query); the list's
     search, filters and sorts are ``assets.filters.AssetFilter``."""
-    # Findings belong to the diligence app; they are reached here through the relation, not an import.
-    finding_model = Asset._meta.get_field("findings").related_model
-    open_findings = finding_model._default_manager.filter(asset=OuterRef("pk"), status__in=OPEN_FINDING_STATUSES)
     studies = Study.objects.filter(asset=OuterRef("pk"))
     return (
         assets_visible_to(user)
         .select_related("team", "originator")
         .annotate(
-            red_flags=SubqueryCount(open_findings.filter(severity="high")),
-            open_findings=SubqueryCount(open_findings),
+            red_flags=Coalesce(F("standing__severity_high"), 0),
+            open_findings=Coalesce(sum((F(name) for name in SEVERITY_COUNTS[1:]), F(SEVERITY_COUNTS[0])), 0),
             study_count=SubqueryCount(studies),
             iit_count=SubqueryCount(studies.filter(sponsor_type__in=Study.INVESTIGATOR_INITIATED)),
             site_count=SubqueryCount(StudySite.objects.filter(study__asset=OuterRef("pk"))),

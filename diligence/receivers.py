@@ -1,19 +1,22 @@
 """Findings follow the facts: recomputed in the same transaction as the write that changed them. Stored files
 follow their rows: deleted after the deletion commits (``diligence.stored_files``). A membership change someone made
 reaches the team's leads and the person concerned, read from the history record simple-history writes for it (so the
-admin, services and bare saves in a request alike are heard)."""
+admin, services and bare saves in a request alike are heard). Each asset's kept standing follows the saves and deletes
+of its findings and checklist items (``diligence.services.standing``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
 from assets.dry_run import dry_run_current
-from assets.models import RegistryRecordVersion
+from assets.models import Asset, RegistryRecordVersion
 from assets.signals import facts_changed, registry_version_arrived, registry_version_decided, shared_facts_changed
+from diligence.models import Finding, Review, ReviewItem
 from diligence.services import events
 from diligence.services.findings import (
     findings_active_snapshot,
@@ -26,8 +29,9 @@ from diligence.services.notifications import (
     notify_registry_version,
     notify_shared_fact_change,
 )
+from diligence.services.standing import CHECKLIST, FINDINGS, standings_refresh
 from diligence.stored_files import FILE_FIELDS, files_delete_after_commit
-from teams.models import Membership
+from teams.models import DealTeam, Membership
 
 
 @receiver(facts_changed, dispatch_uid="diligence.recompute_findings")
@@ -77,3 +81,55 @@ def tell_of_membership_change(sender: object, *, instance: Membership, history_i
     membership_change_notify(membership=instance, change=history_instance.history_type, actor=actor)
     role = None if history_instance.history_type == "-" else instance.get_role_display().lower()
     events.membership_changed(team=instance.team, user=instance.user, role=role, actor=actor)
+
+
+# What the standing counts of a finding and of an item: a save that names its fields and none of these changes nothing.
+FINDING_COUNTED = frozenset({"status", "severity", "kind"})
+ITEM_COUNTED = frozenset({"status", "archived_at", "template_item"})
+
+
+def _counted(update_fields: frozenset[str] | None, counted: frozenset[str]) -> bool:
+    return update_fields is None or bool(counted & update_fields)
+
+
+def _asset_going(origin: object) -> bool:
+    """Whether a delete cascades from the asset itself or its team: the standing row goes with the asset, and
+    counting it again mid-delete would write a row for an asset about to be gone."""
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return model in (Asset, DealTeam)
+
+
+@receiver(post_save, sender=Finding, dispatch_uid="diligence.standing.finding_saved")
+def finding_counted(sender: type, instance: Finding, update_fields: frozenset[str] | None, **kwargs: object) -> None:
+    if _counted(update_fields, FINDING_COUNTED):
+        standings_refresh({instance.asset_id}, parts={FINDINGS})
+
+
+@receiver(post_delete, sender=Finding, dispatch_uid="diligence.standing.finding_deleted")
+def finding_uncounted(sender: type, instance: Finding, origin: object = None, **kwargs: object) -> None:
+    if not _asset_going(origin):
+        standings_refresh({instance.asset_id}, parts={FINDINGS})
+
+
+@receiver(post_save, sender=ReviewItem, dispatch_uid="diligence.standing.item_saved")
+def item_counted(sender: type, instance: ReviewItem, update_fields: frozenset[str] | None, **kwargs: object) -> None:
+    if _counted(update_fields, ITEM_COUNTED):
+        standings_refresh({instance.review.asset_id}, parts={CHECKLIST})
+
+
+@receiver(post_delete, sender=ReviewItem, dispatch_uid="diligence.standing.item_deleted")
+def item_uncounted(sender: type, instance: ReviewItem, origin: object = None, **kwargs: object) -> None:
+    if not _asset_going(origin):
+        standings_refresh({instance.review.asset_id}, parts={CHECKLIST})
+
+
+@receiver(post_save, sender=Review, dispatch_uid="diligence.standing.review_saved")
+def review_counted(sender: type, instance: Review, created: bool, **kwargs: object) -> None:
+    if created:  # an asset with a review, even one without items yet, is reviewed
+        standings_refresh({instance.asset_id}, parts={CHECKLIST})
+
+
+@receiver(post_delete, sender=Review, dispatch_uid="diligence.standing.review_deleted")
+def review_uncounted(sender: type, instance: Review, origin: object = None, **kwargs: object) -> None:
+    if not _asset_going(origin):
+        standings_refresh({instance.asset_id}, parts={CHECKLIST})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -293,3 +294,36 @@ def pytest_testnodedown(node: Any, error: object) -> None:
         merged = AxeLog()
         merged.pages = {**(AxeLog.written or {}).get("pages", {}), **handed["axe_pages"]}
         merged.write()
+
+
+def _database_fixture(request: pytest.FixtureRequest) -> str | None:
+    """The database fixture a test uses, if any: ``transactional_db`` for one that commits, else ``db``."""
+    names = request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
+        return "transactional_db"
+    if "db" in names or marker is not None:
+        return "db"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def standings_match_their_rows(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every test that used the database, each asset's kept standing equals a fresh count of its rows: a
+    write path that forgets to refresh it fails whichever test takes that path, rather than leaving the dashboard to
+    show counts the rows do not hold. (A test that writes with a queryset ``update()``, which sends no signal,
+    counts again itself, as the services do after their bulk writes.)"""
+    database = _database_fixture(request)
+    if database is not None:
+        request.getfixturevalue(database)  # set up first, so it is torn down after this check
+    yield
+    if database is None:
+        return
+    from django.db import connection
+
+    from diligence.services.standing import standings_differing
+
+    if connection.needs_rollback or connection.connection is None:
+        return  # the test ended inside a failed transaction, or closed the connection: nothing can be read
+    wrong = standings_differing()
+    assert not wrong, f"kept standing differs from the rows (asset: (kept, counted)): {wrong}"

@@ -29,6 +29,7 @@ from diligence.models import (
 )
 from diligence.search.index import search_index_rebuild
 from diligence.services.findings import findings_recompute
+from diligence.services.standing import standings_rebuild
 from teams.models import DealTeam, Membership, User
 
 BATCH = 2_000
@@ -280,6 +281,12 @@ def build(scale: Scale, *, prefix: str, seed: int = 7) -> World:
         ReviewItem.objects.bulk_create(batch, batch_size=BATCH)
         item_count += len(batch)
     world.seconds["reviews"] = (timezone.now() - started).total_seconds()
+
+    # Written in bulk, the reviews and items sent no signal: their standing is counted here, and each asset's
+    # findings recompute below keeps its findings' part.
+    started = timezone.now()
+    standings_rebuild(asset_ids=[asset.pk for asset in assets])
+    world.seconds["standings"] = (timezone.now() - started).total_seconds()
 
     started = timezone.now()
     for asset in assets:

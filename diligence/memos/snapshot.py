@@ -21,9 +21,10 @@ from diligence.memos.facts import evidence_matrix, hgr_table, registration_plan,
 from diligence.memos.timelines import timelines
 from diligence.models import Finding, QuestionKey, ReviewItem
 from diligence.models.checklists import Criticality
+from diligence.progress import FINISHED
 from diligence.rules.citations import CITATIONS
 from diligence.rules.verdict import QuestionLight, verdict_from
-from diligence.selectors.reviews import FINISHED, asset_findings, checklist_gate
+from diligence.selectors.reviews import asset_findings, checklist_gate
 
 if TYPE_CHECKING:
     from diligence.models import Review

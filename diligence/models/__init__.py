@@ -18,10 +18,12 @@ from diligence.models.notifications import Notification, NotificationPreference
 from diligence.models.policy import HousePolicy
 from diligence.models.requests import AnswerFile, CounterpartyRequest, RequestList, RequestMessage
 from diligence.models.search import SearchEntry, SearchKind
+from diligence.models.standing import AssetStanding
 from diligence.models.webhooks import TeamWebhook, WebhookDelivery
 
 __all__ = [
     "AnswerFile",
+    "AssetStanding",
     "CounterpartyRequest",
     "ChecklistTemplate",
     "Evidence",

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from diligence.models import Evidence, Finding, QuestionKey, Review, ReviewItem, TemplateVersion
-from diligence.models.checklists import Criticality
 from diligence.models.findings import SEVERITY_ORDER
+from diligence.progress import FINISHED, critical_unfinished, progress_counts
 from diligence.rules.verdict import ChecklistGate
 from diligence.selectors.requests import requests_of_item
 from diligence.services.checklists import TemplateDiff, template_diff
@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from teams.models import User
 
     AnyUser = User | AnonymousUser
-
-FINISHED = (ReviewItem.Status.DONE, ReviewItem.Status.NOT_APPLICABLE)
 
 
 def review_get_for_user_or_404(*, user: AnyUser, review_id: int) -> Review:
@@ -91,24 +89,6 @@ class QuestionProgress:
     @property
     def percent(self) -> int:
         return round(100 * self.finished / self.total) if self.total else 0
-
-
-def progress_counts(*, today: dt.date, via: str = "") -> dict[str, Count]:
-    """What ``QuestionProgress`` counts (live items; of them finished, blocked, overdue) as aggregates over the items
-    reached through ``via``: "" where the rows are the items, "items" where they are their reviews."""
-
-    def lookup(name: str) -> str:
-        return f"{via}__{name}" if via else name
-
-    counted = via or "pk"
-    live = Q(**{lookup("archived_at__isnull"): True})
-    finished = Q(**{lookup("status__in"): FINISHED})
-    return {
-        "total": Count(counted, filter=live),
-        "finished": Count(counted, filter=live & finished),
-        "blocked": Count(counted, filter=live & Q(**{lookup("status"): ReviewItem.Status.BLOCKED})),
-        "overdue": Count(counted, filter=live & Q(**{lookup("due_on__lt"): today}) & ~finished),
-    }
 
 
 def progress_by_question(items: QuerySet[ReviewItem], *, today: dt.date) -> list[QuestionProgress]:
@@ -230,10 +210,7 @@ def checklist_gate(*, asset_id: int) -> ChecklistGate:
         return ChecklistGate(started=False)
     unfinished: dict[str, list[str]] = {}
     rows = (
-        ReviewItem.objects.filter(
-            review__asset_id=asset_id, archived_at__isnull=True, template_item__criticality=Criticality.CRITICAL
-        )
-        .exclude(status__in=FINISHED)
+        ReviewItem.objects.filter(critical_unfinished(), review__asset_id=asset_id)
         .order_by("order", "pk")
         .values_list("question", "template_item__text")
     )

@@ -28,6 +28,7 @@ from diligence.models import (
     TemplateVersion,
 )
 from diligence.services import events
+from diligence.services.standing import CHECKLIST, standings_deferred, standings_refresh
 from diligence.uploads import check_upload
 from teams import access
 
@@ -201,12 +202,14 @@ def review_start(*, asset: Asset, user: User | None, template: ChecklistTemplate
     existing = Review.objects.filter(asset=asset, template=version.template).first()
     if existing is not None:
         return existing
-    review = Review.objects.create(
-        team_id=asset.team_id, asset=asset, template=version.template, template_version=version, created_by=user
-    )
-    items = TemplateItem.objects.filter(version=version).select_related("question")
-    # With their first history records: a stale edit is merged against the version it began from (stale_merge).
-    bulk_create_with_history([_review_item(review, item) for item in items], ReviewItem, default_user=user)
+    with standings_deferred():
+        review = Review.objects.create(
+            team_id=asset.team_id, asset=asset, template=version.template, template_version=version, created_by=user
+        )
+        items = TemplateItem.objects.filter(version=version).select_related("question")
+        # With their first history records: a stale edit is merged against the version it began from (stale_merge).
+        bulk_create_with_history([_review_item(review, item) for item in items], ReviewItem, default_user=user)
+        standings_refresh({asset.pk}, parts={CHECKLIST})  # written in bulk, the items sent no signal
     return review
 
 
@@ -221,7 +224,11 @@ class UpgradeResult:
 def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
     """Move a review to its template's latest published version. Answers on unchanged and reworded items carry
     over; items removed or changed are archived (never deleted) and changed ones start afresh."""
-    review = Review.objects.select_for_update().get(pk=review.pk)
+    with standings_deferred():  # the items are saved one by one: the asset is counted once, at the end
+        return _upgrade(Review.objects.select_for_update().get(pk=review.pk), user)
+
+
+def _upgrade(review: Review, user: User | None) -> UpgradeResult:
     latest = review.template.latest_published()
     if latest is None or latest.number <= review.template_version.number:
         raise ValidationError("This review already uses the latest published version.")
@@ -242,6 +249,7 @@ def review_upgrade(*, review: Review, user: User | None) -> UpgradeResult:
         _review_item(review, new) for _old, new in diff.changed
     ]
     bulk_create_with_history(fresh, ReviewItem, default_user=user)
+    standings_refresh({review.asset_id}, parts={CHECKLIST})  # written in bulk, the fresh items sent no signal
     review.template_version, review.upgraded_at = latest, now
     review.save(update_fields=["template_version", "upgraded_at"])
     return UpgradeResult(carried=len(diff.carried), added=len(fresh), archived=len(to_archive))
@@ -286,7 +294,8 @@ def review_item_update(
     current.full_clean(exclude=ITEM_FIELDS_FIXED, validate_constraints=False)
     current.version += 1
     current._history_user = user  # simple-history's documented hook for the actor
-    current.save()
+    # The fields named only: an edit that leaves the status alone leaves the asset's kept standing alone too.
+    current.save(update_fields=[*changes, "na_reason", "version", "updated_at"])
     if current.assignee_id != assignee_before:
         events.item_assigned(item=current, actor=user)
     return current
@@ -321,7 +330,7 @@ def review_items_bulk_update(
             item.due_on = due_on
         item.version += 1
         item._history_user = user
-        item.save()
+        item.save(update_fields=["assignee", "due_on", "version", "updated_at"])  # nothing the standing counts
         if changed_hands:
             events.item_assigned(item=item, actor=user)
     return len(items)

@@ -16,6 +16,7 @@ from diligence.models import Finding
 from diligence.rules import RuleFinding, evaluate
 from diligence.rules.facts import load_asset_facts
 from diligence.services import queue
+from diligence.services.standing import FINDINGS, standings_refresh
 
 if TYPE_CHECKING:
     from teams.models import User
@@ -99,6 +100,8 @@ def findings_recompute(*, asset_id: int, today: dt.date | None = None) -> Findin
         bulk_create_with_history(delta.raised, Finding, batch_size=500)
     if changed:
         bulk_update_with_history(changed, Finding, fields=[*UPDATED_FIELDS], batch_size=500)
+    if delta.raised or changed:  # written in bulk, the findings sent no signal
+        standings_refresh({asset_id}, parts={FINDINGS})
     delta.active = len(seen)
     return delta
 

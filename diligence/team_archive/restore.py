@@ -45,6 +45,7 @@ from diligence.models import (
     TemplateQuestion,
     TemplateVersion,
 )
+from diligence.services.standing import CHECKLIST, standings_deferred, standings_refresh
 from diligence.team_archive.export import template_version_document
 from diligence.team_archive.layout import (
     FINDINGS,
@@ -86,7 +87,8 @@ def team_restore(*, path: Path) -> RestoreResult:
     with archive_open(path) as archive:
         written: list[tuple[Storage, str]] = []
         try:
-            with transaction.atomic():
+            # Findings are saved one by one: each asset's standing is counted once, at the end.
+            with transaction.atomic(), standings_deferred():
                 restorer = _Restorer(archive, written)
                 team = restorer.run()
         except BaseException:
@@ -298,6 +300,7 @@ class _Restorer:
             for d in documents
         ]
         items = bulk_create_with_history(items, ReviewItem)
+        standings_refresh({review.asset_id}, parts={CHECKLIST})  # written in bulk: no signal
         for item, document in zip(items, documents, strict=True):
             item.updated_at = parse_moment(document["updated_at"])  # written after, so auto_now cannot replace it
         ReviewItem.objects.bulk_update(items, ["updated_at"])

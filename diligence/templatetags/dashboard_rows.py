@@ -11,9 +11,8 @@ from html import escape
 from django import template
 from django.utils.safestring import SafeString, mark_safe
 
-from assets.models import Asset
 from diligence.models import ReviewItem
-from diligence.selectors.dashboard import DueItem
+from diligence.selectors.dashboard import AssetAnswer, DueItem
 
 register = template.Library()
 
@@ -22,12 +21,13 @@ TEXT_LENGTH = 80
 
 
 @register.simple_tag
-def asset_answer_rows(assets: list[tuple[Asset, str, str]]) -> SafeString:
+def asset_answer_rows(assets: list[AssetAnswer]) -> SafeString:
     """One row per asset: its code (linking to its findings, ``findings_url`` set by the view), name and answer."""
     rows = [
-        f'<tr><td><a href="{escape(asset.findings_url)}">{escape(asset.code)}</a></td>'  # type: ignore[attr-defined]
-        f'<td>{escape(asset.name)}</td><td><span class="badge {escape(light)}">{escape(answer)}</span></td></tr>'
-        for asset, light, answer in assets
+        f'<tr><td><a href="{escape(asset.findings_url)}">{escape(asset.code)}</a></td>'
+        f'<td>{escape(asset.name)}</td><td><span class="badge {escape(asset.light)}">{escape(asset.answer)}</span>'
+        "</td></tr>"
+        for asset in assets
     ]
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
 

@@ -29,11 +29,11 @@ def team_home(request: AuthenticatedHttpRequest, team_slug: str) -> HttpResponse
     team = access.team_access(request, team_slug)
     dashboard = team_dashboard(team=team, today=timezone.localdate())
     review_url, findings_url = id_url("diligence:review_detail"), id_url("diligence:asset_findings")
-    # Attributes added for the template alone, which the models do not declare.
+    # Links, which the selector leaves to the view.
     for item in (*dashboard.overdue, *dashboard.due_soon):
         item.review_url = review_url(item.review_id)
-    for asset, _light, _answer in dashboard.assets:
-        asset.findings_url = findings_url(asset.pk)  # type: ignore[attr-defined]
+    for asset in dashboard.assets:
+        asset.findings_url = findings_url(asset.pk)
     context = {
         "team": team,
         "dashboard": dashboard,

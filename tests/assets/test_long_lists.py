@@ -10,6 +10,7 @@ from django.utils import timezone
 from assets.models import Hospital, StudySite
 from assets.selectors import SITES_SHOWN
 from diligence.models import Finding
+from diligence.services.standing import standings_rebuild
 from diligence.views.findings import FINDINGS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,7 @@ def test_the_findings_tab_shows_a_page_of_findings_at_a_time(world, client_as):
         )
         for n in range(120)
     )
+    standings_rebuild(asset_ids=[facts.asset.pk])  # written in bulk: no signal
     total = Finding.objects.filter(asset=facts.asset).count()
     url = reverse("diligence:asset_findings", args=[facts.asset.pk])
     page = client_as("member").get(url, headers={"HX-Request": "true"}).content.decode()

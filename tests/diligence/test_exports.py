@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from diligence.models import Finding
 from diligence.selectors.reviews import asset_findings
 from diligence.services.findings import findings_recompute
+from diligence.services.standing import standings_rebuild
 from tests.factories import AssetFactory, StudyFactory, StudySiteFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +83,7 @@ def test_an_assets_findings_export_as_its_findings_tab_lists_them(world, client_
     StudySiteFactory(study=world.facts.study)
     findings_recompute(asset_id=asset.pk)
     Finding.objects.filter(pk=world.facts.finding.pk).update(note="@SUM(A1:A9)", status=Finding.Status.ACKNOWLEDGED)
+    standings_rebuild()  # the update sends no signal
     shown = asset_findings(asset_id=asset.pk)
     rows = csv_rows(client_as("partner").get(reverse("diligence:asset_findings_csv", args=[asset.pk])))
     assert rows[0] == [

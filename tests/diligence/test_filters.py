@@ -11,6 +11,7 @@ from diligence.filters import ReviewItemFilter
 from diligence.models import ReviewItem
 from diligence.selectors import reviews as selectors
 from diligence.services.checklists import review_start
+from diligence.services.standing import standings_rebuild
 from tests.factories import AssetFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,7 @@ def review(world):
     ReviewItem.objects.filter(pk=first.pk).update(assignee=world.member, due_on=TODAY - dt.timedelta(days=1))
     ReviewItem.objects.filter(pk=second.pk).update(status="blocked", due_on=TODAY - dt.timedelta(days=1))
     ReviewItem.objects.filter(pk=third.pk).update(status="done", due_on=TODAY - dt.timedelta(days=9))
+    standings_rebuild()  # the updates send no signal
     return review
 
 
@@ -74,6 +76,7 @@ def test_the_progress_counted_from_the_unfiltered_list_is_the_progress_counted_i
     )
     archived = review.items.order_by("-pk")[0]
     ReviewItem.objects.filter(pk=archived.pk).update(archived_at=dt.datetime(2026, 5, 1, tzinfo=dt.UTC))
+    standings_rebuild()  # the updates send no signal
     unfiltered = filtered(review, world.member, "")
     assert not unfiltered.active
     from_items = selectors.progress_of_items(list(unfiltered.results), today=TODAY)

@@ -23,6 +23,7 @@ from diligence.rules.verdict import NO_REVIEW, ChecklistGate, verdict_from
 from diligence.selectors.dashboard import team_dashboard
 from diligence.services.checklists import review_start
 from diligence.services.findings import findings_recompute
+from diligence.services.standing import standings_rebuild
 from tests.conftest import client_for
 from tests.factories import EvidenceQualityFactory, StudyFactory
 
@@ -129,6 +130,7 @@ def finish_critical_items(asset: Asset, question_key: str) -> None:
     ReviewItem.objects.filter(
         review__asset=asset, question=question_key, template_item__criticality=Criticality.CRITICAL
     ).update(status=ReviewItem.Status.DONE)
+    standings_rebuild(asset_ids=[asset.pk])  # the update sends no signal
 
 
 def test_untouched_hgr_question_is_not_yet_established_and_says_what_is_missing(world):
@@ -177,7 +179,7 @@ def test_the_dashboard_light_agrees_with_the_verdict_including_not_yet_establish
     untouched = hgr_asset(world, data_sent_abroad="unknown")
     findings_recompute(asset_id=untouched.pk)
     dashboard = team_dashboard(team=world.phoenix, today=timezone.localdate())
-    shown = {asset.code: (light, answer) for asset, light, answer in dashboard.assets}
+    shown = {asset.code: (asset.light, asset.answer) for asset in dashboard.assets}
     assert shown["HGR-1"] == ("not_established", "not yet established")
 
 

@@ -111,7 +111,7 @@ def test_dashboard_shows_answers_red_flags_and_due_items(world, client_as):
     review_item_update(item=item, user=world.member, changes={"due_on": yesterday}, expected_version=None)
     response = client_as("partner").get(reverse("diligence:team_home", args=["phoenix"]))
     dashboard = response.context["dashboard"]
-    assert [(a.code, light) for a, light, _answer in dashboard.assets] == [("DASH-1", "red")]
+    assert [(a.code, a.light) for a in dashboard.assets] == [("DASH-1", "red")]
     assert dict((s, n) for s, _label, n in dashboard.findings_by_severity)["high"] >= 1
     assert [i.pk for i in dashboard.overdue] == [item.pk]
     body = response.content.decode()
@@ -139,6 +139,6 @@ def test_dashboard_query_count_does_not_grow_with_assets(world, client_as):
     add_assets(8)
     with CaptureQueriesContext(connection) as many:
         client.get(url)
-    # Session, user and roles; the team; the findings per asset; the checklists (the progress, and the unfinished
-    # critical items per asset); the due lists; the members.
-    assert len(many) == len(few) == 8
+    # Session, user and roles; the team; its assets with their kept standing (each light, the findings by severity,
+    # the progress); the due lists with the overdue counts; the members.
+    assert len(many) == len(few) == 7
