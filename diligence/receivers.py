@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import AppConfig
+from django.apps.registry import Apps
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from simple_history.signals import post_create_historical_record
 
@@ -29,7 +31,7 @@ from diligence.services.notifications import (
     notify_registry_version,
     notify_shared_fact_change,
 )
-from diligence.services.standing import CHECKLIST, FINDINGS, standings_refresh
+from diligence.services.standing import CHECKLIST, FINDINGS, standings_of_unkept_assets, standings_refresh
 from diligence.stored_files import FILE_FIELDS, files_delete_after_commit
 from teams.models import DealTeam, Membership
 
@@ -84,8 +86,8 @@ def tell_of_membership_change(sender: object, *, instance: Membership, history_i
 
 
 # What the standing counts of a finding and of an item: a save that names its fields and none of these changes nothing.
-FINDING_COUNTED = frozenset({"status", "severity", "kind"})
-ITEM_COUNTED = frozenset({"status", "archived_at", "template_item"})
+FINDING_COUNTED = frozenset({"status", "severity", "kind", "asset"})
+ITEM_COUNTED = frozenset({"status", "archived_at", "template_item", "question", "review"})
 
 
 def _counted(update_fields: frozenset[str] | None, counted: frozenset[str]) -> bool:
@@ -133,3 +135,18 @@ def review_counted(sender: type, instance: Review, created: bool, **kwargs: obje
 def review_uncounted(sender: type, instance: Review, origin: object = None, **kwargs: object) -> None:
     if not _asset_going(origin):
         standings_refresh({instance.asset_id}, parts={CHECKLIST})
+
+
+@receiver(post_migrate, dispatch_uid="diligence.standing.after_migrate")
+def count_unkept_assets(sender: AppConfig, apps: Apps | None = None, **kwargs: object) -> None:
+    """Once migrations have run, every asset stored before standings were kept gets one, counted by the code and
+    models of this install (a data migration would count with those of its own day). None on a fresh database.
+    ``apps`` is the migrated state (absent after a flush, which leaves the schema as it was)."""
+    if sender.name != "diligence":
+        return
+    try:
+        if apps is not None:
+            apps.get_model("diligence", "AssetStanding")
+    except LookupError:  # migrated back to before standings were kept
+        return
+    standings_of_unkept_assets()

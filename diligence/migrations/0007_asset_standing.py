@@ -4,16 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def count_existing_assets(apps, schema_editor):
-    """Every asset already stored gets its standing, counted by the service that keeps it from now on. A fresh
-    database has no assets here, so the service (written against the models of its own day) is not called."""
-    if not apps.get_model("assets", "Asset").objects.exists():
-        return
-    from diligence.services.standing import standings_rebuild
-
-    standings_rebuild()
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("assets", "0004_registry_versions_watch_links_import_preview"),
@@ -46,5 +36,4 @@ class Migration(migrations.Migration):
                 ("refreshed_at", models.DateTimeField(auto_now=True)),
             ],
         ),
-        migrations.RunPython(count_existing_assets, migrations.RunPython.noop),
     ]

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -47,17 +48,25 @@ def standings_refresh(asset_ids: Iterable[int], *, parts: Iterable[str] = BOTH) 
 
 @contextmanager
 def standings_deferred() -> Iterator[None]:
-    """Within, refreshes are noted and each asset is counted once as the block ends (if it ends without an error:
-    one that escapes rolls back the writes too). Nested blocks count at the end of the outermost."""
+    """Within, refreshes are noted and each asset is counted once as the block ends. The block is part of a
+    transaction (its own, or the one around it, without a savepoint): an error that escapes it rolls back its writes
+    with the refreshes they called for, even where a caller outside catches the error. Nested blocks count at the end
+    of the outermost."""
     if _deferred.get() is not None:
         yield
         return
     pending: dict[int, set[str]] = {}
     token = _deferred.set(pending)
-    try:
-        yield
-    finally:
-        _deferred.reset(token)
+    with transaction.atomic(savepoint=False):
+        try:
+            yield
+        finally:
+            _deferred.reset(token)
+        _write_pending(pending)
+
+
+def _write_pending(pending: dict[int, set[str]]) -> None:
+    """The noted assets, written together where they want the same parts counted."""
     by_parts: dict[frozenset[str], set[int]] = {}
     for asset_id, parts in pending.items():
         by_parts.setdefault(frozenset(parts), set()).add(asset_id)
@@ -72,6 +81,12 @@ def standings_rebuild(*, asset_ids: Iterable[int] | None = None) -> int:
     for start in range(0, len(ids), CHUNK):
         _write(set(ids[start : start + CHUNK]), set(BOTH))
     return len(ids)
+
+
+def standings_of_unkept_assets() -> int:
+    """Count the assets that have no standing row yet: stored before this install kept standings, or written in bulk
+    around the services. Returns how many were counted."""
+    return standings_rebuild(asset_ids=Asset.objects.filter(standing__isnull=True).values_list("pk", flat=True))
 
 
 def standings_counted(asset_ids: Iterable[int]) -> dict[int, Counts]:
@@ -94,14 +109,18 @@ def standings_differing() -> dict[int, tuple[Counts, Counts]]:
 _NO_REVIEW: Counts = {"reviewed": False, "critical_unfinished": 0, "progress": {}}
 
 
+@transaction.atomic(savepoint=False)  # the lock below lasts until the writes' transaction ends: one is needed
 def _write(ids: set[int], parts: set[str]) -> None:
     """Count the parts of each asset's standing and store them.
 
-    Each asset's row is locked before its rows are counted, in asset order. A transaction refreshing the same asset
-    waits at the lock until this one commits; its counts, read after the lock (each statement sees what was committed
-    before it began), then include this one's rows. Counted before the lock, the later writer would store counts
-    that miss the earlier one's change. An asset without a row yet gets one first (a concurrent first insert of the
-    same row waits for the other to commit), counted in both parts, so no row keeps a part at its defaults."""
+    Each asset's row is locked before its rows are counted. A transaction refreshing the same asset waits at the
+    lock until this one commits; its counts, read after the lock (each statement sees what was committed before it
+    began), then include this one's rows. Counted before the lock, the later writer would store counts that miss the
+    earlier one's change. An asset without a row yet gets one first (a concurrent first insert of the same row waits
+    for the other to commit), counted in both parts, so no row keeps a part at its defaults. Rows are locked in
+    asset order, except that rows written for the first time are locked after the rest: two transactions each
+    counting several assets for the first time could then wait on each other, which PostgreSQL ends by failing one
+    of them (its writes roll back with its counts)."""
     kept = _locked(ids)
     missing = ids - kept
     if missing:
@@ -130,7 +149,7 @@ def _write(ids: set[int], parts: set[str]) -> None:
 
 
 def _locked(ids: set[int]) -> set[int]:
-    """Lock the kept rows of ``ids`` (in asset order, so two writers never wait on each other crosswise)."""
+    """Lock the kept rows of ``ids``, in asset order (so two writers of the same assets take them in turn)."""
     rows = AssetStanding.objects.select_for_update().filter(asset_id__in=ids).order_by("pk")
     return set(rows.values_list("pk", flat=True))
 

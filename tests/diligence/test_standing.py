@@ -11,7 +11,9 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -114,13 +116,18 @@ def test_refreshes_in_a_deferred_block_are_counted_once_at_its_end_and_not_at_al
             finding(asset, n=3)
         assert not AssetStanding.objects.filter(asset=asset).exists()
     assert kept(asset)["severity_high"] == 3
-    writes = [q["sql"] for q in inside if q["sql"].startswith(("UPDATE", "INSERT")) and "assetstanding" in q["sql"]]
-    assert len(writes) == 2  # once: an update that finds no row yet, then the whole row (per finding: four)
+    assert len(standing_writes(inside)) == 2  # once: the row inserted, then its counts (finding by finding: four)
 
-    with pytest.raises(RuntimeError), transaction.atomic(), standings_deferred():
+    with CaptureQueriesContext(connection) as failed, pytest.raises(RuntimeError), standings_deferred():
         finding(asset, n=4)
         raise RuntimeError
-    assert kept(asset)["severity_high"] == 3
+    assert not standing_writes(failed)  # nothing counted for a block that failed...
+    with pytest.raises(TransactionManagementError):  # ... and its writes cannot be committed either
+        finding(asset, n=5)
+
+
+def standing_writes(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith(("UPDATE", "INSERT")) and "assetstanding" in q["sql"]]
 
 
 def test_a_rebuild_repairs_a_row_that_drifted_and_counts_every_asset(world):
@@ -173,7 +180,9 @@ def test_the_standings_command_reports_a_drifted_asset_with_check_and_repairs_it
 
 def _blocked_on_a_lock() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
         return cursor.fetchone()[0] > 0
 
 
@@ -220,3 +229,17 @@ def test_two_people_finishing_items_of_one_asset_at_once_are_both_counted():
     assert not errors and waited  # the second edit did wait for the first
     assert kept(asset)["critical_unfinished"] == before - 2
     assert kept(asset) == standings_counted([asset.pk])[asset.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_standings_command_and_the_end_of_a_migration_count_outside_any_transaction():
+    """As an operator runs them: no request's or test's transaction around (the refresh opens its own)."""
+    asset = AssetFactory(team=DealTeamFactory())
+    finding(asset)
+    AssetStanding.objects.all().delete()  # as an install upgraded from before standings were kept
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert kept(asset)["severity_high"] == 1
+
+    AssetStanding.objects.filter(asset=asset).update(severity_high=0)
+    call_command("standings", stdout=io.StringIO())
+    assert kept(asset)["severity_high"] == 1
