@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import factory
 from django.db.models import Model
+from django.utils import timezone
 
 from assets.models import (
     Asset,
@@ -26,6 +27,7 @@ from assets.models import (
     Study,
     StudySite,
 )
+from diligence.models import Finding
 from teams.models import CounterpartyContact, DealTeam, Membership, User
 
 TEST_PASSWORD = "correct-horse-battery"
@@ -263,3 +265,23 @@ class RoyaltyTierFactory(ModelFactory[RoyaltyTier]):
     deal = factory.SubFactory(DealTermsFactory)
     annual_net_sales_from = factory.Sequence(lambda n: Decimal(n) * Decimal("100000000"))
     rate_percent = Decimal("8.00")
+
+
+class FindingFactory(ModelFactory[Finding]):
+    """A finding as a rule would raise it, written directly: for tests of what counts findings, not of the rules."""
+
+    class Meta:
+        model = "diligence.Finding"
+
+    asset = factory.SubFactory(AssetFactory)
+    team = factory.LazyAttribute(lambda finding: finding.asset.team)
+    rule_id = factory.Sequence(lambda n: f"rule-{n}")
+    subject = "asset"
+    question = "data_integrity"
+    severity = "high"
+    kind = "breach"
+    status = "open"
+    citation = "test"
+    title = "t"
+    message = "m"
+    computed_at = factory.LazyFunction(timezone.now)

@@ -15,7 +15,7 @@ from diligence.selectors.dashboard import team_dashboard
 from diligence.selectors.reviews import checklist_gate, progress_by_question
 from diligence.services.checklists import review_start
 from diligence.services.standing import standings_rebuild
-from tests.factories import AssetFactory
+from tests.factories import AssetFactory, FindingFactory
 
 BREACH, UNKNOWN = FindingKind.BREACH, FindingKind.UNKNOWN
 MIXES: list[list[tuple[str, str, str]]] = [
@@ -38,19 +38,8 @@ MIXES += [[], []]
 
 def make_findings(team, asset, mix, counter):
     for severity, status, kind in mix:
-        Finding.objects.create(
-            team=team,
-            asset=asset,
-            rule_id=f"rule-{next(counter)}",
-            subject="asset",
-            question="data_integrity",
-            severity=severity,
-            kind=kind,
-            citation="test",
-            title="t",
-            message="m",
-            status=status,
-            computed_at=timezone.now(),
+        FindingFactory(
+            team=team, asset=asset, rule_id=f"rule-{next(counter)}", severity=severity, kind=kind, status=status
         )
 
 

@@ -17,7 +17,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from diligence.models import AssetStanding, Finding, FindingKind, ReviewItem, Severity
+from diligence.models import AssetStanding, Finding, ReviewItem
 from diligence.models.checklists import Criticality
 from diligence.models.standing import Counts
 from diligence.selectors import dashboard as selectors
@@ -26,7 +26,7 @@ from diligence.selectors.reviews import progress_by_question
 from diligence.services.checklists import review_item_update, review_start
 from diligence.services.findings import finding_set_status
 from diligence.services.standing import standings_counted, standings_deferred, standings_rebuild, standings_refresh
-from tests.factories import AssetFactory, DealTeamFactory, UserFactory
+from tests.factories import AssetFactory, DealTeamFactory, FindingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,20 +35,9 @@ def kept(asset) -> Counts:
     return AssetStanding.objects.get(asset=asset).counts
 
 
-def finding(asset, *, severity=Severity.HIGH, kind=FindingKind.BREACH, n=0) -> Finding:
-    return Finding.objects.create(
-        team=asset.team,
-        asset=asset,
-        rule_id=f"rule-{n}",
-        subject="asset",
-        question="data_integrity",
-        severity=severity,
-        kind=kind,
-        citation="test",
-        title="t",
-        message="m",
-        computed_at=timezone.now(),
-    )
+def finding(asset, *, n: int = 0) -> Finding:
+    """A high breach, open, raised by the n-th rule."""
+    return FindingFactory(asset=asset, rule_id=f"rule-{n}")
 
 
 def test_an_asset_without_a_review_or_findings_has_no_row_and_is_not_established(world):
