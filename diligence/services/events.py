@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from diligence.models import CounterpartyRequest, Notification, ReviewItem
+from diligence.progress import FINISHED
 from diligence.services.notifications import notify
 from teams import access
 from teams.models import User
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
 
 Kind = Notification.Kind
 MENTION = re.compile(r"(?<![\w.@])@([\w.+-]+)")
-FINISHED = (ReviewItem.Status.DONE, ReviewItem.Status.NOT_APPLICABLE)
 
 
 def _item_url(item: ReviewItem) -> str:

@@ -16,11 +16,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from diligence.models import ReviewItem, TemplateItem
+from diligence.progress import FINISHED
 from diligence.templatetags.rules import rule_label
 
 register = template.Library()
 
-FINISHED = frozenset({ReviewItem.Status.DONE, ReviewItem.Status.NOT_APPLICABLE})
 STATUS_LABELS = dict(ReviewItem.Status.choices)
 CRITICALITY_LABELS = dict(TemplateItem._meta.get_field("criticality").flatchoices)
 NOTES_LENGTH = 120
