@@ -94,7 +94,7 @@ def standings_counted(asset_ids: Iterable[int]) -> dict[int, Counts]:
     ids = set(asset_ids)
     findings = _finding_counts(ids)
     checklist = _checklist_counts(ids)
-    return {asset_id: findings[asset_id] | checklist.get(asset_id, _NO_REVIEW) for asset_id in findings}
+    return {asset_id: findings[asset_id] | checklist[asset_id] for asset_id in findings}
 
 
 def standings_differing() -> dict[int, tuple[Counts, Counts]]:
@@ -104,9 +104,6 @@ def standings_differing() -> dict[int, tuple[Counts, Counts]]:
     kept = {row.asset_id: row.counts for row in AssetStanding.objects.all()}
     counted = standings_counted(Asset.objects.values_list("pk", flat=True))
     return {pk: (kept.get(pk, unkept), values) for pk, values in counted.items() if kept.get(pk, unkept) != values}
-
-
-_NO_REVIEW: Counts = {"reviewed": False, "critical_unfinished": 0, "progress": {}}
 
 
 @transaction.atomic(savepoint=False)  # the lock below lasts until the writes' transaction ends: one is needed
@@ -131,7 +128,7 @@ def _write(ids: set[int], parts: set[str]) -> None:
     counted: dict[int, Counts] = {pk: {} for pk in kept | missing}
     for pk, values in (_finding_counts(findings_for) if findings_for else {}).items():
         counted[pk].update(values)
-    for pk, values in (_checklist_counts(checklist_for, every=True) if checklist_for else {}).items():
+    for pk, values in (_checklist_counts(checklist_for) if checklist_for else {}).items():
         counted[pk].update(values)
     # Grouped by the counts each row carries (one part, or both for a row counted afresh): one UPDATE per group.
     groups: dict[tuple[str, ...], list[AssetStanding]] = {}
@@ -175,9 +172,9 @@ def _finding_counts(ids: set[int]) -> dict[int, Counts]:
     return {row["pk"]: {name: row[name] for name in FINDING_COUNTS} for row in rows}
 
 
-def _checklist_counts(ids: set[int], *, every: bool = False) -> dict[int, Counts]:
-    """Per asset with a review, its live items per question and its critical items unfinished (one query);
-    ``every``: the assets without a review too, as not reviewed."""
+def _checklist_counts(ids: set[int]) -> dict[int, Counts]:
+    """Per asset of ``ids``, its live items per question and its critical items unfinished (one query); an asset
+    without a review is not reviewed, with nothing to count."""
     rows: Iterable[Mapping[str, Any]] = (
         Review.objects.filter(asset_id__in=ids)
         .order_by()
@@ -186,16 +183,14 @@ def _checklist_counts(ids: set[int], *, every: bool = False) -> dict[int, Counts
             **progress_counts(today=None, via="items"), critical=Count("items", filter=critical_unfinished("items__"))
         )
     )
-    counted: dict[int, dict[str, Any]] = {}
+    counted: dict[int, Counts] = {pk: {"reviewed": False, "critical_unfinished": 0, "progress": {}} for pk in ids}
     for row in rows:
-        values = counted.setdefault(row["asset_id"], {"reviewed": True, "critical_unfinished": 0, "progress": {}})
+        values = counted[row["asset_id"]]
+        values["reviewed"] = True
         values["critical_unfinished"] += row["critical"]
         question = row["items__question"]  # None for a review without items
         if question is not None:
             kept = values["progress"].setdefault(question, [0, 0, 0])
             for place, name in enumerate(("total", "finished", "blocked")):
                 kept[place] += row[name]
-    if every:
-        for asset_id in ids - counted.keys():
-            counted[asset_id] = dict(_NO_REVIEW, progress={})
     return counted
