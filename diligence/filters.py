@@ -32,7 +32,7 @@ class ReviewItemFilter(ScopedFilterSet):
     status = django_filters.ChoiceFilter(choices=ReviewItem.Status.choices, empty_label="Any status")
 
     def __init__(self, data: QueryDict, *, review: Review, user: User | AnonymousUser, today: dt.date) -> None:
-        super().__init__(data, queryset=selectors.review_items(review=review), user=user)
+        super().__init__(data, queryset=selectors.review_item_rows(review=review), user=user)
         self.today = today
 
     @property

@@ -67,10 +67,13 @@ class DueItem:
     review_url: str = ""  # set by the view
 
 
-def _items_due(team: DealTeam, today: dt.date) -> tuple[list[DueItem], list[DueItem], dict[str, int]]:
+def _items_due(
+    team: DealTeam, today: dt.date, codes: dict[int, str]
+) -> tuple[list[DueItem], list[DueItem], dict[str, int]]:
     """The first ``LIST_LIMIT`` unfinished items overdue, and the first due within ``DUE_SOON_DAYS``, by due date, and
     how many are overdue per question: one query over the same scan of the team's items, each list numbered by a
-    window function, and the first overdue item of each question carrying its question's count."""
+    window function, and the first overdue item of each question carrying its question's count. ``codes`` are the
+    team's asset codes by id, read already: a join fewer to plan and run."""
     overdue = ExpressionWrapper(Q(due_on__lt=today), output_field=BooleanField())
     by_question: list[ExpressionWrapper | F] = [overdue, F("question")]
     rows = (
@@ -90,7 +93,7 @@ def _items_due(team: DealTeam, today: dt.date) -> tuple[list[DueItem], list[DueI
             "review_id",
             "due_on",
             "status",
-            "review__asset__code",
+            "review__asset_id",
             "template_item__text",
             "assignee__username",
             "assignee__first_name",
@@ -103,13 +106,14 @@ def _items_due(team: DealTeam, today: dt.date) -> tuple[list[DueItem], list[DueI
     )
     items: list[DueItem] = []
     overdue_by_question: dict[str, int] = {}
-    for pk, review_id, due_on, status, code, text, username, first, last, question, place, q_place, q_count in rows:
+    for pk, review_id, due_on, status, asset_id, text, username, first, last, question, place, q_place, q_count in rows:
         if due_on is None:  # never: the filter on due_on leaves out items without one
             continue
         if q_place == 1 and due_on < today:
             overdue_by_question[question] = q_count
         if place <= LIST_LIMIT:
-            items.append(DueItem(pk, review_id, due_on, status, code, text, _shown_name(username, first, last)))
+            shown = _shown_name(username, first, last)
+            items.append(DueItem(pk, review_id, due_on, status, codes.get(asset_id, ""), text, shown))
     overdue_items = [i for i in items if i.due_on < today]
     return overdue_items, [i for i in items if i.due_on >= today], overdue_by_question
 
@@ -143,7 +147,7 @@ def team_dashboard(*, team: DealTeam, today: dt.date) -> Dashboard:
                 question.total += total
                 question.finished += finished
                 question.blocked += blocked
-    overdue, due_soon, overdue_by_question = _items_due(team, today)
+    overdue, due_soon, overdue_by_question = _items_due(team, today, {a.pk: a.code for a in assets})
     for key, count in overdue_by_question.items():
         if key in progress:
             progress[key].overdue = count

@@ -53,9 +53,24 @@ class ItemCounts(TypedDict):
     comment_count: int
 
 
+# What an item's row shows (``diligence.templatetags.checklist_rows``) and the page counts: the review page reads
+# only these (reading every column of the three models for its 300 rows cost about 8% of the page's time).
+ROW_FIELDS = [
+    *("question", "status", "na_reason", "due_on", "notes", "archived_at", "template_item", "assignee"),
+    *(f"template_item__{name}" for name in ("text", "guidance", "criticality", "evidence_required", "rule_ids")),
+    *(f"assignee__{name}" for name in ("username", "first_name", "last_name")),
+]
+
+
+def review_item_rows(*, review: Review) -> QuerySet[WithAnnotations[ReviewItem, ItemCounts]]:
+    """``review_items`` reading only what the rows show (``ROW_FIELDS``): the review page's list."""
+    return review_items(review=review).only(*ROW_FIELDS)
+
+
 def review_items(*, review: Review) -> QuerySet[WithAnnotations[ReviewItem, ItemCounts]]:
-    """The review's live items with their evidence and comment counts (one query); the review page narrows them
-    with ``diligence.filters.ReviewItemFilter``."""
+    """The review's live items with their evidence and comment counts (one query): the CSV and XLSX exports, and
+    an item's row with its new counts after evidence or a comment is added. The review page reads
+    ``review_item_rows``."""
     return _with_counts(
         review.items.filter(archived_at__isnull=True)
         .select_related("template_item", "assignee")

@@ -59,7 +59,9 @@ def test_open_findings_by_severity_are_the_teams_active_findings(world):
 def test_due_lists_split_at_today_end_a_week_ahead_leave_out_finished_items_and_stop_at_the_limit(world, monkeypatch):
     monkeypatch.setattr(selectors, "LIST_LIMIT", 3)
     today = timezone.localdate()
-    items = list(review_start(asset=AssetFactory(team=world.phoenix), user=None).items.order_by("pk"))
+    AssetFactory(team=world.phoenix, code="OTHER-1")  # another asset of the team, with no review
+    asset = AssetFactory(team=world.phoenix, code="DUE-1")
+    items = list(review_start(asset=asset, user=None).items.order_by("pk"))
     plan = [  # (days from today, status)
         (-9, "in_progress"),
         (-5, "done"),  # finished: in neither list
@@ -84,6 +86,7 @@ def test_due_lists_split_at_today_end_a_week_ahead_leave_out_finished_items_and_
 
     assert offsets(board.overdue) == [-9, -4, -3]
     assert offsets(board.due_soon) == [0, 7]
+    assert {i.asset_code for i in (*board.overdue, *board.due_soon)} == {"DUE-1"}  # each row names its asset
 
 
 def test_each_assets_light_matches_its_verdict(world):
