@@ -26,6 +26,7 @@ from teams.models import DealTeam
 DUE_SOON_DAYS = 7
 SHOWN = [f"standing__{name}" for name in COUNTED]  # what the dashboard reads of each asset's standing
 LIST_LIMIT = 50
+ASSET_ELSEWHERE = "(an asset of another team)"  # a due item whose review's asset is not the team's
 
 
 @dataclass
@@ -113,7 +114,10 @@ def _items_due(
             overdue_by_question[question] = q_count
         if place <= LIST_LIMIT:
             shown = _shown_name(username, first, last)
-            items.append(DueItem(pk, review_id, due_on, status, codes.get(asset_id, ""), text, shown))
+            # A review's asset is of the review's team wherever reviews are made; were one not, its row says so
+            # rather than showing a blank link or another team's code.
+            code = codes.get(asset_id, ASSET_ELSEWHERE)
+            items.append(DueItem(pk, review_id, due_on, status, code, text, shown))
     overdue_items = [i for i in items if i.due_on < today]
     return overdue_items, [i for i in items if i.due_on >= today], overdue_by_question
 

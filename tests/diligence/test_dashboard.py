@@ -8,7 +8,7 @@ import itertools
 
 from django.utils import timezone
 
-from diligence.models import Finding, FindingKind, ReviewItem, Severity
+from diligence.models import Finding, FindingKind, Review, ReviewItem, Severity
 from diligence.rules.verdict import verdict_from
 from diligence.selectors import dashboard as selectors
 from diligence.selectors.dashboard import team_dashboard
@@ -87,6 +87,13 @@ def test_due_lists_split_at_today_end_a_week_ahead_leave_out_finished_items_and_
     assert offsets(board.overdue) == [-9, -4, -3]
     assert offsets(board.due_soon) == [0, 7]
     assert {i.asset_code for i in (*board.overdue, *board.due_soon)} == {"DUE-1"}  # each row names its asset
+
+    # A review mislinked to another team's asset (no service makes one) names no code of that team.
+    elsewhere = AssetFactory(team=world.atlas, code="ATLAS-SECRET")
+    Review.objects.filter(asset=asset).update(asset=elsewhere)
+    listed = team_dashboard(team=world.phoenix, today=today)
+    assert {i.asset_code for i in (*listed.overdue, *listed.due_soon)} == {selectors.ASSET_ELSEWHERE}
+    standings_rebuild()  # the review moved assets without a signal
 
 
 def test_each_assets_light_matches_its_verdict(world):
